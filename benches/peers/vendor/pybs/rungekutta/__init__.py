@@ -1,0 +1,2 @@
+# This Python file uses the following encoding: utf-8
+from .rk_method import RK_method

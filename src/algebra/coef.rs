@@ -1,0 +1,247 @@
+//! Exact rational coefficients: `i128` fast path, arbitrary precision on overflow.
+//!
+//! Every coefficient the engine produces is exact. The small representation is a reduced fraction of two
+//! `i128` with a positive denominator; any operation that would overflow promotes to [`BigRational`], and a
+//! big value that fits again is demoted, so equal values always have equal representations (canonical form).
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact rational number in canonical form.
+///
+/// ```
+/// use bea::algebra::Coef;
+/// let a = Coef::new(1, 3);
+/// let b = Coef::new(1, 6);
+/// assert_eq!(a.add(&b), Coef::new(1, 2));
+/// assert_eq!(Coef::new(-2, 4).to_string(), "-1/2");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Coef {
+    /// Reduced `num/den`, `den > 0`.
+    Small(i128, i128),
+    /// A value that does not fit the small form.
+    Big(BigRational),
+}
+
+impl Coef {
+    /// `num/den` reduced. Panics only if `den == 0` (a programming error, never user input).
+    pub fn new(num: i128, den: i128) -> Coef {
+        assert!(den != 0, "Coef::new with zero denominator");
+        let g = num.gcd(&den);
+        let (mut n, mut d) = (num / g, den / g);
+        if d < 0 {
+            match (n.checked_neg(), d.checked_neg()) {
+                (Some(a), Some(b)) => {
+                    n = a;
+                    d = b;
+                }
+                _ => return Coef::from_big(BigRational::new(BigInt::from(num), BigInt::from(den))),
+            }
+        }
+        Coef::Small(n, d)
+    }
+    /// The integer `n`.
+    pub fn int(n: i128) -> Coef {
+        Coef::Small(n, 1)
+    }
+    /// Zero.
+    pub fn zero() -> Coef {
+        Coef::Small(0, 1)
+    }
+    /// One.
+    pub fn one() -> Coef {
+        Coef::Small(1, 1)
+    }
+    /// Canonical form of a big rational (demoted when it fits).
+    pub fn from_big(r: BigRational) -> Coef {
+        match (r.numer().to_i128(), r.denom().to_i128()) {
+            (Some(n), Some(d)) => Coef::Small(n, d),
+            _ => Coef::Big(r),
+        }
+    }
+    /// As a big rational.
+    pub fn to_big(&self) -> BigRational {
+        match self {
+            Coef::Small(n, d) => BigRational::new_raw(BigInt::from(*n), BigInt::from(*d)),
+            Coef::Big(r) => r.clone(),
+        }
+    }
+    /// Is it zero?
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Coef::Small(0, _))
+    }
+    /// Is it one?
+    pub fn is_one(&self) -> bool {
+        matches!(self, Coef::Small(1, 1))
+    }
+    /// Is it an integer?
+    pub fn is_integer(&self) -> bool {
+        match self {
+            Coef::Small(_, d) => *d == 1,
+            Coef::Big(r) => r.is_integer(),
+        }
+    }
+    /// Is it negative?
+    pub fn is_negative(&self) -> bool {
+        match self {
+            Coef::Small(n, _) => *n < 0,
+            Coef::Big(r) => r.is_negative(),
+        }
+    }
+    /// Sum.
+    pub fn add(&self, o: &Coef) -> Coef {
+        if let (Coef::Small(a, b), Coef::Small(c, d)) = (self, o) {
+            if *b == 1 && *d == 1 {
+                if let Some(s) = a.checked_add(*c) {
+                    return Coef::Small(s, 1);
+                }
+            } else if let Some(r) = small_add(*a, *b, *c, *d) {
+                return r;
+            }
+        }
+        Coef::from_big(self.to_big() + o.to_big())
+    }
+    /// Difference.
+    pub fn sub(&self, o: &Coef) -> Coef {
+        self.add(&o.neg())
+    }
+    /// Product.
+    pub fn mul(&self, o: &Coef) -> Coef {
+        if let (Coef::Small(a, b), Coef::Small(c, d)) = (self, o) {
+            if *b == 1 && *d == 1 {
+                if let Some(p) = a.checked_mul(*c) {
+                    return Coef::Small(p, 1);
+                }
+            } else {
+                let g1 = a.gcd(d);
+                let g2 = c.gcd(b);
+                let (g1, g2) = (g1.max(1), g2.max(1));
+                if let (Some(n), Some(m)) = ((a / g1).checked_mul(c / g2), (b / g2).checked_mul(d / g1)) {
+                    return Coef::Small(n, m);
+                }
+            }
+        }
+        Coef::from_big(self.to_big() * o.to_big())
+    }
+    /// Negation.
+    pub fn neg(&self) -> Coef {
+        match self {
+            Coef::Small(n, d) => match n.checked_neg() {
+                Some(m) => Coef::Small(m, *d),
+                None => Coef::from_big(-self.to_big()),
+            },
+            Coef::Big(r) => Coef::from_big(-r.clone()),
+        }
+    }
+    /// Reciprocal; `None` for zero.
+    pub fn recip(&self) -> Option<Coef> {
+        if self.is_zero() {
+            return None;
+        }
+        Some(match self {
+            Coef::Small(n, d) => Coef::new(*d, *n),
+            Coef::Big(r) => Coef::from_big(r.recip()),
+        })
+    }
+    /// Integer power (negative exponents take the reciprocal); `None` for 0^negative.
+    pub fn pow(&self, e: i64) -> Option<Coef> {
+        let base = if e < 0 { self.recip()? } else { self.clone() };
+        let mut acc = Coef::one();
+        for _ in 0..e.unsigned_abs() {
+            acc = acc.mul(&base);
+        }
+        Some(acc)
+    }
+    /// Nearest `f64`.
+    pub fn to_f64(&self) -> f64 {
+        match self {
+            Coef::Small(n, d) => {
+                if n.unsigned_abs() < (1u128 << 53) && d.unsigned_abs() < (1u128 << 53) {
+                    *n as f64 / *d as f64
+                } else {
+                    self.to_big().to_f64().unwrap_or(f64::NAN)
+                }
+            }
+            Coef::Big(r) => r.to_f64().unwrap_or(f64::NAN),
+        }
+    }
+    /// Numerator and denominator as big integers.
+    pub fn parts(&self) -> (BigInt, BigInt) {
+        let r = self.to_big();
+        (r.numer().clone(), r.denom().clone())
+    }
+    /// Greatest common divisor of two rationals: gcd of numerators over lcm of denominators (always >= 0).
+    pub fn gcd(&self, o: &Coef) -> Coef {
+        let (a, b) = self.parts();
+        let (c, d) = o.parts();
+        Coef::from_big(BigRational::new(a.gcd(&c), b.lcm(&d)))
+    }
+    /// Absolute value.
+    pub fn abs(&self) -> Coef {
+        if self.is_negative() {
+            self.neg()
+        } else {
+            self.clone()
+        }
+    }
+    /// Exact value of a finite `f64` (every finite double is a dyadic rational).
+    pub fn from_f64_exact(x: f64) -> Option<Coef> {
+        BigRational::from_float(x).map(Coef::from_big)
+    }
+}
+
+fn small_add(a: i128, b: i128, c: i128, d: i128) -> Option<Coef> {
+    let g = b.gcd(&d);
+    let n = a.checked_mul(d / g)?.checked_add(c.checked_mul(b / g)?)?;
+    let m = (b / g).checked_mul(d)?;
+    Some(Coef::new(n, m))
+}
+
+impl Ord for Coef {
+    fn cmp(&self, o: &Coef) -> Ordering {
+        match (self, o) {
+            (Coef::Small(a, b), Coef::Small(c, d)) => match (a.checked_mul(*d), c.checked_mul(*b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => self.to_big().cmp(&o.to_big()),
+            },
+            _ => self.to_big().cmp(&o.to_big()),
+        }
+    }
+}
+impl PartialOrd for Coef {
+    fn partial_cmp(&self, o: &Coef) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl fmt::Display for Coef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Coef::Small(n, 1) => write!(f, "{n}"),
+            Coef::Small(n, d) => write!(f, "{n}/{d}"),
+            Coef::Big(r) if r.denom().is_one() => write!(f, "{}", r.numer()),
+            Coef::Big(r) => write!(f, "{}/{}", r.numer(), r.denom()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn overflow_promotes_and_demotes() {
+        let big = Coef::int(i128::MAX);
+        let s = big.add(&Coef::one());
+        assert!(matches!(s, Coef::Big(_)));
+        let back = s.sub(&Coef::one());
+        assert_eq!(back, Coef::int(i128::MAX));
+        assert_eq!(Coef::new(3, -6), Coef::new(-1, 2));
+        assert_eq!(Coef::new(1, 3).mul(&Coef::new(3, 7)), Coef::new(1, 7));
+        assert_eq!(Coef::new(2, 3).gcd(&Coef::new(4, 9)), Coef::new(2, 9));
+    }
+}

@@ -1,0 +1,316 @@
+//! Sparse multivariate polynomials with exact rational coefficients.
+//!
+//! A [`Poly`] is a sorted list of `(Mono, Coef)` with no zero coefficients and no repeated monomials, so equal
+//! polynomials have equal representations. A [`Mono`] is a dense exponent vector over the generators of an
+//! [`Algebra`](super::Algebra), with trailing zeros trimmed.
+
+use super::Coef;
+use std::collections::HashMap;
+
+/// A monomial: `exps[g]` is the exponent of generator `g`; trailing zeros are trimmed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Mono(pub Vec<u16>);
+
+impl Mono {
+    /// The monomial 1.
+    pub fn one() -> Mono {
+        Mono(Vec::new())
+    }
+    /// The monomial `g^e`.
+    pub fn var(g: usize, e: u16) -> Mono {
+        let mut v = vec![0; g + 1];
+        v[g] = e;
+        Mono(v).trimmed()
+    }
+    fn trimmed(mut self) -> Mono {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+        self
+    }
+    /// Exponent of generator `g`.
+    pub fn exp(&self, g: usize) -> u16 {
+        self.0.get(g).copied().unwrap_or(0)
+    }
+    /// Product of two monomials (`None` if an exponent overflows `u16`).
+    pub fn mul(&self, o: &Mono) -> Option<Mono> {
+        let (long, short) = if self.0.len() >= o.0.len() { (self, o) } else { (o, self) };
+        let mut v = long.0.clone();
+        for (i, e) in short.0.iter().enumerate() {
+            v[i] = v[i].checked_add(*e)?;
+        }
+        Some(Mono(v))
+    }
+    /// The monomial with the exponent of `g` set to `e`.
+    pub fn with_exp(&self, g: usize, e: u16) -> Mono {
+        let mut v = self.0.clone();
+        if v.len() <= g {
+            v.resize(g + 1, 0);
+        }
+        v[g] = e;
+        Mono(v).trimmed()
+    }
+    /// Total degree.
+    pub fn degree(&self) -> u32 {
+        self.0.iter().map(|e| *e as u32).sum()
+    }
+    /// Does `o` divide `self`? Then `self / o`.
+    pub fn div(&self, o: &Mono) -> Option<Mono> {
+        if o.0.len() > self.0.len() {
+            return None;
+        }
+        let mut v = self.0.clone();
+        for (i, e) in o.0.iter().enumerate() {
+            v[i] = v[i].checked_sub(*e)?;
+        }
+        Some(Mono(v).trimmed())
+    }
+    /// Generators with a non-zero exponent, with their exponents.
+    pub fn factors(&self) -> impl Iterator<Item = (usize, u16)> + '_ {
+        self.0.iter().enumerate().filter(|(_, e)| **e > 0).map(|(g, e)| (g, *e))
+    }
+}
+
+/// A polynomial: sorted by monomial, no zero coefficients.
+///
+/// ```
+/// use bea::algebra::{Coef, Poly};
+/// let x = Poly::var(0);
+/// let y = Poly::var(1);
+/// let p = x.add(&y).mul(&x.sub(&y)).unwrap(); // x^2 - y^2
+/// assert_eq!(p.len(), 2);
+/// assert_eq!(p.diff_gen(0), x.scale(&Coef::int(2)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Poly {
+    terms: Vec<(Mono, Coef)>,
+}
+
+impl Poly {
+    /// The zero polynomial.
+    pub fn zero() -> Poly {
+        Poly { terms: Vec::new() }
+    }
+    /// A constant.
+    pub fn constant(c: Coef) -> Poly {
+        Poly::from_terms(vec![(Mono::one(), c)])
+    }
+    /// The generator `g`.
+    pub fn var(g: usize) -> Poly {
+        Poly::from_terms(vec![(Mono::var(g, 1), Coef::one())])
+    }
+    /// From arbitrary terms: sorts, merges repeated monomials, drops zeros.
+    pub fn from_terms(mut terms: Vec<(Mono, Coef)>) -> Poly {
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(Mono, Coef)> = Vec::with_capacity(terms.len());
+        for (m, c) in terms {
+            match out.last_mut() {
+                Some((lm, lc)) if *lm == m => *lc = lc.add(&c),
+                _ => out.push((m, c)),
+            }
+        }
+        out.retain(|(_, c)| !c.is_zero());
+        Poly { terms: out }
+    }
+    /// The terms, sorted by monomial.
+    pub fn terms(&self) -> &[(Mono, Coef)] {
+        &self.terms
+    }
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+    /// Is it the zero polynomial?
+    pub fn is_zero(&self) -> bool {
+        self.terms.is_empty()
+    }
+    /// The constant value, if the polynomial is constant.
+    pub fn as_constant(&self) -> Option<Coef> {
+        match self.terms.as_slice() {
+            [] => Some(Coef::zero()),
+            [(m, c)] if m.0.is_empty() => Some(c.clone()),
+            _ => None,
+        }
+    }
+    /// Sum (a linear merge of the sorted term lists).
+    pub fn add(&self, o: &Poly) -> Poly {
+        let (a, b) = (&self.terms, &o.terms);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    let c = a[i].1.add(&b[j].1);
+                    if !c.is_zero() {
+                        out.push((a[i].0.clone(), c));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        Poly { terms: out }
+    }
+    /// Negation.
+    pub fn neg(&self) -> Poly {
+        Poly { terms: self.terms.iter().map(|(m, c)| (m.clone(), c.neg())).collect() }
+    }
+    /// Difference.
+    pub fn sub(&self, o: &Poly) -> Poly {
+        self.add(&o.neg())
+    }
+    /// Multiplication by a constant.
+    pub fn scale(&self, c: &Coef) -> Poly {
+        if c.is_zero() {
+            return Poly::zero();
+        }
+        Poly { terms: self.terms.iter().map(|(m, k)| (m.clone(), k.mul(c))).collect() }
+    }
+    /// Multiplication by a monomial.
+    pub fn mul_mono(&self, m: &Mono, c: &Coef) -> Option<Poly> {
+        let mut terms = Vec::with_capacity(self.len());
+        for (tm, tc) in &self.terms {
+            terms.push((tm.mul(m)?, tc.mul(c)));
+        }
+        Some(Poly::from_terms(terms))
+    }
+    /// Product; `None` only if an exponent overflows `u16`.
+    pub fn mul(&self, o: &Poly) -> Option<Poly> {
+        if self.is_zero() || o.is_zero() {
+            return Some(Poly::zero());
+        }
+        if self.len() == 1 {
+            return o.mul_mono(&self.terms[0].0, &self.terms[0].1);
+        }
+        if o.len() == 1 {
+            return self.mul_mono(&o.terms[0].0, &o.terms[0].1);
+        }
+        let mut acc: HashMap<Mono, Coef> = HashMap::with_capacity(self.len() * o.len());
+        for (ma, ca) in &self.terms {
+            for (mb, cb) in &o.terms {
+                let m = ma.mul(mb)?;
+                let c = ca.mul(cb);
+                match acc.get_mut(&m) {
+                    Some(v) => *v = v.add(&c),
+                    None => {
+                        acc.insert(m, c);
+                    }
+                }
+            }
+        }
+        let mut terms: Vec<(Mono, Coef)> = acc.into_iter().filter(|(_, c)| !c.is_zero()).collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(Poly { terms })
+    }
+    /// Power by repeated multiplication.
+    pub fn pow(&self, e: u32) -> Option<Poly> {
+        let mut acc = Poly::constant(Coef::one());
+        for _ in 0..e {
+            acc = acc.mul(self)?;
+        }
+        Some(acc)
+    }
+    /// Partial derivative with respect to generator `g` (treating every generator as independent).
+    pub fn diff_gen(&self, g: usize) -> Poly {
+        let terms = self
+            .terms
+            .iter()
+            .filter(|(m, _)| m.exp(g) > 0)
+            .map(|(m, c)| {
+                let e = m.exp(g);
+                (m.with_exp(g, e - 1), c.mul(&Coef::int(e as i128)))
+            })
+            .collect();
+        Poly::from_terms(terms)
+    }
+    /// Highest exponent of generator `g`.
+    pub fn degree_in(&self, g: usize) -> u16 {
+        self.terms.iter().map(|(m, _)| m.exp(g)).max().unwrap_or(0)
+    }
+    /// Generators that occur.
+    pub fn gens(&self) -> Vec<usize> {
+        let mut seen = Vec::new();
+        for (m, _) in &self.terms {
+            for (g, _) in m.factors() {
+                if !seen.contains(&g) {
+                    seen.push(g);
+                }
+            }
+        }
+        seen.sort_unstable();
+        seen
+    }
+    /// Split by the power of `g`: `self = sum_e g^e * parts[e]`.
+    pub fn split_by(&self, g: usize) -> Vec<Poly> {
+        let mut parts: Vec<Vec<(Mono, Coef)>> = vec![Vec::new(); self.degree_in(g) as usize + 1];
+        for (m, c) in &self.terms {
+            let e = m.exp(g) as usize;
+            parts[e].push((m.with_exp(g, 0), c.clone()));
+        }
+        parts.into_iter().map(Poly::from_terms).collect()
+    }
+    /// Greatest common divisor of the coefficients, signed like the leading (largest) term.
+    pub fn content(&self) -> Coef {
+        let mut g = Coef::zero();
+        for (_, c) in &self.terms {
+            g = g.gcd(c);
+        }
+        match self.terms.last() {
+            Some((_, c)) if c.is_negative() => g.neg(),
+            _ => g,
+        }
+    }
+    /// Leading term (the largest monomial in the internal order).
+    pub fn leading(&self) -> Option<&(Mono, Coef)> {
+        self.terms.last()
+    }
+    /// Exact division `self / d`, if `d` divides `self` (multivariate division by the leading term).
+    pub fn div_exact(&self, d: &Poly) -> Option<Poly> {
+        let (dm, dc) = d.leading()?.clone();
+        let dinv = dc.recip()?;
+        let mut rem = self.clone();
+        let mut quot = Vec::new();
+        while let Some((rm, rc)) = rem.leading().cloned() {
+            let qm = rm.div(&dm)?;
+            let qc = rc.mul(&dinv);
+            rem = rem.sub(&d.mul_mono(&qm, &qc)?);
+            quot.push((qm, qc));
+        }
+        Some(Poly::from_terms(quot))
+    }
+    /// Largest coefficient size, in bits of numerator plus denominator (for resource reports).
+    pub fn max_coef_bits(&self) -> u64 {
+        self.terms
+            .iter()
+            .map(|(_, c)| {
+                let (n, d) = c.parts();
+                n.bits() + d.bits()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn division_is_exact_or_none() {
+        let x = Poly::var(0);
+        let y = Poly::var(1);
+        let q = x.mul(&x).unwrap().add(&y.mul(&y).unwrap());
+        let p = q.mul(&x.sub(&y)).unwrap();
+        assert_eq!(p.div_exact(&q), Some(x.sub(&y)));
+        assert_eq!(p.add(&Poly::constant(Coef::one())).div_exact(&q), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! Command-line arguments and their conversion into a raw problem.
+
+use crate::spec::{examples, parse_set_list, raw_from_toml, split_components, RawProblem, Recursion, SpecError};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// bea: backward error analysis of numerical integrators and optimizers.
+#[derive(Parser, Debug)]
+#[command(name = "bea", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: `derive` on the built-in 2-parameter model).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Derive the modified equation f~ = f + h f_1 + ... + h^N f_N of gradient descent (explicit Euler).
+    Derive(DeriveArgs),
+    /// List the built-in example problems.
+    Examples,
+}
+
+/// How to name the problem: a TOML file, a built-in example, or flags. Flags override the file or example.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ProblemArgs {
+    /// A problem file (TOML: field or loss, vars, set, order, recursion).
+    pub file: Option<PathBuf>,
+    /// A built-in example (see `bea examples`); the default when no problem is given is two-param.
+    #[arg(long)]
+    pub example: Option<String>,
+    /// Vector field components separated by ';', e.g. "p*(2-q); q*(p-1)".
+    #[arg(long, allow_hyphen_values = true)]
+    pub field: Option<String>,
+    /// A loss E; the field is f = -grad E.
+    #[arg(long, allow_hyphen_values = true)]
+    pub loss: Option<String>,
+    /// State variables, comma separated, e.g. p,q.
+    #[arg(long, value_delimiter = ',')]
+    pub vars: Option<Vec<String>>,
+    /// Parameter values, e.g. x0=1,y0=3/5 (others stay symbolic).
+    #[arg(long, allow_hyphen_values = true)]
+    pub set: Option<String>,
+    /// Highest correction order N.
+    #[arg(long)]
+    pub order: Option<usize>,
+    /// general (default), paper (App. A.1 of Barrett & Dherin) or both.
+    #[arg(long)]
+    pub recursion: Option<String>,
+}
+
+/// `bea derive`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct DeriveArgs {
+    /// The problem.
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// text (default), latex or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Largest number of term products one multiplication may form (a guard against expression swell).
+    #[arg(long)]
+    pub max_terms: Option<usize>,
+    /// Wall-clock limit in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+impl ProblemArgs {
+    /// Assemble the raw problem: file or example (or the default example), then the flags on top.
+    pub fn to_raw(&self) -> Result<RawProblem, SpecError> {
+        let given_inline = self.field.is_some() || self.loss.is_some();
+        let mut raw = match (&self.file, &self.example) {
+            (Some(_), Some(_)) => {
+                return Err(SpecError::Toml { path: "command line".into(), message: "give a problem file or --example, not both".into() })
+            }
+            (Some(path), None) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| SpecError::Io { path: path.display().to_string(), message: e.to_string() })?;
+                raw_from_toml(&text, &path.display().to_string())?
+            }
+            (None, Some(name)) => examples::example(name)?,
+            (None, None) if given_inline => RawProblem::default(),
+            (None, None) => examples::example(examples::DEFAULT_EXAMPLE)?,
+        };
+        if given_inline {
+            raw.field = self.field.as_deref().map(split_components);
+            raw.loss = self.loss.clone();
+            raw.name = None;
+            raw.description = None;
+            raw.verify = None;
+        }
+        if let Some(v) = &self.vars {
+            raw.vars = v.iter().map(|s| s.trim().to_string()).collect();
+        }
+        if let Some(s) = &self.set {
+            raw.set.extend(parse_set_list(s)?);
+        }
+        if let Some(o) = self.order {
+            raw.order = Some(o);
+        }
+        if let Some(r) = &self.recursion {
+            raw.recursion = Some(r.parse::<Recursion>()?);
+        }
+        Ok(raw)
+    }
+}

@@ -1,0 +1,46 @@
+//! The `bea` command line (clap). `anyhow` lives here and in `main.rs` only.
+
+mod args;
+mod derive_cmd;
+
+pub use args::{Cli, Command, ProblemArgs};
+use clap::Parser;
+
+/// Parse the command line and run it; returns the process exit code.
+pub fn main_with_args(args: Vec<String>) -> anyhow::Result<()> {
+    let cli = Cli::parse_from(args);
+    run(cli)
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Derive(Default::default())) {
+        Command::Derive(a) => derive_cmd::run(&a),
+        Command::Examples => {
+            for (name, _) in crate::spec::examples::CATALOGUE {
+                let raw = crate::spec::examples::example(name)?;
+                println!("{name:16} {}", raw.description.unwrap_or_default());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Write `text` to `path` atomically (temporary file in the same folder, then rename), or to stdout.
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match path {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(p) => {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let tmp = dir.join(format!(".{}.tmp{}", p.file_name().and_then(|s| s.to_str()).unwrap_or("out"), std::process::id()));
+            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, p).with_context(|| format!("renaming to {}", p.display()))?;
+            Ok(())
+        }
+    }
+}

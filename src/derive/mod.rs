@@ -1,0 +1,158 @@
+//! Derivation engines: the modified vector field `f~ = f + h f_1 + h^2 f_2 + ...` of explicit Euler
+//! (gradient descent), so that the exact flow of `f~` over time `h` reproduces one step `y + h f(y)` to all
+//! orders in `h`.
+//!
+//! Two recursions, each in its own module:
+//! - [`general`]: the Lie-derivative recursion of GUIDE section 2, valid for every vector field;
+//! - [`paper`]: Barrett & Dherin (2021), Appendix A.1, eq. A.11-A.14, implemented as written; it assumes that
+//!   the modified field keeps a symmetric Jacobian.
+//!
+//! Normalisation (both): `f_0 = f`, and `f_l` is the coefficient of `h^l` in `f~`, so the truncated modified
+//! field of order `N` is `f + h f_1 + ... + h^N f_N`.
+
+pub mod general;
+pub mod paper;
+
+use crate::algebra::{Algebra, Budget, Elem};
+use crate::spec::{Problem, Recursion};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// Resource limits of a derivation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DeriveOptions {
+    /// Size limits of intermediate products.
+    pub budget: Budget,
+    /// Wall-clock limit; `None` for none.
+    pub timeout: Option<Duration>,
+}
+
+/// Why a derivation stopped.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum DeriveError {
+    /// A multiplication would have formed more term products than the budget allows.
+    #[error("expression swell: deriving order {order} needed a product of {products} term pairs, over the limit of {limit}; raise it with --max-terms (memory grows with it) or ask for a lower order")]
+    TermLimit {
+        /// the order being derived
+        order: usize,
+        /// the size of the refused product
+        products: usize,
+        /// the limit
+        limit: usize,
+    },
+    /// The wall-clock limit was reached.
+    #[error("timeout: order {order} was not finished within {seconds} s; raise it with --timeout or ask for a lower order")]
+    Timeout {
+        /// the order being derived
+        order: usize,
+        /// the limit
+        seconds: f64,
+    },
+}
+
+/// Checks the budget and the clock between steps.
+pub(crate) struct Guard {
+    start: Instant,
+    opts: DeriveOptions,
+}
+
+impl Guard {
+    pub(crate) fn new(opts: DeriveOptions) -> Guard {
+        Guard { start: Instant::now(), opts }
+    }
+    pub(crate) fn check(&self, alg: &Algebra, order: usize) -> Result<(), DeriveError> {
+        if let Some(products) = alg.exceeded() {
+            return Err(DeriveError::TermLimit { order, products, limit: self.opts.budget.max_product_terms });
+        }
+        if let Some(t) = self.opts.timeout {
+            if self.start.elapsed() > t {
+                return Err(DeriveError::Timeout { order, seconds: t.as_secs_f64() });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The result of a derivation: the corrections of one or both recursions, in the problem's algebra.
+#[derive(Clone, Debug)]
+pub struct ModifiedEquation {
+    /// The problem, its algebra extended by whatever atoms and factors the derivation created.
+    pub problem: Problem,
+    /// `f_1..f_N` by the general recursion (when asked for).
+    pub general: Option<Vec<Vec<Elem>>>,
+    /// `f_1..f_N` by the paper's recursion (when asked for).
+    pub paper: Option<Vec<Vec<Elem>>>,
+    /// Wall time of the derivation.
+    pub elapsed: Duration,
+}
+
+impl ModifiedEquation {
+    /// The corrections of the primary recursion (general when both were derived).
+    pub fn corrections(&self) -> &[Vec<Elem>] {
+        self.general.as_deref().or(self.paper.as_deref()).unwrap_or(&[])
+    }
+    /// Per order, whether the two recursions agree exactly (`None` unless both were derived).
+    pub fn agreement(&mut self) -> Option<Vec<bool>> {
+        let (g, p) = (self.general.as_ref()?, self.paper.as_ref()?);
+        let alg = &mut self.problem.algebra;
+        Some(g.iter().zip(p).map(|(a, b)| a.iter().zip(b).all(|(x, y)| alg.equal(x, y))).collect())
+    }
+}
+
+/// Derive the corrections `f_1..f_N` of the problem with its recursion and default limits.
+///
+/// ```
+/// use bea::spec::{examples, Problem};
+/// let problem = Problem::from_raw(&examples::example("lotka-volterra").unwrap()).unwrap();
+/// let me = bea::derive::derive(&problem).unwrap();
+/// assert_eq!(me.corrections().len(), problem.order);
+/// ```
+pub fn derive(problem: &Problem) -> Result<ModifiedEquation, DeriveError> {
+    derive_with(problem, &DeriveOptions::default())
+}
+
+/// [`derive`] with explicit resource limits.
+pub fn derive_with(problem: &Problem, opts: &DeriveOptions) -> Result<ModifiedEquation, DeriveError> {
+    let start = Instant::now();
+    let mut p = problem.clone();
+    p.algebra.set_budget(opts.budget);
+    let guard = Guard::new(*opts);
+    let want_general = matches!(p.recursion, Recursion::General | Recursion::Both);
+    let want_paper = matches!(p.recursion, Recursion::Paper | Recursion::Both);
+    let general = if want_general { Some(general::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
+    let paper = if want_paper { Some(paper::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
+    Ok(ModifiedEquation { problem: p, general, paper, elapsed: start.elapsed() })
+}
+
+/// `D_g F = F' g`: the derivative of the vector `F` along the vector field `g`.
+pub(crate) fn lie(alg: &mut Algebra, jac: &[Vec<Elem>], g: &[Elem]) -> Vec<Elem> {
+    jac.iter()
+        .map(|row| {
+            let mut acc = Elem::default();
+            for (d, gm) in row.iter().zip(g) {
+                if d.is_zero() || gm.is_zero() {
+                    continue;
+                }
+                let t = alg.mul(d, gm);
+                acc = alg.add(&acc, &t);
+            }
+            acc
+        })
+        .collect()
+}
+
+/// The Jacobian `J[i][m] = d F_i / d x_m`.
+pub fn jacobian(alg: &mut Algebra, f: &[Elem]) -> Vec<Vec<Elem>> {
+    let n = alg.n_state();
+    f.iter().map(|fi| (0..n).map(|m| alg.diff(fi, m)).collect()).collect()
+}
+
+/// `1/k!` as an exact coefficient.
+pub(crate) fn inv_factorial(k: usize) -> crate::algebra::Coef {
+    let mut c = crate::algebra::Coef::one();
+    for i in 2..=k {
+        c = c.mul(&crate::algebra::Coef::new(1, i as i128));
+    }
+    c
+}

@@ -1,0 +1,165 @@
+//! Printing ring elements as infix text (parseable by bea, symplex and SymPy) and as LaTeX.
+//!
+//! Canonical and deterministic: numerator terms by descending total degree, then descending lexicographic order
+//! of exponents (the first variable first); exact rational coefficients (`1/12*u*v`, never `0.0833`); powers with
+//! `^`; denominators as products of their registered factors. Jets of an unspecified function `P(x, y)` print as
+//! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when a name is longer than
+//! one character), meaning the partial derivative of `P` in those variables.
+
+use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
+
+/// Which syntax to print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// Infix text with `^`.
+    Text,
+    /// LaTeX.
+    Latex,
+}
+
+/// Prints elements of one algebra with the problem's variable names.
+pub struct Printer<'a> {
+    alg: &'a Algebra,
+    vars: &'a [String],
+    syntax: Syntax,
+}
+
+impl<'a> Printer<'a> {
+    /// A printer for `alg` with state variable names `vars`.
+    pub fn new(alg: &'a Algebra, vars: &'a [String], syntax: Syntax) -> Printer<'a> {
+        Printer { alg, vars, syntax }
+    }
+    /// The element as a string.
+    pub fn elem(&self, e: &Elem) -> String {
+        let num = self.poly(&e.num);
+        let dens: Vec<(usize, u16)> = e.den.iter().enumerate().filter(|(_, k)| **k > 0).map(|(i, k)| (i, *k)).collect();
+        if dens.is_empty() {
+            return num;
+        }
+        let den_parts: Vec<String> = dens.iter().map(|&(k, p)| self.factor(&self.alg.factors()[k], p)).collect();
+        match self.syntax {
+            Syntax::Latex => format!("\\frac{{{}}}{{{}}}", num, den_parts.join(" ")),
+            Syntax::Text => {
+                let top = if e.num.len() > 1 { format!("({num})") } else { num };
+                let bottom = if den_parts.len() == 1 && !den_parts[0].contains('*') { den_parts[0].clone() } else { format!("({})", den_parts.join("*")) };
+                format!("{top}/{bottom}")
+            }
+        }
+    }
+    fn factor(&self, q: &Poly, p: u16) -> String {
+        let body = self.poly(q);
+        let wrapped = if q.len() > 1 {
+            match self.syntax {
+                Syntax::Text => format!("({body})"),
+                Syntax::Latex => format!("\\left({body}\\right)"),
+            }
+        } else {
+            body
+        };
+        match (p, self.syntax) {
+            (1, _) => wrapped,
+            (_, Syntax::Text) => format!("{wrapped}^{p}"),
+            (_, Syntax::Latex) => format!("{wrapped}^{{{p}}}"),
+        }
+    }
+    /// A polynomial, terms in canonical print order.
+    pub fn poly(&self, p: &Poly) -> String {
+        if p.is_zero() {
+            return "0".to_string();
+        }
+        let mut terms: Vec<&(Mono, Coef)> = p.terms().iter().collect();
+        terms.sort_by(|a, b| b.0.degree().cmp(&a.0.degree()).then_with(|| b.0.cmp(&a.0)));
+        let mut out = String::new();
+        for (i, (m, c)) in terms.iter().enumerate() {
+            let neg = c.is_negative();
+            let body = self.term(m, &c.abs());
+            match (i, neg) {
+                (0, true) => out.push('-'),
+                (0, false) => {}
+                (_, true) => out.push_str(" - "),
+                (_, false) => out.push_str(" + "),
+            }
+            out.push_str(&body);
+        }
+        out
+    }
+    fn term(&self, m: &Mono, c: &Coef) -> String {
+        let factors: Vec<String> = m.factors().map(|(g, e)| self.gen_power(g, e)).collect();
+        let coef = self.coef(c);
+        match (self.syntax, factors.is_empty(), c.is_one()) {
+            (_, true, _) => coef,
+            (_, false, true) => factors.join(if self.syntax == Syntax::Text { "*" } else { " " }),
+            (Syntax::Text, false, false) => format!("{coef}*{}", factors.join("*")),
+            (Syntax::Latex, false, false) => format!("{coef} {}", factors.join(" ")),
+        }
+    }
+    fn coef(&self, c: &Coef) -> String {
+        match self.syntax {
+            Syntax::Text => c.to_string(),
+            Syntax::Latex => {
+                let (n, d) = c.parts();
+                if d == num_bigint::BigInt::from(1) {
+                    n.to_string()
+                } else {
+                    format!("\\frac{{{n}}}{{{d}}}")
+                }
+            }
+        }
+    }
+    fn gen_power(&self, g: usize, e: u16) -> String {
+        let name = self.gen_name(g);
+        if e == 1 {
+            return name;
+        }
+        match self.syntax {
+            Syntax::Text if name.contains('^') => format!("({name})^{e}"),
+            Syntax::Text => format!("{name}^{e}"),
+            Syntax::Latex if name.contains('^') => format!("\\left({name}\\right)^{{{e}}}"),
+            Syntax::Latex => format!("{name}^{{{e}}}"),
+        }
+    }
+    /// The printed name of generator `g`.
+    pub fn gen_name(&self, g: usize) -> String {
+        let latex = self.syntax == Syntax::Latex;
+        match &self.alg.gens()[g] {
+            GenKind::State(i) => self.vars[*i].clone(),
+            GenKind::Param(p) => p.clone(),
+            GenKind::Jet { func, alpha } => {
+                let f = &self.alg.functions()[*func];
+                if alpha.iter().all(|a| *a == 0) {
+                    let args: Vec<&str> = f.args.iter().map(|i| self.vars[*i].as_str()).collect();
+                    return format!("{}({})", f.name, args.join(", "));
+                }
+                let mut idx: Vec<&str> = Vec::new();
+                for (slot, &a) in alpha.iter().enumerate() {
+                    for _ in 0..a {
+                        idx.push(&self.vars[f.args[slot]]);
+                    }
+                }
+                let sep = if idx.iter().all(|s| s.len() == 1) { "" } else { "_" };
+                if latex {
+                    format!("{}_{{{}}}", f.name, idx.join(if sep.is_empty() { "" } else { "," }))
+                } else {
+                    format!("{}_{}", f.name, idx.join(sep))
+                }
+            }
+            GenKind::Apply(func, u) => {
+                let arg = self.elem(u);
+                if latex {
+                    format!("\\{}\\left({arg}\\right)", func.name())
+                } else {
+                    format!("{}({arg})", func.name())
+                }
+            }
+            GenKind::Root(n, u) => {
+                let arg = self.elem(u);
+                match (latex, n) {
+                    (false, 2) => format!("sqrt({arg})"),
+                    (false, _) => format!("({arg})^(1/{n})"),
+                    (true, 2) => format!("\\sqrt{{{arg}}}"),
+                    (true, _) => format!("\\sqrt[{n}]{{{arg}}}"),
+                }
+            }
+        }
+    }
+}

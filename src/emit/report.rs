@@ -1,0 +1,202 @@
+//! The report every emitter renders: expressions printed, structure verdicts attached.
+
+use super::expr::{Printer, Syntax};
+use crate::algebra::{Algebra, Coef, Elem};
+use crate::derive::ModifiedEquation;
+use crate::spec::Recursion;
+use crate::structure::{analyse, verifies};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One correction `f_l` with its structure verdict, printed.
+#[derive(Clone, Debug, Serialize)]
+pub struct CorrectionOut {
+    /// `l`.
+    pub order: usize,
+    /// Components of `f_l`, infix.
+    pub components: Vec<String>,
+    /// Is the Jacobian of `f_l` symmetric?
+    pub gradient: bool,
+    /// `E_l` with `f_l = -grad E_l`, verified; `null` otherwise.
+    pub potential: Option<String>,
+    /// `(J - J^T)/2` entries `(i, j)` for `i < j` in row-major order, when not a gradient.
+    pub antisymmetric: Option<Vec<String>>,
+    /// LaTeX of the components (not part of the JSON contract).
+    #[serde(skip)]
+    pub components_latex: Vec<String>,
+    /// LaTeX of the potential.
+    #[serde(skip)]
+    pub potential_latex: Option<String>,
+    /// LaTeX of the antisymmetric part.
+    #[serde(skip)]
+    pub antisymmetric_latex: Option<Vec<String>>,
+}
+
+/// Everything `bea derive` prints, in the order of the JSON contract.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always `explicit-euler` on this path.
+    pub method: String,
+    /// `general`, `paper` or `both`.
+    pub recursion: Recursion,
+    /// State variables.
+    pub variables: Vec<String>,
+    /// Parameter values as exact strings, `null` when symbolic.
+    pub parameters: BTreeMap<String, Option<String>>,
+    /// `N`.
+    pub order: usize,
+    /// The field `f` (for a loss, `-grad E`).
+    pub field: Vec<String>,
+    /// The corrections `f_1..f_N` (general recursion when both were derived).
+    pub corrections: Vec<CorrectionOut>,
+    /// `E + h E_1 + ... + h^L E_L` for the largest `L` such that `E_0..E_L` all exist; `null` if `E_0` does not.
+    pub modified_loss: Option<String>,
+    /// The loss `E` when the problem was given as a loss.
+    pub loss: Option<String>,
+    /// Catalogue name.
+    pub name: Option<String>,
+    /// Corrections by the paper's recursion (with `--recursion both`, or alone with `paper`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper_corrections: Option<Vec<CorrectionOut>>,
+    /// Per order `1..N`: do the two recursions agree exactly? (with `both`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Vec<bool>>,
+    /// For a gradient field: does `E_1 = |grad E|^2/4` hold exactly (Barrett & Dherin, eq. 2-4 with
+    /// `lambda = h m / 4`)? `null` when `f` is not a gradient.
+    pub igr_first_order: Option<bool>,
+    /// Description of the problem.
+    #[serde(skip)]
+    pub description: Option<String>,
+    /// LaTeX of the field.
+    #[serde(skip)]
+    pub field_latex: Vec<String>,
+    /// LaTeX of the modified loss.
+    #[serde(skip)]
+    pub modified_loss_latex: Option<String>,
+    /// LaTeX of the loss.
+    #[serde(skip)]
+    pub loss_latex: Option<String>,
+}
+
+fn print_pair(alg: &Algebra, vars: &[String], e: &Elem) -> (String, String) {
+    (Printer::new(alg, vars, Syntax::Text).elem(e), Printer::new(alg, vars, Syntax::Latex).elem(e))
+}
+
+impl Report {
+    /// Analyse and print a derivation.
+    pub fn build(me: &mut ModifiedEquation) -> Report {
+        let vars = me.problem.vars.clone();
+        let agreement = me.agreement();
+        let p = &mut me.problem;
+        let f0 = p.field.clone();
+        // E_0: the loss, or a potential of f when f is a gradient field.
+        let s0 = analyse(&mut p.algebra, &f0, p.loss.as_ref());
+        let e0 = p.loss.clone().or(s0.potential.clone());
+        // |f|^2/4, the first-order potential whenever f is a gradient field.
+        let mut quarter = Elem::default();
+        for fi in &f0 {
+            let sq = p.algebra.mul(fi, fi);
+            quarter = p.algebra.add(&quarter, &sq);
+        }
+        quarter = p.algebra.scale(&quarter, &Coef::new(1, 4));
+        let build = |alg: &mut Algebra, fs: &[Vec<Elem>]| -> (Vec<CorrectionOut>, Vec<Option<Elem>>) {
+            let mut outs = Vec::new();
+            let mut pots = Vec::new();
+            for (i, fl) in fs.iter().enumerate() {
+                let hint = if i == 0 && s0.gradient { Some(&quarter) } else { None };
+                let s = analyse(alg, fl, hint);
+                outs.push(correction_out(alg, &vars, i + 1, fl, &s));
+                pots.push(s.potential);
+            }
+            (outs, pots)
+        };
+        let (general, gpots) = match &me.general {
+            Some(fs) => {
+                let (o, pt) = build(&mut p.algebra, fs);
+                (Some(o), Some(pt))
+            }
+            None => (None, None),
+        };
+        let (paper, ppots) = match &me.paper {
+            Some(fs) => {
+                let (o, pt) = build(&mut p.algebra, fs);
+                (Some(o), Some(pt))
+            }
+            None => (None, None),
+        };
+        let pots = gpots.or(ppots).unwrap_or_default();
+        let first = me.general.as_ref().or(me.paper.as_ref()).and_then(|c| c.first());
+        let igr = if s0.gradient {
+            first.map(|f1| verifies(&mut p.algebra, &quarter, f1))
+        } else {
+            None
+        };
+        let (ml, ml_tex) = modified_loss(&mut p.algebra, &vars, e0.as_ref(), &pots);
+        let (field, field_latex): (Vec<String>, Vec<String>) = f0.iter().map(|e| print_pair(&p.algebra, &vars, e)).unzip();
+        let loss = p.loss.as_ref().map(|e| print_pair(&p.algebra, &vars, e));
+        let (corrections, paper_corrections) = match (general, paper) {
+            (Some(g), pp) => (g, pp),
+            (None, Some(pp)) => (pp, None),
+            (None, None) => (Vec::new(), None),
+        };
+        Report {
+            method: "explicit-euler".into(),
+            recursion: p.recursion,
+            variables: vars.clone(),
+            parameters: p.params.iter().map(|(k, v)| (k.clone(), v.as_ref().map(|c| c.to_string()))).collect(),
+            order: p.order,
+            field,
+            corrections,
+            modified_loss: ml,
+            loss: loss.as_ref().map(|l| l.0.clone()),
+            name: p.name.clone(),
+            paper_corrections,
+            agreement,
+            igr_first_order: igr,
+            description: p.description.clone(),
+            field_latex,
+            modified_loss_latex: ml_tex,
+            loss_latex: loss.map(|l| l.1),
+        }
+    }
+    /// Was the problem given as a loss?
+    pub fn is_loss(&self) -> bool {
+        self.loss.is_some()
+    }
+}
+
+fn correction_out(alg: &mut Algebra, vars: &[String], order: usize, fl: &[Elem], s: &crate::structure::Structure) -> CorrectionOut {
+    let (components, components_latex) = fl.iter().map(|e| print_pair(alg, vars, e)).unzip();
+    let pot = s.potential.as_ref().map(|e| print_pair(alg, vars, e));
+    let anti: Option<(Vec<String>, Vec<String>)> = s.antisymmetric.as_ref().map(|a| a.iter().map(|(_, _, e)| print_pair(alg, vars, e)).unzip());
+    CorrectionOut {
+        order,
+        components,
+        gradient: s.gradient,
+        potential: pot.as_ref().map(|p| p.0.clone()),
+        antisymmetric: anti.as_ref().map(|a| a.0.clone()),
+        components_latex,
+        potential_latex: pot.map(|p| p.1),
+        antisymmetric_latex: anti.map(|a| a.1),
+    }
+}
+
+fn modified_loss(alg: &mut Algebra, vars: &[String], e0: Option<&Elem>, pots: &[Option<Elem>]) -> (Option<String>, Option<String>) {
+    let e0 = match e0 {
+        Some(e) => e,
+        None => return (None, None),
+    };
+    let (mut text, mut tex) = print_pair(alg, vars, e0);
+    for (i, p) in pots.iter().enumerate() {
+        let Some(p) = p else { break };
+        if p.is_zero() {
+            continue;
+        }
+        let (t, l) = print_pair(alg, vars, p);
+        let hp = if i == 0 { "h".to_string() } else { format!("h^{}", i + 1) };
+        let hl = if i == 0 { "h".to_string() } else { format!("h^{{{}}}", i + 1) };
+        text.push_str(&format!(" + {hp}*({t})"));
+        tex.push_str(&format!(" + {hl}\\left({l}\\right)"));
+    }
+    (Some(text), Some(tex))
+}

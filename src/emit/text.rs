@@ -1,0 +1,99 @@
+//! Human-readable text: one expression per line, orders labelled (also the snapshot format of `series/`).
+
+use super::{CorrectionOut, Emitter, Report};
+use std::fmt::Write;
+
+/// The text emitter.
+pub struct Text;
+
+fn section(out: &mut String, vars: &[String], c: &CorrectionOut, tag: &str) {
+    let l = c.order;
+    let _ = writeln!(out, "order {l}{tag}:");
+    for (v, comp) in vars.iter().zip(&c.components) {
+        let _ = writeln!(out, "  f_{l}[{v}] = {comp}");
+    }
+    match (&c.potential, &c.antisymmetric) {
+        (Some(p), _) => {
+            let _ = writeln!(out, "  gradient field: yes, f_{l} = -grad E_{l} with");
+            let _ = writeln!(out, "  E_{l} = {p}");
+        }
+        (None, None) => {
+            let _ = writeln!(out, "  gradient field: yes (symmetric Jacobian), but no potential was found in closed form");
+        }
+        (None, Some(a)) => {
+            let _ = writeln!(out, "  gradient field: no; antisymmetric part of the Jacobian, (J - J^T)/2:");
+            let n = vars.len();
+            let mut k = 0;
+            for i in 0..n {
+                for j in i + 1..n {
+                    let _ = writeln!(out, "  A[{},{}] = {}", vars[i], vars[j], a[k]);
+                    k += 1;
+                }
+            }
+        }
+    }
+}
+
+impl Emitter for Text {
+    fn emit(&self, r: &Report) -> String {
+        let mut out = String::new();
+        let rec = match r.recursion {
+            crate::spec::Recursion::General => "general (Lie derivative)",
+            crate::spec::Recursion::Paper => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
+            crate::spec::Recursion::Both => "both (general and paper, compared)",
+        };
+        let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
+        if let Some(n) = &r.name {
+            let _ = writeln!(out, "problem: {n}");
+        }
+        if let Some(d) = &r.description {
+            let _ = writeln!(out, "  {d}");
+        }
+        let _ = writeln!(out, "variables: {}", r.variables.join(", "));
+        if !r.parameters.is_empty() {
+            let ps: Vec<String> = r.parameters.iter().map(|(k, v)| match v {
+                Some(v) => format!("{k} = {v}"),
+                None => format!("{k} (symbolic)"),
+            }).collect();
+            let _ = writeln!(out, "parameters: {}", ps.join(", "));
+        }
+        let _ = writeln!(out, "modified field: f~ = f + h f_1 + ... + h^{} f_{}", r.order, r.order);
+        if let Some(l) = &r.loss {
+            let _ = writeln!(out, "loss: E = {l}");
+            let _ = writeln!(out, "field f = -grad E:");
+        } else {
+            let _ = writeln!(out, "field f:");
+        }
+        for (v, c) in r.variables.iter().zip(&r.field) {
+            let _ = writeln!(out, "  f[{v}] = {c}");
+        }
+        for c in &r.corrections {
+            section(&mut out, &r.variables, c, "");
+        }
+        if let Some(pc) = &r.paper_corrections {
+            let _ = writeln!(out, "--- the paper's recursion (App. A.1, eq. A.11-A.14) ---");
+            for c in pc {
+                section(&mut out, &r.variables, c, " (paper)");
+            }
+        }
+        if let Some(a) = &r.agreement {
+            let _ = writeln!(out, "agreement of the two recursions, by order:");
+            for (i, ok) in a.iter().enumerate() {
+                let _ = writeln!(out, "  order {}: {}", i + 1, if *ok { "agree" } else { "DIFFER" });
+            }
+        }
+        if let Some(ok) = r.igr_first_order {
+            let verdict = if ok { "holds exactly" } else { "does NOT hold" };
+            let _ = writeln!(out, "implicit gradient regularization: E_1 = |grad E|^2/4 {verdict} (Barrett & Dherin, eq. 2-4: h E_1 = lambda R_IG with lambda = h m/4, R_IG = |grad E|^2/m)");
+        }
+        match &r.modified_loss {
+            Some(m) => {
+                let _ = writeln!(out, "modified loss: E~ = {m}");
+            }
+            None => {
+                let _ = writeln!(out, "modified loss: none (f is not a gradient field)");
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,277 @@
+//! Validation and lowering of a [`RawProblem`] into the exact algebra.
+
+use super::parse::{parse_expr, parse_number, Ast};
+use super::{Problem, RawProblem, RawValue, Recursion, SpecError, Source, MAX_ORDER, RESERVED};
+use crate::algebra::{Algebra, Coef, Elem, Func, UnspecFn};
+use std::collections::BTreeMap;
+
+/// Default order when none is given.
+pub const DEFAULT_ORDER: usize = 3;
+
+pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
+    if let Some(m) = &raw.method {
+        if m != "explicit-euler" && m != "gd" && m != "gradient-descent" {
+            return Err(SpecError::UnknownMethod { name: m.clone() });
+        }
+    }
+    let vars = check_vars(&raw.vars)?;
+    let order = raw.order.unwrap_or(DEFAULT_ORDER);
+    if order == 0 || order > MAX_ORDER {
+        return Err(SpecError::Order { order, max: MAX_ORDER });
+    }
+    // Parse every expression first: syntax errors come before anything else.
+    let exprs: Vec<(String, String, Ast)> = match (&raw.field, &raw.loss) {
+        (Some(_), Some(_)) => return Err(SpecError::FieldOrLoss("both were given")),
+        (None, None) => return Err(SpecError::FieldOrLoss("neither was given")),
+        (Some(f), None) => {
+            if f.is_empty() {
+                return Err(SpecError::EmptyField);
+            }
+            if f.len() != vars.len() {
+                return Err(SpecError::ComponentCount { components: f.len(), vars: vars.len(), names: vars.join(", ") });
+            }
+            let mut v = Vec::new();
+            for (i, text) in f.iter().enumerate() {
+                v.push(parse_one(&format!("component {} of the field", i + 1), text)?);
+            }
+            v
+        }
+        (None, Some(l)) => vec![parse_one("the loss", l)?],
+    };
+    let mut symbols = Vec::new();
+    for (_, _, ast) in &exprs {
+        ast.symbols(&mut symbols);
+    }
+    let params = resolve_params(&vars, &symbols, &raw.set)?;
+    let mut alg = Algebra::new(vars.len());
+    // Symbolic parameters become generators in sorted order, so printing does not depend on where they first occur.
+    for (name, value) in &params {
+        if value.is_none() {
+            alg.param(name);
+        }
+    }
+    let mut cx = Lowering { alg, vars: &vars, params: &params, what: String::new(), text: String::new() };
+    let mut lowered = Vec::new();
+    for (what, text, ast) in &exprs {
+        cx.what = what.clone();
+        cx.text = text.clone();
+        lowered.push(cx.lower(ast)?);
+    }
+    let mut alg = cx.alg;
+    let (field, loss, source) = if raw.loss.is_some() {
+        let e = lowered.pop().unwrap_or_default();
+        let field = (0..vars.len()).map(|j| {
+            let d = alg.diff(&e, j);
+            alg.neg(&d)
+        });
+        (field.collect(), Some(e), Source::Loss)
+    } else {
+        (lowered, None, Source::Field)
+    };
+    let verify = raw.verify.clone().unwrap_or_default();
+    if let Some(at) = &verify.at {
+        if at.len() != vars.len() {
+            return Err(SpecError::StartPoint { got: at.len(), want: vars.len() });
+        }
+    }
+    Ok(Problem {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        vars,
+        params,
+        source,
+        algebra: alg,
+        field,
+        loss,
+        order,
+        recursion: raw.recursion.unwrap_or(Recursion::General),
+        verify,
+    })
+}
+
+fn parse_one(what: &str, text: &str) -> Result<(String, String, Ast), SpecError> {
+    let ast = parse_expr(text).map_err(|source| SpecError::Parse { what: what.into(), text: text.into(), source })?;
+    Ok((what.to_string(), text.to_string(), ast))
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+fn check_vars(raw: &[String]) -> Result<Vec<String>, SpecError> {
+    let vars: Vec<String> = raw.iter().map(|v| v.trim().to_string()).collect();
+    if vars.is_empty() {
+        return Err(SpecError::NoVars);
+    }
+    for (i, v) in vars.iter().enumerate() {
+        if !is_ident(v) {
+            return Err(SpecError::BadVar { name: v.clone(), reason: "a variable is a name of letters, digits and '_', starting with a letter".into() });
+        }
+        if RESERVED.contains(&v.as_str()) {
+            return Err(SpecError::BadVar { name: v.clone(), reason: format!("'{v}' is reserved (a function name or the step size h)") });
+        }
+        if vars[..i].contains(v) {
+            return Err(SpecError::DuplicateVar { name: v.clone() });
+        }
+    }
+    Ok(vars)
+}
+
+/// Parse a raw parameter value exactly; rejects non-finite numbers.
+pub fn raw_value(name: &str, v: &RawValue) -> Result<Coef, SpecError> {
+    let bad = |s: String| SpecError::BadValue { name: name.to_string(), value: s };
+    match v {
+        RawValue::Int(i) => Ok(Coef::int(*i as i128)),
+        RawValue::Float(f) => Coef::from_f64_exact(*f).filter(|_| f.is_finite()).ok_or_else(|| bad(f.to_string())),
+        RawValue::Text(s) => {
+            let t = s.trim();
+            let (neg, body) = match t.strip_prefix('-') {
+                Some(b) => (true, b.trim()),
+                None => (false, t.strip_prefix('+').unwrap_or(t).trim()),
+            };
+            let (n, d) = body.split_once('/').unwrap_or((body, "1"));
+            let num = parse_number(n.trim(), 1).map_err(|_| bad(s.clone()))?;
+            let den = parse_number(d.trim(), 1).map_err(|_| bad(s.clone()))?;
+            let q = den.recip().ok_or_else(|| bad(s.clone()))?;
+            let val = num.mul(&q);
+            Ok(if neg { val.neg() } else { val })
+        }
+    }
+}
+
+fn resolve_params(
+    vars: &[String],
+    symbols: &[String],
+    set: &BTreeMap<String, RawValue>,
+) -> Result<BTreeMap<String, Option<Coef>>, SpecError> {
+    let mut params: BTreeMap<String, Option<Coef>> =
+        symbols.iter().filter(|s| !vars.contains(s)).map(|s| (s.clone(), None)).collect();
+    for (k, v) in set {
+        if vars.contains(k) {
+            return Err(SpecError::SetVariable { name: k.clone() });
+        }
+        if !params.contains_key(k) {
+            let known = if params.is_empty() { "none besides the variables".to_string() } else { params.keys().cloned().collect::<Vec<_>>().join(", ") };
+            return Err(SpecError::SetUnknown { name: k.clone(), known });
+        }
+        params.insert(k.clone(), Some(raw_value(k, v)?));
+    }
+    Ok(params)
+}
+
+struct Lowering<'a> {
+    alg: Algebra,
+    vars: &'a [String],
+    params: &'a BTreeMap<String, Option<Coef>>,
+    what: String,
+    text: String,
+}
+
+impl Lowering<'_> {
+    fn err(&self, col: usize, message: impl Into<String>) -> SpecError {
+        SpecError::Expr { what: self.what.clone(), text: self.text.clone(), col, message: message.into() }
+    }
+    fn lower(&mut self, ast: &Ast) -> Result<Elem, SpecError> {
+        match ast {
+            Ast::Num(c, _) => Ok(self.alg.constant(c.clone())),
+            Ast::Ident(name, col) => self.ident(name, *col),
+            Ast::Neg(a, _) => {
+                let e = self.lower(a)?;
+                Ok(self.alg.neg(&e))
+            }
+            Ast::Bin(op, a, b, col) => {
+                if *op == '^' {
+                    return self.power(a, b, *col);
+                }
+                let (x, y) = (self.lower(a)?, self.lower(b)?);
+                match op {
+                    '+' => Ok(self.alg.add(&x, &y)),
+                    '-' => Ok(self.alg.sub(&x, &y)),
+                    '*' => Ok(self.alg.mul(&x, &y)),
+                    _ => self.alg.div(&x, &y).ok_or_else(|| self.err(*col, "division by zero")),
+                }
+            }
+            Ast::Call(name, args, col) => self.call(name, args, *col),
+        }
+    }
+    fn ident(&mut self, name: &str, col: usize) -> Result<Elem, SpecError> {
+        if let Some(i) = self.vars.iter().position(|v| v == name) {
+            return Ok(self.alg.state(i));
+        }
+        if RESERVED.contains(&name) {
+            return Err(self.err(col, format!("'{name}' is reserved and cannot be used as a symbol here")));
+        }
+        match self.params.get(name) {
+            Some(Some(v)) => Ok(self.alg.constant(v.clone())),
+            _ => Ok(self.alg.param(name)),
+        }
+    }
+    fn power(&mut self, a: &Ast, b: &Ast, col: usize) -> Result<Elem, SpecError> {
+        let base = self.lower(a)?;
+        let exp = self.lower(b)?;
+        let Some(e) = exp.as_constant() else {
+            return Err(self.err(b.col(), "the exponent must be a number (symbolic exponents are not supported)"));
+        };
+        let (n, d) = e.parts();
+        let (Ok(n), Ok(d)) = (i64::try_from(n), u16::try_from(d)) else {
+            return Err(self.err(b.col(), format!("exponent {e} is too large")));
+        };
+        if n.unsigned_abs() > 1000 {
+            return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
+        }
+        let root = if d == 1 { base } else { self.alg.root(d, base) };
+        let p = self.alg.pow(&root, n.unsigned_abs() as u32);
+        if n < 0 {
+            self.alg.recip(&p).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))
+        } else {
+            Ok(p)
+        }
+    }
+    fn call(&mut self, name: &str, args: &[Ast], col: usize) -> Result<Elem, SpecError> {
+        let func = match name {
+            "sin" => Some(Func::Sin),
+            "cos" => Some(Func::Cos),
+            "exp" => Some(Func::Exp),
+            "log" | "ln" => Some(Func::Log),
+            "tan" | "sqrt" => None,
+            _ => return self.unspecified(name, args, col),
+        };
+        if args.len() != 1 {
+            return Err(self.err(col, format!("{name} takes one argument, got {}", args.len())));
+        }
+        let x = self.lower(&args[0])?;
+        match (func, name) {
+            (Some(f), _) => self.alg.apply(f, x).ok_or_else(|| self.err(col, "log(0) is undefined")),
+            (None, "sqrt") => Ok(self.alg.root(2, x)),
+            _ => {
+                let s = self.alg.apply(Func::Sin, x.clone()).unwrap_or_default();
+                let c = self.alg.apply(Func::Cos, x).unwrap_or_default();
+                self.alg.div(&s, &c).ok_or_else(|| self.err(col, "tan of an argument whose cosine is identically 0"))
+            }
+        }
+    }
+    fn unspecified(&mut self, name: &str, args: &[Ast], col: usize) -> Result<Elem, SpecError> {
+        if self.vars.iter().any(|v| v == name) || self.params.contains_key(name) {
+            return Err(self.err(col, format!("'{name}' is used both as a symbol and as a function")));
+        }
+        let mut idx = Vec::new();
+        for a in args {
+            match a {
+                Ast::Ident(v, c) => match self.vars.iter().position(|x| x == v) {
+                    Some(i) if !idx.contains(&i) => idx.push(i),
+                    Some(_) => return Err(self.err(*c, format!("argument '{v}' of {name} is repeated"))),
+                    None => return Err(self.err(*c, format!("the arguments of the unspecified function {name} must be state variables; '{v}' is not one"))),
+                },
+                other => return Err(self.err(other.col(), format!("the arguments of the unspecified function {name} must be state variables, not expressions"))),
+            }
+        }
+        if let Some(f) = self.alg.functions().iter().find(|f| f.name == name) {
+            if f.args != idx {
+                return Err(self.err(col, format!("{name} is used with different argument lists")));
+            }
+        }
+        let k = self.alg.function(UnspecFn { name: name.to_string(), args: idx.clone() });
+        Ok(self.alg.jet(k, vec![0; idx.len()]))
+    }
+}

@@ -1,0 +1,332 @@
+//! Problem input: raw specifications (TOML files, CLI flags) and their validation into a [`Problem`].
+//!
+//! Two stages (GUIDE convention 6): [`RawProblem`] mirrors the file or the flags; [`Problem::from_raw`] parses
+//! every expression strictly, checks names, counts and bounds, lowers the expressions into the exact algebra,
+//! and returns a [`Problem`] or a [`SpecError`] that names the problem (and the column, for syntax errors).
+
+pub mod examples;
+mod lower;
+pub mod parse;
+
+use crate::algebra::{Algebra, Coef, Elem};
+pub use parse::ParseError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// The largest order `derive` accepts. Work grows roughly geometrically with the order (for Lotka-Volterra the
+/// number of terms of f_l grows about 1.5x per order); the term budget stops swelling problems earlier.
+pub const MAX_ORDER: usize = 30;
+
+/// Names that cannot be variables or parameters.
+pub const RESERVED: &[&str] = &["sin", "cos", "tan", "exp", "log", "ln", "sqrt", "h"];
+
+/// Which recursion derives the corrections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recursion {
+    /// The general Lie-derivative recursion (GUIDE section 2): valid for every vector field.
+    #[default]
+    General,
+    /// The paper's Appendix A.1 recursion (eq. A.11-A.14), which assumes a symmetric Jacobian.
+    Paper,
+    /// Both, compared order by order.
+    Both,
+}
+
+impl std::str::FromStr for Recursion {
+    type Err = SpecError;
+    fn from_str(s: &str) -> Result<Self, SpecError> {
+        match s {
+            "general" => Ok(Recursion::General),
+            "paper" => Ok(Recursion::Paper),
+            "both" => Ok(Recursion::Both),
+            _ => Err(SpecError::UnknownRecursion { name: s.to_string() }),
+        }
+    }
+}
+
+/// A parameter value as written in a file: a number or a string such as `"3/5"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    /// An integer.
+    Int(i64),
+    /// A float (taken exactly: every finite double is a rational).
+    Float(f64),
+    /// An exact number as text: `"3/5"`, `"0.6"`, `"-2"`.
+    Text(String),
+}
+
+/// Defaults for `bea verify` on this problem.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVerify {
+    /// Start point theta_0.
+    pub at: Option<Vec<f64>>,
+    /// Parameter values used when verifying (symbolic parameters need numbers to integrate).
+    #[serde(default)]
+    pub set: BTreeMap<String, RawValue>,
+}
+
+/// A problem as written in a TOML file (or assembled from CLI flags). Unknown keys are errors.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProblem {
+    /// Short name (catalogue key).
+    pub name: Option<String>,
+    /// One line describing it, with its source.
+    pub description: Option<String>,
+    /// Components of the vector field, one per variable.
+    pub field: Option<Vec<String>>,
+    /// A loss E; the field is then f = -grad E.
+    pub loss: Option<String>,
+    /// State variables, in order.
+    #[serde(default)]
+    pub vars: Vec<String>,
+    /// Parameter values (others stay symbolic).
+    #[serde(default)]
+    pub set: BTreeMap<String, RawValue>,
+    /// Highest correction order N.
+    pub order: Option<usize>,
+    /// `general`, `paper` or `both`.
+    pub recursion: Option<Recursion>,
+    /// The integrator; only `explicit-euler` (gradient descent) on this path.
+    pub method: Option<String>,
+    /// Defaults for `bea verify`.
+    pub verify: Option<RawVerify>,
+}
+
+/// Everything that can be wrong with a problem.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// A syntax error in one expression.
+    #[error("syntax error in {what} \"{text}\": {source}")]
+    Parse {
+        /// which expression (e.g. "component 2 of the field")
+        what: String,
+        /// its text
+        text: String,
+        /// the parse error, with the column
+        source: ParseError,
+    },
+    /// A semantic error inside one expression.
+    #[error("in {what} \"{text}\" at column {col}: {message}")]
+    Expr {
+        /// which expression
+        what: String,
+        /// its text
+        text: String,
+        /// 1-based column
+        col: usize,
+        /// what is wrong
+        message: String,
+    },
+    /// Neither or both of `field` and `loss`.
+    #[error("give exactly one of a field (--field) or a loss (--loss); {0}")]
+    FieldOrLoss(&'static str),
+    /// The field has no components.
+    #[error("the field is empty: give one component per variable, separated by ';'")]
+    EmptyField,
+    /// No variables.
+    #[error("no variables: list the state variables with --vars (e.g. --vars u,v)")]
+    NoVars,
+    /// A variable name that is not an identifier or is reserved.
+    #[error("'{name}' cannot be a variable: {reason}")]
+    BadVar {
+        /// the name
+        name: String,
+        /// why
+        reason: String,
+    },
+    /// A variable listed twice.
+    #[error("variable '{name}' is listed twice")]
+    DuplicateVar {
+        /// the name
+        name: String,
+    },
+    /// Component count differs from the variable count.
+    #[error("the field has {components} components but there are {vars} variables ({names})")]
+    ComponentCount {
+        /// number of components
+        components: usize,
+        /// number of variables
+        vars: usize,
+        /// the variables
+        names: String,
+    },
+    /// Order out of range.
+    #[error("order {order} is out of range: it must be between 1 and {max} (the documented bound)")]
+    Order {
+        /// the order asked for
+        order: usize,
+        /// the bound
+        max: usize,
+    },
+    /// A state variable given a value.
+    #[error("'{name}' is a state variable, not a parameter: it cannot be given a value with --set")]
+    SetVariable {
+        /// the name
+        name: String,
+    },
+    /// A value for a name that does not occur.
+    #[error("--set gives a value to '{name}', which does not occur in the problem (its symbols: {known})")]
+    SetUnknown {
+        /// the name
+        name: String,
+        /// the symbols that do occur
+        known: String,
+    },
+    /// A value that is not a finite exact number.
+    #[error("the value of '{name}' must be a finite number like 3, -0.5 or 3/5; got '{value}'")]
+    BadValue {
+        /// the parameter
+        name: String,
+        /// the value as written
+        value: String,
+    },
+    /// A malformed `--set` list.
+    #[error("malformed --set entry '{entry}': expected name=value, e.g. --set x0=1,y0=3/5")]
+    BadSetEntry {
+        /// the entry
+        entry: String,
+    },
+    /// Unknown recursion name.
+    #[error("unknown recursion '{name}': use general, paper or both")]
+    UnknownRecursion {
+        /// the name
+        name: String,
+    },
+    /// Unknown method name.
+    #[error("unknown method '{name}': this path supports explicit-euler (gradient descent)")]
+    UnknownMethod {
+        /// the name
+        name: String,
+    },
+    /// Unknown built-in example.
+    #[error("unknown example '{name}'; available: {available}")]
+    UnknownExample {
+        /// the name
+        name: String,
+        /// the catalogue
+        available: String,
+    },
+    /// A TOML file that does not parse or has unknown keys.
+    #[error("invalid problem file {path}: {message}")]
+    Toml {
+        /// the file
+        path: String,
+        /// the TOML/serde message (names the unknown key and its line)
+        message: String,
+    },
+    /// A file that could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// the file
+        path: String,
+        /// the OS error
+        message: String,
+    },
+    /// The start point does not match the variables.
+    #[error("the start point has {got} coordinates but there are {want} variables")]
+    StartPoint {
+        /// coordinates given
+        got: usize,
+        /// variables
+        want: usize,
+    },
+}
+
+/// Whether the problem was given as a field or as a loss.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A vector field f.
+    Field,
+    /// A loss E with f = -grad E.
+    Loss,
+}
+
+/// A validated problem: names checked, expressions lowered into the exact [`Algebra`].
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// Catalogue name, if any.
+    pub name: Option<String>,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// State variables, in order.
+    pub vars: Vec<String>,
+    /// Parameters: value, or `None` when symbolic. Sorted by name.
+    pub params: BTreeMap<String, Option<Coef>>,
+    /// Field or loss.
+    pub source: Source,
+    /// The ring the expressions live in.
+    pub algebra: Algebra,
+    /// The vector field f (f = -grad E for a loss).
+    pub field: Vec<Elem>,
+    /// The loss E, when given.
+    pub loss: Option<Elem>,
+    /// Highest correction order N.
+    pub order: usize,
+    /// Which recursion.
+    pub recursion: Recursion,
+    /// Defaults for verification (start point, parameter values), from the file.
+    pub verify: RawVerify,
+}
+
+impl Problem {
+    /// Validate a raw problem.
+    ///
+    /// ```
+    /// use bea::spec::{Problem, RawProblem};
+    /// let raw = RawProblem {
+    ///     field: Some(vec!["u*(v - 2)".into(), "v*(1 - u)".into()]),
+    ///     vars: vec!["u".into(), "v".into()],
+    ///     order: Some(2),
+    ///     ..Default::default()
+    /// };
+    /// let p = Problem::from_raw(&raw).unwrap();
+    /// assert_eq!(p.field.len(), 2);
+    /// let bad = RawProblem { vars: vec!["u".into(), "u".into()], ..raw.clone() };
+    /// assert!(Problem::from_raw(&bad).unwrap_err().to_string().contains("listed twice"));
+    /// ```
+    pub fn from_raw(raw: &RawProblem) -> Result<Problem, SpecError> {
+        lower::validate(raw)
+    }
+    /// Read and validate a TOML problem file.
+    pub fn from_toml_file(path: &std::path::Path) -> Result<Problem, SpecError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let raw = raw_from_toml(&text, &path.display().to_string())?;
+        Problem::from_raw(&raw)
+    }
+    /// The symbolic parameters (no value given).
+    pub fn symbolic_params(&self) -> Vec<String> {
+        self.params.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect()
+    }
+}
+
+/// Parse a TOML problem; unknown keys are errors that name the key.
+pub fn raw_from_toml(text: &str, path: &str) -> Result<RawProblem, SpecError> {
+    toml::from_str(text).map_err(|e| SpecError::Toml { path: path.to_string(), message: e.to_string().trim().to_string() })
+}
+
+/// Parse `--set x0=1,y0=3/5` into raw values.
+pub fn parse_set_list(s: &str) -> Result<BTreeMap<String, RawValue>, SpecError> {
+    let mut out = BTreeMap::new();
+    for entry in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (k, v) = entry.split_once('=').ok_or_else(|| SpecError::BadSetEntry { entry: entry.to_string() })?;
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() || v.is_empty() {
+            return Err(SpecError::BadSetEntry { entry: entry.to_string() });
+        }
+        out.insert(k.to_string(), RawValue::Text(v.to_string()));
+    }
+    Ok(out)
+}
+
+/// Split a `--field` string into components at `;`.
+pub fn split_components(s: &str) -> Vec<String> {
+    s.split(';').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+}

@@ -1,0 +1,127 @@
+//! End-to-end tests of the `bea` binary: the main job, the formats, and every kind of bad input.
+
+use std::process::Command;
+
+fn bea(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bea")).args(args).output().expect("bea runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn main_job_runs_the_two_parameter_model() {
+    let (code, out, err) = bea(&["derive"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("problem: two-param"));
+    assert!(out.contains("order 3:"));
+    assert!(out.contains("E_1 = |grad E|^2/4 holds exactly"));
+    let (code2, out2, _) = bea(&[]);
+    assert_eq!((code2, out2), (0, out), "no subcommand means derive");
+}
+
+#[test]
+fn issue_examples_work() {
+    let (code, out, err) = bea(&["derive", "--field", "p*(2-q); q*(p-1)", "--vars", "p,q", "--order", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("order 4:"));
+    let (code, out, err) = bea(&["derive", "--loss", "(y0 - a*b*x0)^2/2", "--vars", "a,b", "--order", "3", "--set", "x0=1,y0=3/5"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("x0 = 1, y0 = 3/5"));
+    let (code, out, _) = bea(&["derive", "--field", "P(x,y); Q(x,y)", "--vars", "x,y", "--order", "2"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("P_x"));
+}
+
+/// The JSON contract: keys, exact rationals, and every expression parses back in symplex.
+#[test]
+fn json_contract() {
+    let (code, out, err) = bea(&["derive", "--example", "quartic", "--format", "json", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in ["method", "recursion", "variables", "parameters", "order", "field", "corrections", "modified_loss"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["method"], "explicit-euler");
+    assert_eq!(v["recursion"], "general");
+    let c0 = &v["corrections"][0];
+    assert_eq!(c0["order"], 1);
+    assert_eq!(c0["gradient"], true);
+    assert!(!out.contains("0.08333"), "exact rationals only");
+    let ctx = symplex::prelude::Context::new();
+    let mut exprs: Vec<String> = Vec::new();
+    for c in v["corrections"].as_array().unwrap() {
+        exprs.extend(c["components"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()));
+        if let Some(p) = c["potential"].as_str() {
+            exprs.push(p.to_string());
+        }
+    }
+    exprs.push(v["modified_loss"].as_str().unwrap().to_string());
+    for e in exprs {
+        assert!(ctx.parse(&e).is_ok(), "symplex parses {e}");
+        assert!(bea::spec::parse::parse_expr(&e).is_ok(), "bea parses {e}");
+    }
+}
+
+#[test]
+fn latex_output() {
+    let (code, out, _) = bea(&["derive", "--example", "oscillator", "--format", "latex", "--order", "1"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\\begin{align*}") && out.contains("\\frac"));
+}
+
+#[test]
+fn toml_file_input_and_unknown_keys() {
+    let dir = std::env::temp_dir().join(format!("bea-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "field = [\"u*(v - 2)\", \"v*(1 - u)\"]\nvars = [\"u\", \"v\"]\norder = 2\n").unwrap();
+    let (code, out, err) = bea(&["derive", good.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("order 2:"));
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "field = [\"u\", \"v\"]\nvars = [\"u\", \"v\"]\nordre = 2\n").unwrap();
+    let (code, _, err) = bea(&["derive", bad.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown field") && err.contains("ordre"), "{err}");
+}
+
+/// Every bad input: a clear message naming the problem, a non-zero exit, never a panic.
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["derive", "--field", "x*(y", "--vars", "x,y"], "column"),
+        (&["derive", "--field", "x y; y", "--vars", "x,y"], "column 3"),
+        (&["derive", "--field", "x; y", "--vars", "x,x"], "listed twice"),
+        (&["derive", "--field", "x; y", "--vars", "x,2y"], "cannot be a variable"),
+        (&["derive", "--field", "x; y", "--vars", "x,y", "--set", "x=1"], "state variable"),
+        (&["derive", "--field", "x; y", "--vars", "x,y", "--set", "zz=1"], "does not occur"),
+        (&["derive", "--field", "x*a; y", "--vars", "x,y", "--set", "a=inf"], "finite number"),
+        (&["derive", "--field", "x*a; y", "--vars", "x,y", "--set", "a=NaN"], "finite number"),
+        (&["derive", "--field", "x; y; x", "--vars", "x,y"], "3 components but there are 2 variables"),
+        (&["derive", "--field", "x; y", "--vars", "x,y", "--order", "0"], "out of range"),
+        (&["derive", "--field", "x; y", "--vars", "x,y", "--order", "100000"], "out of range"),
+        (&["derive", "--field", ";", "--vars", "x,y"], "empty"),
+        (&["derive", "--field", "x/0; y", "--vars", "x,y"], "division by zero"),
+        (&["derive", "--field", "x^y; y", "--vars", "x,y"], "exponent must be a number"),
+        (&["derive", "--field", "P(x+y); y", "--vars", "x,y"], "must be state variables"),
+        (&["derive", "--example", "nope"], "available"),
+        (&["derive", "--example", "quartic", "--recursion", "fast"], "unknown recursion"),
+        (&["derive", "--example", "quartic", "--format", "xml"], "unknown format"),
+        (&["derive", "--field", "x; y", "--loss", "x", "--vars", "x,y"], "exactly one"),
+        (&["derive", "--field", "x; y"], "no variables"),
+        (&["derive", "--field", "sin(x)*h; y", "--vars", "x,y"], "reserved"),
+    ];
+    for (args, want) in cases {
+        let (code, _, err) = bea(args);
+        assert_eq!(code, 2, "{args:?} should fail cleanly, stderr: {err}");
+        assert!(err.contains(want), "{args:?}: expected '{want}' in: {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+}
+
+/// A problem whose expressions explode fails fast with a clear message instead of eating memory.
+#[test]
+fn expression_swell_is_guarded() {
+    let (code, _, err) = bea(&["derive", "--example", "generic2d", "--order", "8", "--max-terms", "2000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expression swell") && err.contains("--max-terms"), "{err}");
+}

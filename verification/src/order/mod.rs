@@ -1,0 +1,378 @@
+//! Local-error order checks of truncated modified fields.
+//!
+//! For a one-step map `Φ_h` (e.g. explicit Euler `θ + h f(θ)`, the paper's gradient descent,
+//! eq. 1) and a truncated modified field `f̃_N = f + h f_1 + … + h^N f_N` (eq. 6 / A.3), the
+//! local error
+//!
+//! `err(h) = ‖Φ_h(θ0) − φ_h^{f̃_N}(θ0)‖₂`
+//!
+//! (`φ_h^{g}` the exact flow of `g` over time `h`, computed by Dop853 with [`FlowConfig`]) is
+//! `O(h^{N+2})` when `f_1 … f_N` are right. `N = 1` is Theorem 3.1 of Barrett & Dherin (ICLR 2021):
+//! `O(h³)` for the modified loss against `O(h²)` for the plain gradient flow (`N = 0`);
+//! Appendix A.1 states the general truncation (their "order O(h^{n+1})" counts the error per
+//! unit step; per step it is `h^{N+2}`).
+//!
+//! The slope of `ln err` against `ln h` is fitted by least squares over the points of a
+//! geometric grid whose error is well above the detected floor ([`fit::analyse`]).
+//!
+//! Precision: everything is `f64`. With the default grid the errors of `N ≤ 4` on smooth
+//! 2-D problems of unit scale lie well above the rounding floor (about `1e-15 ‖θ0‖`); for
+//! `N ≥ 5` the usable window shrinks to the largest h, where higher terms bias the slope,
+//! and extended precision would be needed (not implemented).
+
+pub mod fit;
+mod plot;
+mod table;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use serde::Serialize;
+
+pub use self::fit::FloorConfig;
+pub use self::plot::plot_orders;
+pub use self::table::format_table;
+use crate::flow::{flow_increment, FlowConfig, FlowError};
+
+/// A geometric grid of step sizes `h_k = h_max / ratio^k`, `k = 0..count`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HGrid {
+    /// The largest step size.
+    pub h_max: f64,
+    /// Ratio between consecutive step sizes (> 1).
+    pub ratio: f64,
+    /// Number of grid points.
+    pub count: usize,
+}
+
+impl Default for HGrid {
+    /// `h = 0.2 · 2^{-k/2}`, `k = 0..16`: from 0.2 down to 0.2/256 ≈ 7.8e-4.
+    fn default() -> Self {
+        HGrid {
+            h_max: 0.2,
+            ratio: std::f64::consts::SQRT_2,
+            count: 17,
+        }
+    }
+}
+
+impl HGrid {
+    /// The step sizes, largest first.
+    ///
+    /// ```
+    /// use bea_verification::order::HGrid;
+    /// let g = HGrid { h_max: 1.0, ratio: 2.0, count: 3 };
+    /// assert_eq!(g.values(), vec![1.0, 0.5, 0.25]);
+    /// ```
+    pub fn values(&self) -> Vec<f64> {
+        (0..self.count)
+            .map(|k| self.h_max / self.ratio.powi(k as i32))
+            .collect()
+    }
+}
+
+/// Configuration of [`check_order`] / [`check_orders`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OrderConfig {
+    /// The step sizes.
+    pub grid: HGrid,
+    /// Dop853 tolerances for the exact flow of the truncated field.
+    pub flow: FlowConfig,
+    /// Floor detection and the "well above the floor" margin.
+    pub floor: FloorConfig,
+    /// Pass when `|slope − (N + 2)| <= tolerance`.
+    pub tolerance: f64,
+    /// Fewest fitted points for a slope to count.
+    pub min_points: usize,
+}
+
+impl Default for OrderConfig {
+    fn default() -> Self {
+        OrderConfig {
+            grid: HGrid::default(),
+            flow: FlowConfig::default(),
+            floor: FloorConfig::default(),
+            tolerance: 0.15,
+            min_points: 3,
+        }
+    }
+}
+
+/// A truncated modified field `f + h f_1 + … + h^N f_N` to check: `field(θ, h, out)`.
+pub struct Candidate<'a> {
+    /// A label for the derivation that produced it (e.g. "general", "paper").
+    pub recursion: String,
+    /// The truncation order `N`.
+    pub order: usize,
+    /// Writes `f̃_N(θ; h)` into `out`.
+    pub field: Box<dyn Fn(&[f64], f64, &mut [f64]) + 'a>,
+}
+
+impl<'a> Candidate<'a> {
+    /// Wraps a closure `field(θ, h, out)` as the candidate of truncation order `order`.
+    pub fn new<F>(recursion: impl Into<String>, order: usize, field: F) -> Self
+    where
+        F: Fn(&[f64], f64, &mut [f64]) + 'a,
+    {
+        Candidate {
+            recursion: recursion.into(),
+            order,
+            field: Box::new(field),
+        }
+    }
+}
+
+impl std::fmt::Debug for Candidate<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Candidate")
+            .field("recursion", &self.recursion)
+            .field("order", &self.order)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an order check (or one of its points) failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "kind")]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The start point is empty or not finite.
+    #[error("invalid start point {theta0:?}")]
+    InvalidStart {
+        /// The start point given.
+        theta0: Vec<f64>,
+    },
+    /// The field is NaN/inf (or of the wrong length) at the start point: a singular point.
+    #[error("the modified field is singular or not finite at the start point {theta0:?} (h = {h}): {value:?}")]
+    SingularStart {
+        /// The start point.
+        theta0: Vec<f64>,
+        /// The step size at which it was evaluated.
+        h: f64,
+        /// What the field returned.
+        value: Vec<f64>,
+    },
+    /// The step map returned a non-finite value or a vector of the wrong length.
+    #[error("the step map is not finite or has the wrong length at h = {h}: {value:?}")]
+    BadStep {
+        /// The step size.
+        h: f64,
+        /// What the step map returned.
+        value: Vec<f64>,
+    },
+    /// The exact flow of the truncated field could not be computed.
+    #[error("flow of the truncated field failed at h = {h}: {source}")]
+    Flow {
+        /// The step size.
+        h: f64,
+        /// The integrator's error.
+        source: FlowError,
+    },
+    /// A closure panicked.
+    #[error("a closure panicked at h = {h}: {message}")]
+    Panicked {
+        /// The step size (NaN when outside the grid loop).
+        h: f64,
+        /// The panic message.
+        message: String,
+    },
+    /// Too few points well above the floor to fit a slope.
+    #[error("only {usable} points are well above the floor {floor:e} (need {needed}); use larger h or a lower floor")]
+    TooFewPoints {
+        /// Points available.
+        usable: usize,
+        /// [`OrderConfig::min_points`].
+        needed: usize,
+        /// The detected floor.
+        floor: f64,
+    },
+    /// The configuration is unusable.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The verdict for one `(recursion, N)`. Serialises to the JSON object
+/// `{"recursion","order","slope","expected","pass","points":[[h,err],...], ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderCheck {
+    /// The candidate's recursion label.
+    pub recursion: String,
+    /// The truncation order `N`.
+    pub order: usize,
+    /// Fitted log-log slope (`null` when it could not be fitted).
+    pub slope: Option<f64>,
+    /// The expected slope `N + 2`.
+    pub expected: usize,
+    /// `|slope − expected| <= tolerance` and no point failed.
+    pub pass: bool,
+    /// `[h, err]` for every grid point that could be evaluated, largest h first.
+    pub points: Vec<[f64; 2]>,
+    /// The floor used (rounding estimate, or the detected plateau when higher).
+    pub floor: f64,
+    /// Whether the errors were seen to flatten out at small h.
+    pub plateau: bool,
+    /// The step sizes whose points entered the fit.
+    pub used_h: Vec<f64>,
+    /// The pass tolerance on the slope.
+    pub tolerance: f64,
+    /// Why the check failed or is incomplete (`null` when all went well).
+    pub error: Option<CheckError>,
+}
+
+/// All checks of one run: `{"checks": [...], "theta0": [...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderReport {
+    /// One entry per candidate, in input order.
+    pub checks: Vec<OrderCheck>,
+    /// The start point.
+    pub theta0: Vec<f64>,
+}
+
+impl OrderReport {
+    /// True when every check passed.
+    pub fn all_pass(&self) -> bool {
+        self.checks.iter().all(|c| c.pass)
+    }
+}
+
+/// Runs [`check_order`] for every candidate (each independently: one failing or panicking
+/// candidate does not stop the others).
+pub fn check_orders<S>(step: &S, candidates: &[Candidate<'_>], theta0: &[f64], cfg: &OrderConfig) -> OrderReport
+where
+    S: Fn(&[f64], f64) -> Vec<f64>,
+{
+    OrderReport {
+        checks: candidates.iter().map(|c| check_order(step, c, theta0, cfg)).collect(),
+        theta0: theta0.to_vec(),
+    }
+}
+
+/// The local-error order check of one candidate against the step map `step(θ, h)`
+/// (see the module doc). Never panics: closure panics, NaN/inf, singular start points and
+/// integrator failures become [`OrderCheck::error`].
+pub fn check_order<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck
+where
+    S: Fn(&[f64], f64) -> Vec<f64>,
+{
+    let mut check = OrderCheck {
+        recursion: cand.recursion.clone(),
+        order: cand.order,
+        slope: None,
+        expected: cand.order + 2,
+        pass: false,
+        points: Vec::new(),
+        floor: f64::NAN,
+        plateau: false,
+        used_h: Vec::new(),
+        tolerance: cfg.tolerance,
+        error: None,
+    };
+    if let Err(e) = validate(theta0, cfg).and_then(|_| check_start(cand, theta0, cfg.grid.h_max)) {
+        check.error = Some(e);
+        return check;
+    }
+    for h in cfg.grid.values() {
+        match local_error(step, cand, theta0, h, &cfg.flow) {
+            Ok(err) => check.points.push([h, err]),
+            Err(e) => {
+                check.error.get_or_insert(e);
+            }
+        }
+    }
+    fit_into(&mut check, theta0, cfg);
+    check
+}
+
+fn validate(theta0: &[f64], cfg: &OrderConfig) -> Result<(), CheckError> {
+    if theta0.is_empty() || theta0.iter().any(|v| !v.is_finite()) {
+        return Err(CheckError::InvalidStart {
+            theta0: theta0.to_vec(),
+        });
+    }
+    let g = &cfg.grid;
+    if !(g.h_max > 0.0 && g.h_max.is_finite() && g.ratio > 1.0 && g.count >= 2) {
+        return Err(CheckError::InvalidConfig {
+            reason: format!("grid needs h_max > 0, ratio > 1, count >= 2 (got {g:?})"),
+        });
+    }
+    if cfg.min_points < 2 {
+        return Err(CheckError::InvalidConfig {
+            reason: "min_points must be at least 2".into(),
+        });
+    }
+    Ok(())
+}
+
+fn check_start(cand: &Candidate<'_>, theta0: &[f64], h: f64) -> Result<(), CheckError> {
+    let value = guarded(h, || {
+        let mut out = vec![f64::NAN; theta0.len()];
+        (cand.field)(theta0, h, &mut out);
+        out
+    })?;
+    if value.iter().any(|v| !v.is_finite()) {
+        return Err(CheckError::SingularStart {
+            theta0: theta0.to_vec(),
+            h,
+            value,
+        });
+    }
+    Ok(())
+}
+
+/// Runs `f`, turning a panic into [`CheckError::Panicked`].
+fn guarded<T>(h: f64, f: impl FnOnce() -> T) -> Result<T, CheckError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        let message = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".into());
+        CheckError::Panicked { h, message }
+    })
+}
+
+/// `‖Φ_h(θ0) − φ_h(θ0)‖₂`, both taken as increments from θ0.
+fn local_error<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], h: f64, flow_cfg: &FlowConfig) -> Result<f64, CheckError>
+where
+    S: Fn(&[f64], f64) -> Vec<f64>,
+{
+    let phi = guarded(h, || step(theta0, h))?;
+    if phi.len() != theta0.len() || phi.iter().any(|v| !v.is_finite()) {
+        return Err(CheckError::BadStep { h, value: phi });
+    }
+    let field = |th: &[f64], out: &mut [f64]| (cand.field)(th, h, out);
+    let exact = guarded(h, || flow_increment(&field, theta0, h, flow_cfg))?
+        .map_err(|source| CheckError::Flow { h, source })?;
+    let err = phi
+        .iter()
+        .zip(&exact)
+        .zip(theta0)
+        .map(|((p, d), t)| ((p - t) - d).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    Ok(err)
+}
+
+fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
+    let pts: Vec<(f64, f64)> = check.points.iter().map(|p| (p[0], p[1])).collect();
+    let scale = theta0.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let outcome = fit::analyse(&pts, scale, &cfg.floor);
+    check.floor = outcome.floor;
+    check.plateau = outcome.plateau;
+    check.used_h = outcome.used.iter().map(|&i| pts[i].0).collect();
+    if outcome.used.len() < cfg.min_points {
+        check.error.get_or_insert(CheckError::TooFewPoints {
+            usable: outcome.used.len(),
+            needed: cfg.min_points,
+            floor: outcome.floor,
+        });
+        return;
+    }
+    check.slope = outcome.slope;
+    let within = outcome
+        .slope
+        .is_some_and(|s| (s - check.expected as f64).abs() <= cfg.tolerance);
+    check.pass = within && check.error.is_none();
+}

@@ -1,0 +1,66 @@
+//! Log-log plot of the local errors of an [`OrderReport`].
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::OrderReport;
+use crate::report::plot::{dashes, log_bounds, msg, palette};
+use crate::report::{write_png_atomic, ReportError};
+
+/// Draws `err` against `h` (log-log) for every check, one colour per check, with a dashed
+/// reference line of slope `N + 2` through the check's smallest fitted point, and writes
+/// the PNG atomically to `path`.
+pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError> {
+    let (x0, x1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[0])));
+    let (y0, y1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[1])));
+    write_png_atomic(path, (900, 650), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("local error of one step vs truncated modified flow", ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .x_desc("h")
+            .y_desc("local error")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .x_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()
+            .map_err(msg)?;
+        for (i, c) in report.checks.iter().enumerate() {
+            let color = palette(i);
+            let pts: Vec<(f64, f64)> = c.points.iter().filter(|p| p[1] > 0.0).map(|p| (p[0], p[1])).collect();
+            let label = match c.slope {
+                Some(s) => format!("{} N={} slope {:.2}", c.recursion, c.order, s),
+                None => format!("{} N={} (no slope)", c.recursion, c.order),
+            };
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(msg)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(msg)?;
+            if let Some(anchor) = c.used_h.last().and_then(|h| pts.iter().find(|p| p.0 == *h)) {
+                let k = c.expected as f64;
+                let far = (x1, anchor.1 * (x1 / anchor.0).powf(k));
+                let near = (x0.max(anchor.0 / 4.0), anchor.1 * ((x0.max(anchor.0 / 4.0)) / anchor.0).powf(k));
+                for seg in dashes(near, far, 12, true) {
+                    chart.draw_series(LineSeries::new(seg, color.mix(0.5))).map_err(msg)?;
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(msg)?;
+        Ok(())
+    })
+}

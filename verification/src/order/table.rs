@@ -1,0 +1,75 @@
+//! Human-readable table of an [`OrderReport`].
+
+use std::fmt::Write;
+
+use super::OrderReport;
+
+/// Formats `report` as a plain-text table: one summary line per check (recursion, N,
+/// slope, expected N+2, PASS/FAIL, points used, floor), any error message, then the
+/// `h | err` table with one column per check.
+///
+/// ```
+/// use bea_verification::order::{check_orders, format_table, Candidate, OrderConfig};
+/// let step = |th: &[f64], h: f64| vec![th[0] - h * th[0]];
+/// let c = Candidate::new("hand", 0, |th: &[f64], _h: f64, out: &mut [f64]| out[0] = -th[0]);
+/// let text = format_table(&check_orders(&step, &[c], &[1.0], &OrderConfig::default()));
+/// assert!(text.contains("PASS"));
+/// ```
+pub fn format_table(report: &OrderReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "local-error order checks at theta0 = {:?}", report.theta0);
+    let _ = writeln!(
+        s,
+        "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9}",
+        "recursion", "N", "slope", "expected", "pass", "used", "floor"
+    );
+    for c in &report.checks {
+        let slope = c.slope.map_or("-".to_string(), |v| format!("{v:.3}"));
+        let verdict = if c.pass { "PASS" } else { "FAIL" };
+        let used = format!("{}/{}", c.used_h.len(), c.points.len());
+        let _ = writeln!(
+            s,
+            "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9.2e}  (tol ±{})",
+            c.recursion, c.order, slope, c.expected, verdict, used, c.floor, c.tolerance
+        );
+        if let Some(e) = &c.error {
+            let _ = writeln!(s, "    error: {e}");
+        }
+    }
+    error_table(report, &mut s);
+    s
+}
+
+fn error_table(report: &OrderReport, s: &mut String) {
+    let mut hs: Vec<f64> = report
+        .checks
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p[0]))
+        .collect();
+    hs.sort_by(|a, b| b.total_cmp(a));
+    hs.dedup();
+    if hs.is_empty() {
+        return;
+    }
+    let _ = write!(s, "\n{:>10}", "h");
+    for c in &report.checks {
+        let _ = write!(s, " {:>12}", format!("{}:N={}", short(&c.recursion), c.order));
+    }
+    s.push('\n');
+    for h in hs {
+        let _ = write!(s, "{h:>10.3e}");
+        for c in &report.checks {
+            let cell = c.points.iter().find(|p| p[0] == h).map_or("-".into(), |p| {
+                let mark = if c.used_h.contains(&h) { "*" } else { " " };
+                format!("{:.3e}{mark}", p[1])
+            });
+            let _ = write!(s, " {cell:>12}");
+        }
+        s.push('\n');
+    }
+    s.push_str("(* = point used in the fit)\n");
+}
+
+fn short(label: &str) -> String {
+    label.chars().take(7).collect()
+}

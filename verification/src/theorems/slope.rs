@@ -1,0 +1,232 @@
+//! Proposition 3.3 / Corollary A.6.1 and Proposition A.9: the loss-surface slope.
+
+use serde::Serialize;
+
+use super::{r_ig, Loss};
+
+/// Finite-difference and tolerance settings of the geometric slope.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SlopeConfig {
+    /// Central-difference step for the tangent vectors, relative to `max(1, |θ_i|)`.
+    pub fd_step: f64,
+    /// Pass when `|slope² − m R_IG| <= rel_tol · m R_IG + abs_tol`.
+    pub rel_tol: f64,
+    /// Absolute part of the tolerance (matters where the gradient vanishes).
+    pub abs_tol: f64,
+}
+
+impl Default for SlopeConfig {
+    fn default() -> Self {
+        SlopeConfig {
+            fd_step: 1e-5,
+            rel_tol: 1e-6,
+            abs_tol: 1e-10,
+        }
+    }
+}
+
+/// The unit normal `N(θ)` to the loss surface `S = {(θ, E(θ))} ⊂ R^{m+1}` (Appendix A.2),
+/// computed geometrically and from `E` alone: the tangent vectors
+/// `v_i = (e_i, ∂_i E)` are measured as central-difference secants of the graph, and `N` is
+/// the part of the vertical `Z = (0, …, 0, 1)` orthogonal to their span (modified
+/// Gram–Schmidt, applied twice), normalised. Oriented so that `⟨N, Z⟩ >= 0`.
+///
+/// ```
+/// use bea_verification::theorems::{surface_normal, ClosureLoss};
+/// // E = θ: the graph is the line y = x in R², with normal (−1, 1)/√2.
+/// let loss = ClosureLoss::new(1, |t: &[f64]| t[0], |_: &[f64]| vec![1.0]);
+/// let n = surface_normal(&loss, &[0.3], 1e-5);
+/// assert!((n[0] + 0.5f64.sqrt()).abs() < 1e-9 && (n[1] - 0.5f64.sqrt()).abs() < 1e-9);
+/// ```
+pub fn surface_normal<L: Loss + ?Sized>(loss: &L, theta: &[f64], fd_step: f64) -> Vec<f64> {
+    let m = theta.len();
+    let mut basis: Vec<Vec<f64>> = Vec::with_capacity(m);
+    let mut probe = theta.to_vec();
+    for i in 0..m {
+        let d = fd_step * theta[i].abs().max(1.0);
+        probe[i] = theta[i] + d;
+        let up = loss.value(&probe);
+        probe[i] = theta[i] - d;
+        let down = loss.value(&probe);
+        probe[i] = theta[i];
+        let mut v = vec![0.0; m + 1];
+        v[i] = 1.0;
+        v[m] = (up - down) / (2.0 * d);
+        for _ in 0..2 {
+            for b in &basis {
+                let c = dot(&v, b);
+                v.iter_mut().zip(b).for_each(|(x, y)| *x -= c * y);
+            }
+        }
+        let n = dot(&v, &v).sqrt();
+        basis.push(v.into_iter().map(|x| x / n).collect());
+    }
+    let mut z = vec![0.0; m + 1];
+    z[m] = 1.0;
+    for _ in 0..2 {
+        for b in &basis {
+            let c = dot(&z, b);
+            z.iter_mut().zip(b).for_each(|(x, y)| *x -= c * y);
+        }
+    }
+    let n = dot(&z, &z).sqrt();
+    z.into_iter().map(|x| x / n).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `slope(θ) = tan α(θ)`, `α` the angle between the surface normal `N(θ)` and the vertical `Z`
+/// (eq. A.16–A.17), with `α = atan2(‖N − ⟨N,Z⟩Z‖, ⟨N,Z⟩)` (accurate also for small angles).
+pub fn geometric_slope<L: Loss + ?Sized>(loss: &L, theta: &[f64], fd_step: f64) -> f64 {
+    let n = surface_normal(loss, theta, fd_step);
+    let (horizontal, vertical) = n.split_at(theta.len());
+    let alpha = dot(horizontal, horizontal).sqrt().atan2(vertical[0]);
+    alpha.tan()
+}
+
+/// One point of [`check_slope_identity`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlopePoint {
+    /// Where it was evaluated.
+    pub theta: Vec<f64>,
+    /// `slope(θ)²` from the normal vector.
+    pub slope_squared: f64,
+    /// `m R_IG(θ) = ‖∇E(θ)‖²` from the gradient closure.
+    pub m_r_ig: f64,
+    /// `|slope² − m R_IG| / max(m R_IG, tiny)`.
+    pub rel_error: f64,
+    /// Within the tolerance.
+    pub pass: bool,
+}
+
+/// Verdict of [`check_slope_identity`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlopeIdentityVerdict {
+    /// The claim checked.
+    pub claim: String,
+    /// Per point.
+    pub points: Vec<SlopePoint>,
+    /// Largest relative error.
+    pub max_rel_error: f64,
+    /// Every point passed.
+    pub pass: bool,
+}
+
+/// Proposition 3.3 / Corollary A.6.1: at each point, `slope(θ)² = m R_IG(θ)`, with the
+/// slope from [`geometric_slope`] (only `E` is used there) and `R_IG` from the gradient
+/// closure (eq. 4). Non-finite values fail the point.
+pub fn check_slope_identity<L: Loss + ?Sized>(loss: &L, points: &[Vec<f64>], cfg: &SlopeConfig) -> SlopeIdentityVerdict {
+    let m = loss.dim() as f64;
+    let pts: Vec<SlopePoint> = points
+        .iter()
+        .map(|theta| {
+            let s = geometric_slope(loss, theta, cfg.fd_step);
+            let slope_squared = s * s;
+            let m_r_ig = m * r_ig(loss, theta);
+            let diff = (slope_squared - m_r_ig).abs();
+            SlopePoint {
+                theta: theta.clone(),
+                slope_squared,
+                m_r_ig,
+                rel_error: diff / m_r_ig.max(f64::MIN_POSITIVE),
+                pass: diff <= cfg.rel_tol * m_r_ig + cfg.abs_tol,
+            }
+        })
+        .collect();
+    SlopeIdentityVerdict {
+        claim: "Prop. 3.3 / Cor. A.6.1: slope(theta)^2 = m R_IG(theta)".into(),
+        max_rel_error: pts.iter().map(|p| p.rel_error).fold(0.0, f64::max),
+        pass: !pts.is_empty() && pts.iter().all(|p| p.pass),
+        points: pts,
+    }
+}
+
+/// Gradient-descent run for [`check_norm_growth`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NormGrowthConfig {
+    /// Learning rate `h`.
+    pub h: f64,
+    /// Number of GD steps.
+    pub steps: usize,
+    /// Stop (and report divergence) once `‖θ‖` exceeds this.
+    pub divergence_norm: f64,
+    /// Finite-difference step of the geometric slope.
+    pub fd_step: f64,
+    /// Allowed excess, relative to `h slope(θ_n) + ‖θ_n‖` (rounding and finite differences).
+    pub rel_tol: f64,
+}
+
+impl Default for NormGrowthConfig {
+    fn default() -> Self {
+        NormGrowthConfig {
+            h: 0.025,
+            steps: 2000,
+            divergence_norm: 1e8,
+            fd_step: 1e-5,
+            rel_tol: 1e-7,
+        }
+    }
+}
+
+/// Verdict of [`check_norm_growth`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NormGrowthVerdict {
+    /// The claim checked.
+    pub claim: String,
+    /// Learning rate.
+    pub h: f64,
+    /// Steps actually taken.
+    pub steps: usize,
+    /// GD left `‖θ‖ <= divergence_norm` or became non-finite.
+    pub diverged: bool,
+    /// `max_n (‖θ_{n+1}‖ − ‖θ_n‖ − h slope(θ_n))` (≤ 0 when the inequality holds).
+    pub max_excess: f64,
+    /// `max_n (‖θ_{n+1}‖ − ‖θ_n‖) / (h slope(θ_n))` over steps with a non-zero slope.
+    pub max_ratio: f64,
+    /// Steps where the inequality failed beyond the tolerance.
+    pub violations: usize,
+    /// No violation (a diverged run can still pass: the claim is per step).
+    pub pass: bool,
+}
+
+/// Proposition A.9 (eq. A.20): along GD `θ_{n+1} = θ_n − h ∇E(θ_n)`, the parameter *norm*
+/// grows at most by `h slope(θ_n)` per step: `‖θ_{n+1}‖ − ‖θ_n‖ <= h slope(θ_n)`, with the
+/// slope measured geometrically ([`geometric_slope`]).
+pub fn check_norm_growth<L: Loss + ?Sized>(loss: &L, theta0: &[f64], cfg: &NormGrowthConfig) -> NormGrowthVerdict {
+    let norm = |v: &[f64]| dot(v, v).sqrt();
+    let mut theta = theta0.to_vec();
+    let (mut max_excess, mut max_ratio, mut violations, mut steps) = (f64::NEG_INFINITY, 0.0f64, 0, 0);
+    let mut diverged = false;
+    for _ in 0..cfg.steps {
+        let g = loss.grad(&theta);
+        let next: Vec<f64> = theta.iter().zip(&g).map(|(t, gi)| t - cfg.h * gi).collect();
+        if next.iter().any(|v| !v.is_finite()) || norm(&next) > cfg.divergence_norm {
+            diverged = true;
+            break;
+        }
+        let bound = cfg.h * geometric_slope(loss, &theta, cfg.fd_step);
+        let growth = norm(&next) - norm(&theta);
+        let excess = growth - bound;
+        max_excess = max_excess.max(excess);
+        if bound > 0.0 {
+            max_ratio = max_ratio.max(growth / bound);
+        }
+        if excess > cfg.rel_tol * (bound + norm(&theta)) || !excess.is_finite() {
+            violations += 1;
+        }
+        theta = next;
+        steps += 1;
+    }
+    NormGrowthVerdict {
+        claim: "Prop. A.9: |theta_{n+1}| - |theta_n| <= h slope(theta_n)".into(),
+        h: cfg.h,
+        steps,
+        diverged,
+        max_excess,
+        max_ratio,
+        violations,
+        pass: violations == 0 && steps > 0,
+    }
+}
