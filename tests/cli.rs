@@ -88,7 +88,7 @@ fn toml_file_input_and_unknown_keys() {
 #[test]
 fn bad_inputs_get_clear_errors() {
     let cases: &[(&[&str], &str)] = &[
-        (&["derive", "--field", "x*(y", "--vars", "x,y"], "column"),
+        (&["derive", "--field", "x*(y; y", "--vars", "x,y"], "column 5"),
         (&["derive", "--field", "x y; y", "--vars", "x,y"], "column 3"),
         (&["derive", "--field", "x; y", "--vars", "x,x"], "listed twice"),
         (&["derive", "--field", "x; y", "--vars", "x,2y"], "cannot be a variable"),

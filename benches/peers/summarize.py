@@ -34,6 +34,12 @@ def machine(d):
         m["date"], m["cores"], m["cpu"], m.get("loadavg_1_5_15"), m.get("loadavg_end"))
 
 
+def terms(r):
+    if not r:
+        return "n/a"
+    return "-" if r.get("terms") is None else r["terms"]
+
+
 def derive_table():
     sy, se = load("derive_sympy.json"), load("derive_symengine.json")
     if not (sy or se):
@@ -62,7 +68,7 @@ def derive_table():
 
         print("| %s | %d | %s | %s | %s | %s | %s / %s |" % (
             p, o, cell(a, "seconds"), cell(a, "cpu_seconds"), cell(b, "seconds"), cell(b, "cpu_seconds"),
-            a.get("terms", "n/a") if a else "n/a", b.get("terms", "n/a") if b else "n/a"))
+            terms(a), terms(b)))
     print()
 
 

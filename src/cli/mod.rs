@@ -14,7 +14,11 @@ pub fn main_with_args(args: Vec<String>) -> anyhow::Result<()> {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Derive(Default::default())) {
+    let command = match cli.command {
+        Some(c) => c,
+        None => Cli::parse_from(["bea", "derive"]).command.unwrap_or(Command::Examples),
+    };
+    match command {
         Command::Derive(a) => derive_cmd::run(&a),
         Command::Examples => {
             for (name, _) in crate::spec::examples::CATALOGUE {

@@ -64,6 +64,8 @@ pub struct Report {
     /// For a gradient field: does `E_1 = |grad E|^2/4` hold exactly (Barrett & Dherin, eq. 2-4 with
     /// `lambda = h m / 4`)? `null` when `f` is not a gradient.
     pub igr_first_order: Option<bool>,
+    /// Is the field `f` itself a gradient field (symmetric Jacobian)?
+    pub field_gradient: bool,
     /// Description of the problem.
     #[serde(skip)]
     pub description: Option<String>,
@@ -153,6 +155,7 @@ impl Report {
             paper_corrections,
             agreement,
             igr_first_order: igr,
+            field_gradient: s0.gradient,
             description: p.description.clone(),
             field_latex,
             modified_loss_latex: ml_tex,

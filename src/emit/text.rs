@@ -86,11 +86,14 @@ impl Emitter for Text {
             let verdict = if ok { "holds exactly" } else { "does NOT hold" };
             let _ = writeln!(out, "implicit gradient regularization: E_1 = |grad E|^2/4 {verdict} (Barrett & Dherin, eq. 2-4: h E_1 = lambda R_IG with lambda = h m/4, R_IG = |grad E|^2/m)");
         }
-        match &r.modified_loss {
-            Some(m) => {
+        match (&r.modified_loss, r.field_gradient) {
+            (Some(m), _) => {
                 let _ = writeln!(out, "modified loss: E~ = {m}");
             }
-            None => {
+            (None, true) => {
+                let _ = writeln!(out, "modified loss: none (f has a symmetric Jacobian, but no potential of f was found in closed form)");
+            }
+            (None, false) => {
                 let _ = writeln!(out, "modified loss: none (f is not a gradient field)");
             }
         }

@@ -126,7 +126,7 @@ impl TwoParamConfig {
                     h_moderate: 0.5e-4,
                     mu: 4.1e-2,
                     h_euler: 5e-7,
-                    max_time: 5.0,
+                    max_time: 8.0,
                 },
             ],
             fig1b_rates: vec![1e-3, 2e-3, 4e-3, 6e-3, 8e-3, 1e-2, 1.2e-2, 1.5e-2, 1.8e-2, 2e-2, 2.2e-2, 2.5e-2],

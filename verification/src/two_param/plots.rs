@@ -172,7 +172,11 @@ fn draw_trajectory(chart: &mut Chart2<'_, '_>, t: &Trajectory, i: usize, r: Rang
     if pts.len() < 2 {
         return Ok(());
     }
-    let label = format!("{} (h = {})", t.name, t.h);
+    let label = if t.steps == 0 && t.name.contains("dop853") || t.name.ends_with("gradient_flow") {
+        format!("{} (Dop853, t <= {})", t.name, t.h)
+    } else {
+        format!("{} (h = {})", t.name, t.h)
+    };
     let style = color.stroke_width(2);
     let anno = if dashed {
         chart.draw_series(DashedLineSeries::new(pts, 10, 6, style)).map_err(msg)?
