@@ -1,7 +1,9 @@
 //! bea's integration tests: one binary, one module per kind of check.
 
+mod bseries;
 mod catalogue;
 mod cli;
 mod oracles;
 mod properties;
 mod strategies;
+mod verify;

@@ -18,6 +18,10 @@ pub struct Cli {
 pub enum Command {
     /// Derive the modified equation f~ = f + h f_1 + ... + h^N f_N of gradient descent (explicit Euler).
     Derive(DeriveArgs),
+    /// Check the derived corrections numerically: local-error slopes N + 2 (Theorem 3.1 for N = 1).
+    Verify(VerifyArgs),
+    /// Emit the corrections as numeric code (rust) or as text, latex, json.
+    Emit(EmitArgs),
     /// List the built-in example problems.
     Examples,
 }
@@ -108,4 +112,44 @@ impl ProblemArgs {
         }
         Ok(raw)
     }
+}
+
+/// `bea verify`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct VerifyArgs {
+    /// The problem.
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Start point theta_0, comma separated (default: the example's).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub at: Option<Vec<f64>>,
+    /// Check truncations N = 0..MAX_ORDER.
+    #[arg(long, default_value_t = 3)]
+    pub max_order: usize,
+    /// text (default) or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Also write a log-log plot of error against h (PNG).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Exit with an error when a check fails.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// `bea emit`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct EmitArgs {
+    /// The problem.
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// rust (a standalone module), text, latex or json.
+    #[arg(long, default_value = "rust")]
+    pub format: String,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }

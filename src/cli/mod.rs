@@ -2,8 +2,12 @@
 
 mod args;
 mod derive_cmd;
+mod emit_cmd;
+mod verify_cmd;
 
-pub use args::{Cli, Command, ProblemArgs};
+pub use verify_cmd::verify_problem;
+
+pub use args::{Cli, Command, DeriveArgs, EmitArgs, ProblemArgs, VerifyArgs};
 use clap::Parser;
 
 /// Parse the command line and run it; returns the process exit code.
@@ -20,6 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::Derive(a) => derive_cmd::run(&a),
+        Command::Verify(a) => verify_cmd::run(&a),
+        Command::Emit(a) => emit_cmd::run(&a),
         Command::Examples => {
             for (name, _) in crate::spec::examples::CATALOGUE {
                 let raw = crate::spec::examples::example(name)?;

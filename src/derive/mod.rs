@@ -10,6 +10,7 @@
 //! Normalisation (both): `f_0 = f`, and `f_l` is the coefficient of `h^l` in `f~`, so the truncated modified
 //! field of order `N` is `f + h f_1 + ... + h^N f_N`.
 
+pub mod bseries;
 pub mod general;
 pub mod paper;
 

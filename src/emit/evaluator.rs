@@ -254,6 +254,39 @@ impl Evaluator {
     }
 }
 
+impl Evaluator {
+    /// The program as Rust statements (`let rK: f64 = ...;`, reading `theta[i]`), and the expressions of the
+    /// outputs. Used by the Rust source emitter, so generated code and the evaluator run the same program.
+    pub fn to_rust(&self, input: &str) -> (Vec<String>, Vec<String>) {
+        let r = |k: &u32| format!("r{k}");
+        let lines = self
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let rhs = match op {
+                    Op::Input(k) => format!("{input}[{k}]"),
+                    Op::Const(v) => lit(*v),
+                    Op::Mul(a, b) => format!("{} * {}", r(a), r(b)),
+                    Op::Div(a, b) => format!("{} / {}", r(a), r(b)),
+                    Op::Lin(t) => t.iter().map(|(c, k)| format!("{} * {}", lit(*c), r(k))).collect::<Vec<_>>().join(" + "),
+                    Op::Apply(f, a) => format!("{}.{}()", r(a), match f { Func::Sin => "sin", Func::Cos => "cos", Func::Exp => "exp", Func::Log => "ln" }),
+                    Op::Powf(a, e) => format!("{}.powf({})", r(a), lit(*e)),
+                };
+                format!("let r{i}: f64 = {rhs};")
+            })
+            .collect();
+        (lines, self.outputs.iter().map(r).collect())
+    }
+}
+
+/// A Rust `f64` literal that round-trips exactly.
+fn lit(v: f64) -> String {
+    let s = format!("{v:?}");
+    let s = if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") };
+    if v < 0.0 { format!("({s})") } else { s }
+}
+
 fn apply(f: Func, x: f64) -> f64 {
     match f {
         Func::Sin => x.sin(),

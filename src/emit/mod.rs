@@ -9,6 +9,7 @@ mod latex;
 mod report;
 mod text;
 pub mod evaluator;
+pub mod rust;
 
 pub use json::Json;
 pub use latex::Latex;

@@ -5,6 +5,7 @@
 //! and returns a [`Problem`] or a [`SpecError`] that names the problem (and the column, for syntax errors).
 
 pub mod examples;
+pub use lower::raw_value as lower_value;
 mod lower;
 pub mod parse;
 

@@ -154,7 +154,12 @@ where
 /// let d = flow_increment(&|_: &[f64], out: &mut [f64]| out[0] = 1.0, &[1e6], 1e-3, &FlowConfig::default()).unwrap();
 /// assert!((d[0] - 1e-3).abs() < 1e-18);
 /// ```
-pub fn flow_increment<F>(field: &F, theta0: &[f64], t: f64, cfg: &FlowConfig) -> Result<Vec<f64>, FlowError>
+pub fn flow_increment<F>(
+    field: &F,
+    theta0: &[f64],
+    t: f64,
+    cfg: &FlowConfig,
+) -> Result<Vec<f64>, FlowError>
 where
     F: Fn(&[f64], &mut [f64]),
 {
@@ -261,7 +266,7 @@ where
     let mut current = theta0.to_vec();
     let mut t_prev = 0.0;
     for &t in times {
-        if !(t >= t_prev) {
+        if t.is_nan() || t < t_prev {
             return Err(FlowError::Invalid {
                 reason: format!("times must be increasing and >= 0 (got {t} after {t_prev})"),
             });
@@ -276,7 +281,10 @@ where
 fn shift_time(e: FlowError, t0: f64) -> FlowError {
     match e {
         FlowError::NonFinite { theta, t } => FlowError::NonFinite { theta, t: t + t0 },
-        FlowError::MaxSteps { t, max_steps } => FlowError::MaxSteps { t: t + t0, max_steps },
+        FlowError::MaxSteps { t, max_steps } => FlowError::MaxSteps {
+            t: t + t0,
+            max_steps,
+        },
         FlowError::StepSizeUnderflow { t } => FlowError::StepSizeUnderflow { t: t + t0 },
         FlowError::Stiff { t } => FlowError::Stiff { t: t + t0 },
         other => other,

@@ -9,7 +9,8 @@
 //!   (Theorem 3.1 of Barrett & Dherin, *Implicit Gradient Regularization*, ICLR 2021, for `N = 1`);
 //! - [`theorems`]: Proposition 3.3 / Corollary A.6.1, Propositions A.9 and A.10, Remark 3.2;
 //! - [`two_param`]: the paper's Section 5 / Appendix A.4 experiments on `E = (y − abx)²/2`;
-//! - [`report`]: atomic file writing and plot helpers.
+//! - [`report`]: atomic file writing and plot helpers;
+//! - [`nets`]: the neural-network predictions (Section 6, App. A.5) with candle: data, MLP/ResNet, GD/SGD/EGR.
 //!
 //! ```
 //! use bea_verification::order::{check_orders, Candidate, OrderConfig};
@@ -24,6 +25,7 @@
 //! ```
 
 pub mod flow;
+pub mod nets;
 pub mod order;
 pub mod problems;
 pub mod report;

@@ -5,6 +5,9 @@
 //! Numerical Integration*, 2nd ed., ch. IX; the paper's Theorem 3.1 proof for `f_1`):
 //! `f_1 = −½ f′f`, `f_2 = ⅓ f′f′f + (1/12) f″(f, f)`.
 
+/// `f″(θ)(u, v)` of a 2-D field: `second(θ, u, v)`.
+pub type SecondDerivative = fn(&[f64], [f64; 2], [f64; 2]) -> [f64; 2];
+
 /// A smooth 2-D field with its Jacobian and second derivatives, written by hand.
 #[derive(Debug, Clone, Copy)]
 pub struct Field2 {
@@ -15,11 +18,14 @@ pub struct Field2 {
     /// `f′(θ)`, row-major: `jac[i][j] = ∂f_i/∂θ_j`.
     pub jac: fn(&[f64]) -> [[f64; 2]; 2],
     /// `f″(θ)(u, v)_i = Σ_jk ∂²f_i/∂θ_j∂θ_k u_j v_k`.
-    pub second: fn(&[f64], [f64; 2], [f64; 2]) -> [f64; 2],
+    pub second: SecondDerivative,
 }
 
 fn matvec(m: [[f64; 2]; 2], v: [f64; 2]) -> [f64; 2] {
-    [m[0][0] * v[0] + m[0][1] * v[1], m[1][0] * v[0] + m[1][1] * v[1]]
+    [
+        m[0][0] * v[0] + m[0][1] * v[1],
+        m[1][0] * v[0] + m[1][1] * v[1],
+    ]
 }
 
 impl Field2 {

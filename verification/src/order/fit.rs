@@ -93,9 +93,8 @@ fn plateau_tail(points: &[(f64, f64)], order: &[usize], min_slope: f64) -> Vec<u
     let mut run: Vec<usize> = Vec::new();
     for w in order.windows(2).rev() {
         let (hi, lo) = (points[w[0]], points[w[1]]);
-        let flat = lo.1 <= 0.0
-            || hi.1 <= 0.0
-            || (hi.1 / lo.1).ln() / (hi.0 / lo.0).ln() < min_slope;
+        let flat =
+            lo.1 <= 0.0 || hi.1 <= 0.0 || (hi.1 / lo.1).ln() / (hi.0 / lo.0).ln() < min_slope;
         if !flat {
             break;
         }

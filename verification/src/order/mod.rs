@@ -97,6 +97,9 @@ impl Default for OrderConfig {
     }
 }
 
+/// A truncated modified field as a closure `field(θ, h, out)` writing `f̃_N(θ; h)` into `out`.
+pub type TruncatedField<'a> = dyn Fn(&[f64], f64, &mut [f64]) + 'a;
+
 /// A truncated modified field `f + h f_1 + … + h^N f_N` to check: `field(θ, h, out)`.
 pub struct Candidate<'a> {
     /// A label for the derivation that produced it (e.g. "general", "paper").
@@ -104,7 +107,7 @@ pub struct Candidate<'a> {
     /// The truncation order `N`.
     pub order: usize,
     /// Writes `f̃_N(θ; h)` into `out`.
-    pub field: Box<dyn Fn(&[f64], f64, &mut [f64]) + 'a>,
+    pub field: Box<TruncatedField<'a>>,
 }
 
 impl<'a> Candidate<'a> {
@@ -239,12 +242,20 @@ impl OrderReport {
 
 /// Runs [`check_order`] for every candidate (each independently: one failing or panicking
 /// candidate does not stop the others).
-pub fn check_orders<S>(step: &S, candidates: &[Candidate<'_>], theta0: &[f64], cfg: &OrderConfig) -> OrderReport
+pub fn check_orders<S>(
+    step: &S,
+    candidates: &[Candidate<'_>],
+    theta0: &[f64],
+    cfg: &OrderConfig,
+) -> OrderReport
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
     OrderReport {
-        checks: candidates.iter().map(|c| check_order(step, c, theta0, cfg)).collect(),
+        checks: candidates
+            .iter()
+            .map(|c| check_order(step, c, theta0, cfg))
+            .collect(),
         theta0: theta0.to_vec(),
     }
 }
@@ -252,7 +263,12 @@ where
 /// The local-error order check of one candidate against the step map `step(θ, h)`
 /// (see the module doc). Never panics: closure panics, NaN/inf, singular start points and
 /// integrator failures become [`OrderCheck::error`].
-pub fn check_order<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck
+pub fn check_order<S>(
+    step: &S,
+    cand: &Candidate<'_>,
+    theta0: &[f64],
+    cfg: &OrderConfig,
+) -> OrderCheck
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
@@ -334,7 +350,13 @@ fn guarded<T>(h: f64, f: impl FnOnce() -> T) -> Result<T, CheckError> {
 }
 
 /// `‖Φ_h(θ0) − φ_h(θ0)‖₂`, both taken as increments from θ0.
-fn local_error<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], h: f64, flow_cfg: &FlowConfig) -> Result<f64, CheckError>
+fn local_error<S>(
+    step: &S,
+    cand: &Candidate<'_>,
+    theta0: &[f64],
+    h: f64,
+    flow_cfg: &FlowConfig,
+) -> Result<f64, CheckError>
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {

@@ -17,7 +17,11 @@ use super::OrderReport;
 /// ```
 pub fn format_table(report: &OrderReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "local-error order checks at theta0 = {:?}", report.theta0);
+    let _ = writeln!(
+        s,
+        "local-error order checks at theta0 = {:?}",
+        report.theta0
+    );
     let _ = writeln!(
         s,
         "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9}",
@@ -53,7 +57,11 @@ fn error_table(report: &OrderReport, s: &mut String) {
     }
     let _ = write!(s, "\n{:>10}", "h");
     for c in &report.checks {
-        let _ = write!(s, " {:>12}", format!("{}:N={}", short(&c.recursion), c.order));
+        let _ = write!(
+            s,
+            " {:>12}",
+            format!("{}:N={}", short(&c.recursion), c.order)
+        );
     }
     s.push('\n');
     for h in hs {

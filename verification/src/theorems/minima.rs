@@ -98,7 +98,12 @@ pub struct MinimaVerdict {
 /// `E` are zeros of `Ẽ` (and conversely, since `Ẽ >= E >= 0` at every sample). Also follows
 /// `θ' = −∇Ẽ` (Hessian-vector product by central differences of `∇E`) from `starts` and reports
 /// where it ends.
-pub fn check_modified_minima<L: Loss + ?Sized>(loss: &L, minima: &[Vec<f64>], starts: &[Vec<f64>], cfg: &MinimaConfig) -> MinimaVerdict {
+pub fn check_modified_minima<L: Loss + ?Sized>(
+    loss: &L,
+    minima: &[Vec<f64>],
+    starts: &[Vec<f64>],
+    cfg: &MinimaConfig,
+) -> MinimaVerdict {
     let mut rng = SplitMix(cfg.seed);
     let (mut min_reg, mut min_loss) = (f64::INFINITY, f64::INFINITY);
     let mut checks = Vec::with_capacity(minima.len());
@@ -108,7 +113,11 @@ pub fn check_modified_minima<L: Loss + ?Sized>(loss: &L, minima: &[Vec<f64>], st
         let (mut rise_e, mut rise_m) = (f64::INFINITY, f64::INFINITY);
         for &r in &cfg.radii {
             for _ in 0..cfg.samples_per_radius {
-                let p: Vec<f64> = theta.iter().zip(rng.unit(theta.len())).map(|(t, u)| t + r * u).collect();
+                let p: Vec<f64> = theta
+                    .iter()
+                    .zip(rng.unit(theta.len()))
+                    .map(|(t, u)| t + r * u)
+                    .collect();
                 let (e, m) = (loss.value(&p), modified_loss(loss, &p, cfg.h));
                 rise_e = rise_e.min(e - e0);
                 rise_m = rise_m.min(m - m0);
@@ -151,7 +160,10 @@ fn modified_field<L: Loss + ?Sized>(loss: &L, theta: &[f64], h: f64, out: &mut [
         let plus: Vec<f64> = theta.iter().zip(&g).map(|(t, v)| t + eps * v).collect();
         let minus: Vec<f64> = theta.iter().zip(&g).map(|(t, v)| t - eps * v).collect();
         let (gp, gm) = (loss.grad(&plus), loss.grad(&minus));
-        gp.iter().zip(&gm).map(|(a, b)| (a - b) / (2.0 * eps)).collect()
+        gp.iter()
+            .zip(&gm)
+            .map(|(a, b)| (a - b) / (2.0 * eps))
+            .collect()
     } else {
         vec![0.0; g.len()]
     };

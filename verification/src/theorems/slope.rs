@@ -117,7 +117,11 @@ pub struct SlopeIdentityVerdict {
 /// Proposition 3.3 / Corollary A.6.1: at each point, `slope(θ)² = m R_IG(θ)`, with the
 /// slope from [`geometric_slope`] (only `E` is used there) and `R_IG` from the gradient
 /// closure (eq. 4). Non-finite values fail the point.
-pub fn check_slope_identity<L: Loss + ?Sized>(loss: &L, points: &[Vec<f64>], cfg: &SlopeConfig) -> SlopeIdentityVerdict {
+pub fn check_slope_identity<L: Loss + ?Sized>(
+    loss: &L,
+    points: &[Vec<f64>],
+    cfg: &SlopeConfig,
+) -> SlopeIdentityVerdict {
     let m = loss.dim() as f64;
     let pts: Vec<SlopePoint> = points
         .iter()
@@ -194,10 +198,15 @@ pub struct NormGrowthVerdict {
 /// Proposition A.9 (eq. A.20): along GD `θ_{n+1} = θ_n − h ∇E(θ_n)`, the parameter *norm*
 /// grows at most by `h slope(θ_n)` per step: `‖θ_{n+1}‖ − ‖θ_n‖ <= h slope(θ_n)`, with the
 /// slope measured geometrically ([`geometric_slope`]).
-pub fn check_norm_growth<L: Loss + ?Sized>(loss: &L, theta0: &[f64], cfg: &NormGrowthConfig) -> NormGrowthVerdict {
+pub fn check_norm_growth<L: Loss + ?Sized>(
+    loss: &L,
+    theta0: &[f64],
+    cfg: &NormGrowthConfig,
+) -> NormGrowthVerdict {
     let norm = |v: &[f64]| dot(v, v).sqrt();
     let mut theta = theta0.to_vec();
-    let (mut max_excess, mut max_ratio, mut violations, mut steps) = (f64::NEG_INFINITY, 0.0f64, 0, 0);
+    let (mut max_excess, mut max_ratio, mut violations, mut steps) =
+        (f64::NEG_INFINITY, 0.0f64, 0, 0);
     let mut diverged = false;
     for _ in 0..cfg.steps {
         let g = loss.grad(&theta);

@@ -25,8 +25,8 @@ pub use self::markdown::markdown_report;
 pub use self::model::TwoParamModel;
 pub use self::plots::write_outputs;
 pub use self::runs::Trajectory;
-pub use self::studies::{EgrTestRun, Fig1bPoint, RicochetReport};
 use self::runs::{compare_steps, descend, distances, flow_run, DescentLimits};
+pub use self::studies::{EgrTestRun, Fig1bPoint, RicochetReport};
 use crate::flow::FlowConfig;
 
 /// Hyper-parameters of one initial point (one column of Table A.1).
@@ -48,6 +48,9 @@ pub struct InitialPoint {
     pub max_time: f64,
 }
 
+/// A thread-safe truncated modified field `field(θ, h, out)`.
+pub type SharedField = dyn Fn(&[f64], f64, &mut [f64]) + Send + Sync;
+
 /// An extra truncated modified field to compare with GD at `h_M`: `field(θ, h, out)` writes
 /// `f + h f_1 + … + h^N f_N` (for instance the engine's evaluator for `N = 2, 3`).
 #[derive(Clone)]
@@ -55,12 +58,14 @@ pub struct ExtraField {
     /// Run name in the report.
     pub name: String,
     /// The field.
-    pub field: Arc<dyn Fn(&[f64], f64, &mut [f64]) + Send + Sync>,
+    pub field: Arc<SharedField>,
 }
 
 impl std::fmt::Debug for ExtraField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExtraField").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ExtraField")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -129,7 +134,9 @@ impl TwoParamConfig {
                     max_time: 8.0,
                 },
             ],
-            fig1b_rates: vec![1e-3, 2e-3, 4e-3, 6e-3, 8e-3, 1e-2, 1.2e-2, 1.5e-2, 1.8e-2, 2e-2, 2.2e-2, 2.5e-2],
+            fig1b_rates: vec![
+                1e-3, 2e-3, 4e-3, 6e-3, 8e-3, 1e-2, 1.2e-2, 1.5e-2, 1.8e-2, 2e-2, 2.2e-2, 2.5e-2,
+            ],
             ricochet_rate: Some(0.18),
             sweep_max_time: 40.0,
             egr_mus: vec![0.0, 0.01, 0.05, 0.1, 0.5],
@@ -260,7 +267,11 @@ pub fn run(cfg: &TwoParamConfig) -> TwoParamResult {
         trajectories: Vec::new(),
     };
     for (i, p) in cfg.points.iter().enumerate() {
-        let prefix = if i == 0 { String::new() } else { format!("{}_", p.label) };
+        let prefix = if i == 0 {
+            String::new()
+        } else {
+            format!("{}_", p.label)
+        };
         fig1a_point(cfg, p, &prefix, &mut res);
     }
     if let Some(p0) = cfg.points.first() {
@@ -295,7 +306,6 @@ fn summary(cfg: &TwoParamConfig, point: &str, tr: &Trajectory) -> RunSummary {
 
 /// Fig. 1a for one initial point: the runs, and the distances of GD at `h_M` to each flow.
 fn fig1a_point(cfg: &TwoParamConfig, p: &InitialPoint, prefix: &str, res: &mut TwoParamResult) {
-    let m = cfg.model;
     let lim = DescentLimits {
         max_time: p.max_time,
         grad_tol: cfg.grad_tol,
@@ -304,48 +314,113 @@ fn fig1a_point(cfg: &TwoParamConfig, p: &InitialPoint, prefix: &str, res: &mut T
     };
     let total = (p.max_time / p.h_moderate).ceil() as usize;
     let steps_m = compare_steps(total, cfg.compare_points);
-    let times: Vec<f64> = steps_m.iter().map(|&n| n as f64 * p.h_moderate).collect();
-    let lambda = p.h_moderate / 2.0;
-    let name = |s: &str| format!("{prefix}{s}");
-    let mut trs = vec![
-        descend(&name("gd_hS"), |t| m.grad(t), p.theta0, p.h_small, &lim, &[]),
-        descend(&name("gd_hM"), |t| m.grad(t), p.theta0, p.h_moderate, &lim, &steps_m),
-    ];
-    let ratio = p.h_moderate / p.h_euler;
-    let euler_marks: Vec<usize> = if (ratio - ratio.round()).abs() < 1e-9 {
-        steps_m.iter().map(|&n| n * ratio.round() as usize).collect()
-    } else {
-        Vec::new()
-    };
-    trs.push(descend(&name("modified_euler"), |t| m.regularised_grad(t, lambda), p.theta0, p.h_euler, &lim, &euler_marks));
-    trs.push(descend(&name("egr"), |t| m.regularised_grad(t, p.mu), p.theta0, p.h_euler, &lim, &[]));
-    let flow = |nm: &str, f: &dyn Fn(&[f64], &mut [f64])| {
-        flow_run(&name(nm), f, p.theta0, p.max_time, cfg.plot_points / 3, &times, &cfg.flow, cfg.grad_tol)
-    };
-    trs.push(flow("gradient_flow", &|t, o| {
-        let g = m.grad([t[0], t[1]]);
-        o[0] = -g[0];
-        o[1] = -g[1];
-    }));
-    trs.push(flow("modified_dop853", &|t, o| {
-        let g = m.regularised_grad([t[0], t[1]], lambda);
-        o[0] = -g[0];
-        o[1] = -g[1];
-    }));
-    trs.push(flow("modified2_dop853", &|t, o| {
-        o.copy_from_slice(&m.second_order_field([t[0], t[1]], p.h_moderate));
-    }));
-    for x in &cfg.extra_fields {
-        trs.push(flow(&x.name, &|t, o| (x.field)(t, p.h_moderate, o)));
-    }
-    res.distances.push(distance_report(p, prefix, &trs, steps_m.len()));
+    let mut trs = fig1a_descents(cfg, p, prefix, &lim, &steps_m);
+    trs.extend(fig1a_flows(cfg, p, prefix, &lim, &steps_m));
+    res.distances
+        .push(distance_report(p, prefix, &trs, steps_m.len()));
     for tr in trs {
         res.runs.push(summary(cfg, &p.label, &tr));
         res.trajectories.push((p.label.clone(), tr));
     }
 }
 
-fn distance_report(p: &InitialPoint, prefix: &str, trs: &[Trajectory], compared: usize) -> DistanceReport {
+/// GD at `h_S` and `h_M` (eq. A.30), Euler at `h_Euler` on the modified loss (A.28, λ = h_M/2)
+/// and EGR (A.32); GD at `h_M` and the Euler run record the comparison steps.
+fn fig1a_descents(
+    cfg: &TwoParamConfig,
+    p: &InitialPoint,
+    prefix: &str,
+    lim: &DescentLimits,
+    steps_m: &[usize],
+) -> Vec<Trajectory> {
+    let m = cfg.model;
+    let lambda = p.h_moderate / 2.0;
+    let name = |s: &str| format!("{prefix}{s}");
+    let ratio = p.h_moderate / p.h_euler;
+    let euler_marks: Vec<usize> = if (ratio - ratio.round()).abs() < 1e-9 {
+        steps_m
+            .iter()
+            .map(|&n| n * ratio.round() as usize)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    vec![
+        descend(&name("gd_hS"), |t| m.grad(t), p.theta0, p.h_small, lim, &[]),
+        descend(
+            &name("gd_hM"),
+            |t| m.grad(t),
+            p.theta0,
+            p.h_moderate,
+            lim,
+            steps_m,
+        ),
+        descend(
+            &name("modified_euler"),
+            |t| m.regularised_grad(t, lambda),
+            p.theta0,
+            p.h_euler,
+            lim,
+            &euler_marks,
+        ),
+        descend(
+            &name("egr"),
+            |t| m.regularised_grad(t, p.mu),
+            p.theta0,
+            p.h_euler,
+            lim,
+            &[],
+        ),
+    ]
+}
+
+/// Dop853 flows: gradient flow (A.29), first-order modified flow (A.28), the hand-written
+/// second-order modified flow, and the configured extra fields, all at `h = h_M`.
+fn fig1a_flows(
+    cfg: &TwoParamConfig,
+    p: &InitialPoint,
+    prefix: &str,
+    lim: &DescentLimits,
+    steps_m: &[usize],
+) -> Vec<Trajectory> {
+    let m = cfg.model;
+    let lambda = p.h_moderate / 2.0;
+    let times: Vec<f64> = steps_m.iter().map(|&n| n as f64 * p.h_moderate).collect();
+    let flow = |nm: &str, f: &dyn Fn(&[f64], &mut [f64])| {
+        flow_run(
+            &format!("{prefix}{nm}"),
+            f,
+            p.theta0,
+            lim,
+            &times,
+            &cfg.flow,
+        )
+    };
+    let neg = |g: [f64; 2], o: &mut [f64]| {
+        o[0] = -g[0];
+        o[1] = -g[1];
+    };
+    let mut trs = vec![
+        flow("gradient_flow", &|t, o| neg(m.grad([t[0], t[1]]), o)),
+        flow("modified_dop853", &|t, o| {
+            neg(m.regularised_grad([t[0], t[1]], lambda), o)
+        }),
+        flow("modified2_dop853", &|t, o| {
+            o.copy_from_slice(&m.second_order_field([t[0], t[1]], p.h_moderate))
+        }),
+    ];
+    for x in &cfg.extra_fields {
+        trs.push(flow(&x.name, &|t, o| (x.field)(t, p.h_moderate, o)));
+    }
+    trs
+}
+
+fn distance_report(
+    p: &InitialPoint,
+    prefix: &str,
+    trs: &[Trajectory],
+    compared: usize,
+) -> DistanceReport {
     let gd = trs.iter().find(|t| t.name == format!("{prefix}gd_hM"));
     let flows: Vec<FlowDistance> = trs
         .iter()
@@ -360,7 +435,12 @@ fn distance_report(p: &InitialPoint, prefix: &str, trs: &[Trajectory], compared:
             })
         })
         .collect();
-    let get = |s: &str| flows.iter().find(|f| f.flow == format!("{prefix}{s}")).map(|f| f.max_distance);
+    let get = |s: &str| {
+        flows
+            .iter()
+            .find(|f| f.flow == format!("{prefix}{s}"))
+            .map(|f| f.max_distance)
+    };
     DistanceReport {
         point: p.label.clone(),
         h: p.h_moderate,
@@ -368,4 +448,43 @@ fn distance_report(p: &InitialPoint, prefix: &str, trs: &[Trajectory], compared:
         closer_to_modified: matches!((get("modified_dop853"), get("gradient_flow")), (Some(a), Some(b)) if a < b),
         flows,
     }
+}
+
+/// Remark 3.2 on this model: [`crate::theorems::find_tracking_threshold`] with the
+/// hand-written first-order modified field `−∇(E + (h/2) R_IG)` (eq. A.28, `λ = h/2`).
+pub fn remark_3_2(
+    model: &TwoParamModel,
+    theta0: [f64; 2],
+    cfg: &crate::theorems::TrackingConfig,
+) -> crate::theorems::TrackingVerdict {
+    let modified = |t: &[f64], h: f64, out: &mut [f64]| {
+        let g = model.regularised_grad([t[0], t[1]], h / 2.0);
+        out[0] = -g[0];
+        out[1] = -g[1];
+    };
+    crate::theorems::find_tracking_threshold(model, &modified, &theta0, cfg)
+}
+
+/// `count` points on the global-minimum hyperbola `ab = y/x` with `a` spread over
+/// `[a_min, a_max]` (both branches when `a_min < 0`), for Proposition A.10.
+///
+/// ```
+/// use bea_verification::two_param::{hyperbola_points, TwoParamModel};
+/// let m = TwoParamModel::default();
+/// for p in hyperbola_points(&m, 0.2, 3.0, 5) {
+///     assert!(m.loss([p[0], p[1]]) < 1e-30);
+/// }
+/// ```
+pub fn hyperbola_points(
+    model: &TwoParamModel,
+    a_min: f64,
+    a_max: f64,
+    count: usize,
+) -> Vec<Vec<f64>> {
+    let c = model.y / model.x;
+    (0..count)
+        .map(|k| a_min + (a_max - a_min) * k as f64 / (count.max(2) - 1) as f64)
+        .filter(|a| a.abs() > 1e-9)
+        .map(|a| vec![a, c / a])
+        .collect()
 }

@@ -51,7 +51,14 @@ fn keep_step(n: usize, stride: usize) -> bool {
 /// Fixed-step descent `θ_{n+1} = θ_n − h g(θ_n)` (GD, eq. A.30; Euler on A.28; EGR, eq. A.32).
 /// `marks` (increasing step indices) are recorded exactly; after convergence the converged
 /// point stands for later marks.
-pub fn descend<G>(name: &str, g: G, theta0: [f64; 2], h: f64, lim: &DescentLimits, marks: &[usize]) -> Trajectory
+pub fn descend<G>(
+    name: &str,
+    g: G,
+    theta0: [f64; 2],
+    h: f64,
+    lim: &DescentLimits,
+    marks: &[usize],
+) -> Trajectory
 where
     G: Fn([f64; 2]) -> [f64; 2],
 {
@@ -108,12 +115,21 @@ where
     tr
 }
 
-/// The flow of `field` by Dop853 from `theta0` to `max_time`: plot samples at `keep` times
-/// (dense near 0, where the fast transients are), and the values at `mark_times`.
-pub fn flow_run<F>(name: &str, field: F, theta0: [f64; 2], max_time: f64, keep: usize, mark_times: &[f64], cfg: &FlowConfig, grad_tol: f64) -> Trajectory
+/// The flow of `field` by Dop853 from `theta0` to `lim.max_time`: plot samples at
+/// `lim.keep / 3` times (dense near 0, where the fast transients are), and the values at
+/// `mark_times`; converged when `‖field‖ < lim.grad_tol` at the end.
+pub fn flow_run<F>(
+    name: &str,
+    field: F,
+    theta0: [f64; 2],
+    lim: &DescentLimits,
+    mark_times: &[f64],
+    cfg: &FlowConfig,
+) -> Trajectory
 where
     F: Fn(&[f64], &mut [f64]),
 {
+    let (max_time, keep, grad_tol) = (lim.max_time, (lim.keep / 3).max(2), lim.grad_tol);
     let mut times: Vec<f64> = (1..=keep)
         .map(|k| max_time * (k as f64 / keep as f64).powi(3))
         .collect();
@@ -168,5 +184,8 @@ pub fn distances(a: &[[f64; 2]], b: &[[f64; 2]]) -> (f64, f64) {
         .zip(b)
         .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
         .collect();
-    (d.iter().copied().fold(0.0, f64::max), d.last().copied().unwrap_or(f64::NAN))
+    (
+        d.iter().copied().fold(0.0, f64::max),
+        d.last().copied().unwrap_or(f64::NAN),
+    )
 }

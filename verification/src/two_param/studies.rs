@@ -113,7 +113,14 @@ pub fn fig1b(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<Fig1bPoint> {
 /// Fig. A.1: GD at the large rate `h` from `theta0`.
 pub fn ricochet(cfg: &TwoParamConfig, theta0: [f64; 2], h: f64) -> (RicochetReport, Trajectory) {
     let m = cfg.model;
-    let tr = descend("gd_hL", |t| m.grad(t), theta0, h, &limits(cfg, cfg.sweep_max_time), &[]);
+    let tr = descend(
+        "gd_hL",
+        |t| m.grad(t),
+        theta0,
+        h,
+        &limits(cfg, cfg.sweep_max_time),
+        &[],
+    );
     let crossings = tr
         .points
         .windows(2)
@@ -133,6 +140,23 @@ pub fn ricochet(cfg: &TwoParamConfig, theta0: [f64; 2], h: f64) -> (RicochetRepo
     (rep, tr)
 }
 
+/// `0` and about `count` log-spaced step indices in `1..=total`.
+fn log_marks(total: usize, count: usize) -> Vec<usize> {
+    let mut m: Vec<usize> = std::iter::once(0)
+        .chain((0..=count).map(|k| (total as f64).powf(k as f64 / count as f64).round() as usize))
+        .collect();
+    m.dedup();
+    m
+}
+
+/// Test error of `run` at the recorded iteration closest to `n`.
+fn test_error_near(run: &EgrTestRun, n: usize) -> f64 {
+    run.curve
+        .iter()
+        .min_by_key(|c| c.0.abs_diff(n))
+        .map_or(f64::NAN, |c| c.1)
+}
+
 /// Fig. A.2: EGR (`E_μ`, eq. A.31) by GD at `cfg.egr_h` for each μ; test error
 /// `(y_test − ab x_test)²/2` along training and at the end.
 pub fn egr_test(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<EgrTestRun> {
@@ -140,15 +164,26 @@ pub fn egr_test(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<EgrTestRun> {
     let (xt, yt) = cfg.test_point;
     let lim = limits(cfg, cfg.sweep_max_time);
     let total = (cfg.sweep_max_time / cfg.egr_h).ceil() as usize;
-    let marks: Vec<usize> = (0..=100).map(|k| total * k / 100).collect();
+    let marks = log_marks(total, 120);
     cfg.egr_mus
         .iter()
         .map(|&mu| {
-            let tr = descend("egr", |t| m.regularised_grad(t, mu), theta0, cfg.egr_h, &lim, &marks);
+            let tr = descend(
+                "egr",
+                |t| m.regularised_grad(t, mu),
+                theta0,
+                cfg.egr_h,
+                &lim,
+                &marks,
+            );
             EgrTestRun {
                 mu,
                 h: cfg.egr_h,
-                curve: marks.iter().zip(&tr.marks).map(|(&n, &t)| (n, m.loss_at(t, xt, yt))).collect(),
+                curve: marks
+                    .iter()
+                    .zip(&tr.marks)
+                    .map(|(&n, &t)| (n, m.loss_at(t, xt, yt)))
+                    .collect(),
                 final_test_error: m.loss_at(tr.last, xt, yt),
                 final_train_loss: m.loss(tr.last),
                 final_point: tr.last,
@@ -162,7 +197,12 @@ pub fn egr_test(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<EgrTestRun> {
 pub fn notes(res: &TwoParamResult) -> Vec<String> {
     let mut n = Vec::new();
     for d in &res.distances {
-        let get = |s: &str| d.flows.iter().find(|f| f.flow.ends_with(s)).map(|f| f.max_distance);
+        let get = |s: &str| {
+            d.flows
+                .iter()
+                .find(|f| f.flow.ends_with(s))
+                .map(|f| f.max_distance)
+        };
         if let (Some(gf), Some(m1)) = (get("gradient_flow"), get("modified_dop853")) {
             n.push(format!(
                 "point {}: max distance GD(h_M = {}) to gradient flow {:.3e}, to first-order modified flow {:.3e} ({:.1}x closer){}",
@@ -171,11 +211,18 @@ pub fn notes(res: &TwoParamResult) -> Vec<String> {
             ));
         }
     }
-    if let (Some(a), Some(b)) = (res.fig1b.first(), res.fig1b.iter().filter(|p| p.converged).last()) {
+    if let (Some(a), Some(b)) = (res.fig1b.first(), res.fig1b.iter().rfind(|p| p.converged)) {
         n.push(format!(
             "Fig. 1b: R_IG/E at convergence goes from {:.4} (h = {}) to {:.4} (h = {}){}",
-            a.ratio, a.h, b.ratio, b.h,
-            if b.ratio < a.ratio { ": smaller for larger rates, as the paper reports" } else { ": NOT decreasing" }
+            a.ratio,
+            a.h,
+            b.ratio,
+            b.h,
+            if b.ratio < a.ratio {
+                ": smaller for larger rates, as the paper reports"
+            } else {
+                ": NOT decreasing"
+            }
         ));
     }
     if let Some(r) = &res.ricochet {
@@ -188,8 +235,19 @@ pub fn notes(res: &TwoParamResult) -> Vec<String> {
         });
     }
     if res.egr_test.len() >= 2 {
+        for it in [100, 300, 1000] {
+            n.push(format!(
+                "Fig. A.2 along training, iteration ~{it}: test error {}",
+                res.egr_test
+                    .iter()
+                    .map(|r| format!("mu={}: {:.4}", r.mu, test_error_near(r, it)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         let fin: Vec<f64> = res.egr_test.iter().map(|r| r.final_test_error).collect();
-        let spread = fin.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - fin.iter().cloned().fold(f64::INFINITY, f64::min);
+        let spread = fin.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            - fin.iter().cloned().fold(f64::INFINITY, f64::min);
         n.push(format!(
             "Fig. A.2: final test errors for mu = {:?}: {:?} (spread {:.2e}); at convergence every run sits on ab = y/x, where the test error is (y_t - y x_t/x)^2/2 whatever mu, so the claim can only hold along training, not at convergence",
             res.egr_test.iter().map(|r| r.mu).collect::<Vec<_>>(),

@@ -1,0 +1,85 @@
+//! `bea verify`: local-error order checks of the derived modified fields (issue 3), run by the independent
+//! numeric harness (`bea-verification`): it sees only compiled numeric closures, never the derivation.
+
+use super::args::VerifyArgs;
+use crate::derive::{derive, ModifiedEquation};
+use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
+use crate::spec::{lower_value, Problem, Recursion};
+use anyhow::{anyhow, Context};
+use bea_verification::order::{check_orders, format_table, plot_orders, Candidate, OrderConfig, OrderReport};
+use std::collections::{BTreeMap, HashMap};
+
+/// Compile every derived recursion of `me` to numbers, with the problem's parameter values and the verify
+/// defaults of its file.
+pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static str, ModifiedFieldEvaluator)>> {
+    let p = &me.problem;
+    let mut extra = BTreeMap::new();
+    for (k, v) in &p.verify.set {
+        extra.insert(k.clone(), lower_value(k, v)?);
+    }
+    let params: HashMap<String, f64> = param_values(&p.params, &extra);
+    let mut out = Vec::new();
+    for (label, corr) in [("general", &me.general), ("paper", &me.paper)] {
+        if let Some(c) = corr {
+            let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, c, &params).with_context(|| "cannot evaluate the problem numerically")?;
+            out.push((label, ev));
+        }
+    }
+    Ok(out)
+}
+
+/// The order report for a problem (used by `bea verify` and the tests).
+pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>, cfg: &OrderConfig) -> anyhow::Result<OrderReport> {
+    let mut p = problem.clone();
+    p.order = max_order.max(1);
+    let me = derive(&p)?;
+    let evs = compiled(&me)?;
+    let theta0 = at.or_else(|| p.verify.at.clone()).ok_or_else(|| anyhow!("no start point: give one with --at (e.g. --at 1.5,1.2)"))?;
+    if theta0.len() != p.vars.len() {
+        return Err(anyhow!("--at has {} coordinates but there are {} variables ({})", theta0.len(), p.vars.len(), p.vars.join(", ")));
+    }
+    if theta0.iter().any(|x| !x.is_finite()) {
+        return Err(anyhow!("--at must be finite numbers, got {theta0:?}"));
+    }
+    let f0 = &evs[0].1;
+    let step = |th: &[f64], h: f64| -> Vec<f64> {
+        let mut f = vec![0.0; th.len()];
+        f0.eval(th, 0.0, 0, &mut f);
+        th.iter().zip(&f).map(|(x, fx)| x + h * fx).collect()
+    };
+    let mut cands = Vec::new();
+    for (label, ev) in &evs {
+        for n in 0..=max_order {
+            if *label == "paper" && n == 0 {
+                continue; // N = 0 is the plain field, the same for both
+            }
+            cands.push(Candidate::new(*label, n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out)));
+        }
+    }
+    Ok(check_orders(&step, &cands, &theta0, cfg))
+}
+
+pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
+    let mut raw = a.problem.to_raw()?;
+    if raw.recursion.is_none() {
+        raw.recursion = Some(Recursion::General);
+    }
+    let problem = Problem::from_raw(&raw)?;
+    let report = verify_problem(&problem, a.max_order, a.at.clone(), &OrderConfig::default())?;
+    if let Some(path) = &a.plot {
+        plot_orders(&report, path).with_context(|| format!("writing the plot {}", path.display()))?;
+    }
+    let text = match a.format.as_str() {
+        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "text" => {
+            let pass = report.checks.iter().filter(|c| c.pass).count();
+            format!("{}\n{pass} of {} checks pass (expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1)\n", format_table(&report), report.checks.len())
+        }
+        f => return Err(anyhow!("unknown format '{f}': use text or json")),
+    };
+    super::write_output(a.output.as_deref(), &text)?;
+    if a.strict && !report.all_pass() {
+        return Err(anyhow!("some order checks failed (--strict)"));
+    }
+    Ok(())
+}

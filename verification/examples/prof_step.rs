@@ -1,0 +1,48 @@
+//! Per-piece timing of the MLP 784-400x4-10 batch-32 step (profiling aid; `TUNE=1` calls tune_allocator).
+use bea_verification::nets::models::{MlpConfig, ModelSpec, Mode};
+use bea_verification::nets::{hvp, params};
+use candle_core::{DType, Device, Tensor};
+use std::time::Instant;
+
+fn main() {
+    if std::env::var("TUNE").is_ok() { params::tune_allocator(); }
+    let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 }).build(&Device::Cpu, DType::F32, 0).unwrap();
+    let x = Tensor::rand(0f32, 1f32, (32, 784), &Device::Cpu).unwrap();
+    let y = Tensor::from_vec(vec![3u32; 32], 32, &Device::Cpu).unwrap();
+    let n = 50;
+    let t = Instant::now();
+    for _ in 0..n { let _ = net.forward(&x, Mode::Train).unwrap(); }
+    println!("forward {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let t = Instant::now();
+    for _ in 0..n { let l = hvp::batch_loss(net.as_ref(), &x, &y, Mode::Train).unwrap(); let _ = l.backward().unwrap(); }
+    println!("fwd+bwd {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let l = hvp::batch_loss(net.as_ref(), &x, &y, Mode::Train).unwrap();
+    let g = params::grads(&l, net.params()).unwrap();
+    let t = Instant::now();
+    for _ in 0..n { params::axpy(net.params(), -1e-3, &g).unwrap(); }
+    println!("axpy {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let a = Tensor::rand(0f32, 1f32, (32, 784), &Device::Cpu).unwrap();
+    let w = Tensor::rand(0f32, 1f32, (784, 400), &Device::Cpu).unwrap();
+    let t = Instant::now();
+    for _ in 0..n { let _ = a.matmul(&w).unwrap(); }
+    println!("matmul 32x784x400 {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let at = a.t().unwrap();
+    let gy = Tensor::rand(0f32, 1f32, (32, 400), &Device::Cpu).unwrap();
+    let t = Instant::now();
+    for _ in 0..n { let _ = at.matmul(&gy).unwrap(); }
+    println!("matmul xT(784x32) @ g(32x400) {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let wt = w.t().unwrap();
+    let t = Instant::now();
+    for _ in 0..n { let _ = gy.matmul(&wt).unwrap(); }
+    println!("matmul g @ W^T {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let cfg = hvp::HvpConfig::default();
+    let t = Instant::now();
+    for _ in 0..n { let _ = hvp::egr_grad(net.as_ref(), &x, &y, 0.01, &cfg).unwrap(); }
+    println!("egr grad {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let t = Instant::now();
+    for _ in 0..n { let _ = params::sq_norm(&g).unwrap(); }
+    println!("sq_norm {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+    let t = Instant::now();
+    for _ in 0..n { let _ = params::snapshot(net.params()).unwrap(); }
+    println!("snapshot {:.3} ms", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+}

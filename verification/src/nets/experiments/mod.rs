@@ -1,0 +1,11 @@
+//! The paper's network experiments as library functions returning serialisable reports with
+//! verdicts: [`igr_mlp::run_igr_mlp`] (Predictions 2.1-2.4) and [`egr_resnet::run_egr_resnet`]
+//! (Figure 3c).
+
+pub mod egr_resnet;
+pub mod igr_mlp;
+pub mod verdict;
+
+pub use egr_resnet::{run_egr_resnet, EgrResnetConfig, EgrResnetReport};
+pub use igr_mlp::{run_igr_mlp, IgrMlpConfig, IgrMlpReport};
+pub use verdict::{Outcome, Verdict};

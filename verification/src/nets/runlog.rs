@@ -1,0 +1,185 @@
+//! Run records and their JSONL files, written atomically (temp file + rename).
+//!
+//! One file per run, `<out_dir>/<run id>.jsonl`: a `config` line, one `eval` line per
+//! evaluation step, and a final `summary` line. A run whose file ends with a `finished` or
+//! `diverged` summary for the same configuration is skipped when a sweep is rerun.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{NetsError, Result};
+use super::train::RunSpec;
+
+/// Metrics at one evaluation step (Section 6 / Appendix A.5 quantities).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalRecord {
+    /// Optimiser steps done.
+    pub step: usize,
+    /// Epochs done (`step * batch / n_train`).
+    pub epoch: f64,
+    /// Physical time `T = step * h`.
+    pub physical_time: f64,
+    /// Train loss E (whole train set, evaluation mode).
+    pub train_loss: f64,
+    /// Train accuracy in [0, 1].
+    pub train_acc: f64,
+    /// `R_IG = ||grad E||^2 / m` over the train set.
+    pub r_ig: f64,
+    /// `lambda = h m / 4`.
+    pub lambda: f64,
+    /// Loss-surface slope `sqrt(m R_IG) = ||grad E||` (Corollary A.6.1).
+    pub slope: f64,
+    /// Test loss.
+    pub test_loss: f64,
+    /// Test accuracy in [0, 1].
+    pub test_acc: f64,
+    /// `R_IG` of the test loss.
+    pub test_r_ig: f64,
+    /// `||theta||`.
+    pub param_norm: f64,
+    /// Seconds since the run started.
+    pub wall_s: f64,
+}
+
+/// Test accuracy and slope under multiplicative parameter noise `theta (1 + eta)`, `eta ~ N(0, sigma)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoisePoint {
+    /// Noise level sigma (1.0 = 100%).
+    pub sigma: f64,
+    /// Mean test accuracy over realisations.
+    pub acc_mean: f64,
+    /// Standard deviation of test accuracy.
+    pub acc_std: f64,
+    /// Mean slope `||grad E||` over the train set.
+    pub slope_mean: f64,
+    /// Standard deviation of the slope.
+    pub slope_std: f64,
+    /// Realisations used for accuracy (slope uses at most as many).
+    pub realisations: usize,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// All steps done (or stopped early by the patience rule).
+    Finished,
+    /// The loss became NaN or infinite.
+    Diverged,
+    /// Stopped by Ctrl-C; will be rerun.
+    Interrupted,
+}
+
+/// Summary of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Run id.
+    pub id: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Number of parameters m.
+    pub params: usize,
+    /// Learning rate h.
+    pub learning_rate: f64,
+    /// `lambda = h m / 4`.
+    pub lambda: f64,
+    /// EGR rate mu.
+    pub mu: f64,
+    /// Steps done.
+    pub steps_done: usize,
+    /// Step at which the loss became non-finite, if it did.
+    pub diverged_at: Option<usize>,
+    /// Whether some evaluation reached 100% train accuracy.
+    pub reached_full_train_acc: bool,
+    /// The evaluation with maximal test accuracy (first one on ties).
+    pub best: Option<EvalRecord>,
+    /// Noise robustness at the best parameters (empty unless configured).
+    pub noise: Vec<NoisePoint>,
+    /// Seconds of training and evaluation.
+    pub wall_s: f64,
+    /// Mean seconds per optimiser step (training only).
+    pub step_s: f64,
+}
+
+/// One line of a run file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[allow(clippy::large_enum_variant)]
+pub enum RunLine {
+    /// The run's configuration.
+    Config(RunSpec),
+    /// One evaluation.
+    Eval(EvalRecord),
+    /// The final summary.
+    Summary(RunSummary),
+}
+
+/// A parsed run file.
+#[derive(Debug, Clone, Default)]
+pub struct RunFile {
+    /// Configuration line, if present.
+    pub spec: Option<RunSpec>,
+    /// Evaluation lines in order.
+    pub evals: Vec<EvalRecord>,
+    /// Summary line, if present.
+    pub summary: Option<RunSummary>,
+}
+
+/// Path of a run's file.
+pub fn run_path(out_dir: &Path, id: &str) -> PathBuf {
+    out_dir.join(format!("{id}.jsonl"))
+}
+
+/// Write `contents` to `path` atomically: a temp file in the same directory, then rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| NetsError::io(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| NetsError::io(&tmp, e))?;
+    f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| NetsError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| NetsError::io(path, e))
+}
+
+/// Serialise a run file (config, evals, optional summary) and write it atomically.
+pub fn write_run(path: &Path, spec: &RunSpec, evals: &[EvalRecord], summary: Option<&RunSummary>) -> Result<()> {
+    let mut out = String::new();
+    let mut push = |line: RunLine| -> Result<()> {
+        let s = serde_json::to_string(&line).map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
+        out.push_str(&s);
+        out.push('\n');
+        Ok(())
+    };
+    push(RunLine::Config(spec.clone()))?;
+    for e in evals {
+        push(RunLine::Eval(e.clone()))?;
+    }
+    if let Some(s) = summary {
+        push(RunLine::Summary(s.clone()))?;
+    }
+    write_atomic(path, out.as_bytes())
+}
+
+/// Read a run file.
+pub fn read_run(path: &Path) -> Result<RunFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| NetsError::io(path, e))?;
+    let mut rf = RunFile::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let parsed: RunLine = serde_json::from_str(line).map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
+        match parsed {
+            RunLine::Config(s) => rf.spec = Some(s),
+            RunLine::Eval(e) => rf.evals.push(e),
+            RunLine::Summary(s) => rf.summary = Some(s),
+        }
+    }
+    Ok(rf)
+}
+
+/// The finished run stored at `path` for exactly this configuration, if any.
+pub fn finished_run(path: &Path, spec: &RunSpec) -> Option<RunFile> {
+    let rf = read_run(path).ok()?;
+    let done = matches!(rf.summary.as_ref()?.status, RunStatus::Finished | RunStatus::Diverged);
+    (done && rf.spec.as_ref() == Some(spec)).then_some(rf)
+}
