@@ -45,6 +45,8 @@ fn assert_euler_matches_core(p: &Problem) {
     let alg = &mut core.problem.algebra;
     assert!(by_trees.leading.iter().zip(&p.field).all(|(a, b)| alg.equal(a, b)));
     assert_eq!(by_trees.corrections.len(), direct.len());
+    let last = by_trees.corrections.last().unwrap();
+    assert!(!last.iter().all(Elem::is_zero), "{:?}: f_N = 0 would make the comparison vacuous", p.name);
     for (l, (a, b)) in by_trees.corrections.iter().zip(&direct).enumerate() {
         for (x, y) in a.iter().zip(b) {
             assert!(alg.equal(x, y), "{:?} f_{}: B-series and general recursion differ", p.name, l + 1);
@@ -61,16 +63,13 @@ fn tree_counts_match_butcher_table_302() {
 }
 
 /// Explicit Euler via B-series equals `derive::derive` (general recursion) on every catalogue problem.
-/// Orders: 6 where a debug test stays fast; generic2d (unspecified P, Q) at 5 and the rational
-/// oscillator at 5, whose order-6 elementary differentials cost seconds in a debug build.
+/// Order 6 for all eight, the generic field with unspecified P(x, y), Q(x, y) included.
 #[test]
 fn explicit_euler_equals_core_recursion_on_catalogue() {
     for (name, _) in CATALOGUE {
-        let order = match *name {
-            "generic2d" | "oscillator" => 5,
-            _ => 6,
-        };
-        assert_euler_matches_core(&catalogue_problem(name, order));
+        let t = std::time::Instant::now();
+        assert_euler_matches_core(&catalogue_problem(name, 6));
+        println!("{name}: {:.2} s", t.elapsed().as_secs_f64());
     }
 }
 
@@ -111,10 +110,10 @@ fn order_p_methods_start_at_h_p() {
         let tab = ButcherTableau::named(name).unwrap();
         let order = method_order(&tab, 6);
         let b = modified(name, order + 1);
-        for (d, c) in b.iter() {
-            let expect_zero = d.order >= 2 && d.order <= order;
-            assert_eq!(c.is_zero(), expect_zero, "{name}: {} -> {c}", d.tree);
+        for (d, c) in b.iter().filter(|(d, _)| d.order <= order) {
+            assert_eq!(c.is_zero(), d.order >= 2, "{name}: {} -> {c}", d.tree);
         }
+        assert!(b.iter().any(|(d, c)| d.order == order + 1 && !c.is_zero()), "{name}");
         let d = derive_method(&p, &tab).unwrap();
         for (l, f) in d.corrections.iter().enumerate().take(order) {
             assert_eq!(f.iter().all(Elem::is_zero), l + 1 < order, "{name}: f_{}", l + 1);

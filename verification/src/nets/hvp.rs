@@ -10,8 +10,13 @@
 //!   [`with_double_backprop`]).
 //!
 //! Epsilon rule: the displacement has norm `eps = eps_rel * max(||theta||, 1)`; the default
-//! `eps_rel = 1e-5` was chosen by the validation in `tests/nets_hvp.rs` (on a ReLU MLP, larger
-//! displacements cross ReLU kinks and smaller ones drown in float32 round-off).
+//! `eps_rel = 1e-4` was chosen by the validation in `tests/nets_hvp.rs`. On ReLU networks the
+//! network versions ([`hvp_fd`], [`egr_grad`]) freeze the activation pattern of theta for the
+//! displaced evaluations ([`Mode::Replay`]): otherwise any displacement large enough to beat
+//! float32 round-off moves some pre-activation across zero, the gradient jumps, and the quotient
+//! is wrong by factors of 5-60 on the small ResNet (measured against double backprop; with the
+//! pattern frozen the forward difference is within 0.2% (MLP) and 0.8% (ResNet) at `1e-4`, in
+//! float32 and float64 alike).
 
 use candle_core::{Tensor, Var};
 use serde::{Deserialize, Serialize};
@@ -44,7 +49,7 @@ pub struct HvpConfig {
 
 impl Default for HvpConfig {
     fn default() -> Self {
-        HvpConfig { method: HvpMethod::Forward, eps_rel: 1e-5 }
+        HvpConfig { method: HvpMethod::Forward, eps_rel: 1e-4 }
     }
 }
 

@@ -225,6 +225,20 @@ pub fn notes(res: &TwoParamResult) -> Vec<String> {
             }
         ));
     }
+    for (label, t) in res
+        .trajectories
+        .iter()
+        .filter(|(_, t)| t.name.ends_with("egr"))
+    {
+        if let [p0, p1, ..] = t.points[..] {
+            if p0[0] * p1[0] < 0.0 && p0[1] * p1[1] < 0.0 {
+                n.push(format!(
+                    "point {label}: the first EGR step (h = {}) overshoots through the origin to ({:.3}, {:.3}) before settling at ({:.4}, {:.4})",
+                    t.h, p1[0], p1[1], t.last[0], t.last[1]
+                ));
+            }
+        }
+    }
     if let Some(r) = &res.ricochet {
         n.push(if r.converged {
             format!("Fig. A.1: h_L = {} converges after {} steps and {} crossings of the hyperbola to ({:.4}, {:.4}), a^2+b^2 = {:.4}", r.h, r.steps, r.crossings, r.final_point[0], r.final_point[1], r.norm2)
