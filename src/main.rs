@@ -2,9 +2,13 @@
 
 fn main() {
     if let Err(e) = bea::cli::main_with_args(std::env::args().collect()) {
-        eprintln!("error: {e}");
+        let top = e.to_string();
+        eprintln!("error: {top}");
         for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+            let c = cause.to_string();
+            if !top.contains(&c) {
+                eprintln!("  caused by: {c}");
+            }
         }
         std::process::exit(2);
     }

@@ -2,16 +2,17 @@
 //! heavy-ball momentum, checked against the core's direct recursion and its symbolic structure
 //! verdicts, plus the coefficient-table snapshots in `series/snapshots/bseries-*.snap`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use bea::algebra::{Algebra, Elem, GenKind};
-use bea::derive::bseries::diff::modified_field;
+use bea::algebra::{Algebra, Coef, Elem, GenKind, Mono};
+use bea::derive::bseries::diff::{modified_field, ElementaryDifferentials};
 use bea::derive::bseries::modified::{modified_equation, modified_equation_substitution};
 use bea::derive::bseries::momentum::{first_order, heavy_ball_modified_equation};
 use bea::derive::bseries::momentum_check::{fit_slope, global_errors, local_errors, CheckConfig, Field, SlopeReport};
 use bea::derive::bseries::output::text_table;
 use bea::derive::bseries::series::{method_order, BSeries};
-use bea::derive::bseries::structure::{gradient_verdict, potential_of};
+use bea::derive::bseries::structure::{free_tree_classes, gradient_verdict, potential_of};
 use bea::derive::bseries::tableau::{rat, ButcherTableau, BUILTIN_METHODS};
 use bea::derive::bseries::trees::Forest;
 use bea::derive::bseries::{derive_heavy_ball, derive_method, method_by_name, BSeriesError};
@@ -158,6 +159,109 @@ fn check_verdicts(label: &str, mut d: bea::derive::bseries::MethodDerivation) ->
     format!("{label} {row}")
 }
 
+/// Deterministic pseudo-random small integers in -3..=3.
+fn lcg(state: &mut u64) -> i128 {
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ((*state >> 33) % 7) as i128 - 3
+}
+
+/// A dense pseudo-random polynomial of total degree <= `degree` in the state variables.
+fn random_poly(alg: &mut Algebra, degree: u32, seed: u64) -> Elem {
+    let n = alg.n_state();
+    let mut state = seed;
+    let mut acc = Elem::default();
+    let mut exps = vec![0u32; n];
+    loop {
+        if exps.iter().sum::<u32>() <= degree {
+            let mut t = alg.constant(Coef::int(lcg(&mut state)));
+            for (i, &e) in exps.iter().enumerate() {
+                let x = alg.state(i);
+                let xe = alg.pow(&x, e);
+                t = alg.mul(&t, &xe);
+            }
+            acc = alg.add(&acc, &t);
+        }
+        let Some(i) = (0..n).find(|&i| exps[i] < degree) else { return acc };
+        exps[i] += 1;
+        exps[..i].iter_mut().for_each(|e| *e = 0);
+    }
+}
+
+/// Adds `row` to an echelon basis (rows with their pivot columns).
+fn insert_row(basis: &mut Vec<(usize, Vec<Coef>)>, mut row: Vec<Coef>) {
+    for (pivot, b) in basis.iter() {
+        if !row[*pivot].is_zero() {
+            let f = row[*pivot].mul(&b[*pivot].recip().unwrap());
+            for (x, y) in row.iter_mut().zip(b) {
+                *x = x.sub(&f.mul(y));
+            }
+        }
+    }
+    if let Some(p) = row.iter().position(|x| !x.is_zero()) {
+        basis.push((p, row));
+    }
+}
+
+type AntiSym = BTreeMap<(usize, usize, Mono), Coef>;
+
+/// Entries of the antisymmetric part of the Jacobian of `F(t)/σ(t)`, by (i, k, monomial).
+fn antisymmetric_part(alg: &mut Algebra, ft: &[Elem], sigma: u64) -> AntiSym {
+    let mut m = BTreeMap::new();
+    let inv_sigma = Coef::new(1, i128::from(sigma));
+    for i in 0..ft.len() {
+        for k in 0..i {
+            let (a, b) = (alg.diff(&ft[i], k), alg.diff(&ft[k], i));
+            let anti = alg.sub(&a, &b);
+            for (mono, c) in anti.num.terms() {
+                m.insert((i, k, mono.clone()), c.mul(&inv_sigma));
+            }
+        }
+    }
+    m
+}
+
+/// Necessity of the gradient condition, computationally (the proof sketch in `structure.rs`): for a
+/// generic quintic E in 3 variables the exact null space of c ↦ antisym(Jacobian of
+/// Σ c(t)/σ(t) F(t)[-∇E]) over the trees of order n has the dimension of the number of free trees of
+/// order n and contains every free-tree indicator, so it is exactly the space of c constant on
+/// rootings (orders 2..=5).
+#[test]
+fn gradient_condition_null_space_is_free_tree_constants() {
+    let mut alg = Algebra::new(3);
+    let e = random_poly(&mut alg, 5, 7);
+    let f: Vec<Elem> = (0..3).map(|j| { let d = alg.diff(&e, j); alg.neg(&d) }).collect();
+    let forest = Forest::new(5);
+    let mut eds = ElementaryDifferentials::new(&alg, &f).unwrap();
+    for n in 2..=5 {
+        let ids: Vec<usize> = forest.ids_of_order(n).collect();
+        let cols: Vec<AntiSym> = ids
+            .iter()
+            .map(|&id| {
+                let d = forest.get(id);
+                let ft = eds.get(&mut alg, &d.tree);
+                antisymmetric_part(&mut alg, &ft, d.sigma)
+            })
+            .collect();
+        let keys: BTreeSet<_> = cols.iter().flat_map(|c| c.keys().cloned()).collect();
+        let mut basis = Vec::new();
+        for key in keys {
+            insert_row(&mut basis, cols.iter().map(|c| c.get(&key).cloned().unwrap_or_else(Coef::zero)).collect());
+        }
+        let classes = free_tree_classes(&forest, n);
+        assert_eq!(ids.len() - basis.len(), classes.len(), "order {n}: null space vs free trees");
+        for class in classes {
+            let mut sum: AntiSym = BTreeMap::new();
+            for &r in &class.rootings {
+                for (k, v) in &cols[r - ids[0]] {
+                    let entry = sum.entry(k.clone()).or_insert_with(Coef::zero);
+                    *entry = entry.add(v);
+                }
+            }
+            assert!(sum.values().all(Coef::is_zero), "order {n}: class {:?}", class.rootings);
+        }
+    }
+}
+
 /// Two independent algorithms (graded recursion, substitution law) agree for every built-in
 /// method to order 7 (Chartier, Hairer & Vilmart 2010).
 #[test]
@@ -219,7 +323,7 @@ fn heavy_ball_coefficients() {
 struct Compiled(Vec<Vec<(f64, Vec<(usize, i32)>)>>);
 
 fn compile(alg: &Algebra, v: &[Elem]) -> Compiled {
-    let term = |m: &bea::algebra::Mono| -> Vec<(usize, i32)> {
+    let term = |m: &Mono| -> Vec<(usize, i32)> {
         m.factors()
             .map(|(g, k)| match alg.gens()[g] {
                 GenKind::State(i) => (i, i32::from(k)),

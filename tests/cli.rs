@@ -125,3 +125,35 @@ fn expression_swell_is_guarded() {
     assert_eq!(code, 2);
     assert!(err.contains("expression swell") && err.contains("--max-terms"), "{err}");
 }
+
+/// The 2-parameter experiment (reduced): runs, writes its files, and bea's second-order modified flow ends where
+/// the harness's hand-written second-order field ends (two independent derivations of f_2).
+#[test]
+fn two_param_experiment_reduced() {
+    let dir = std::env::temp_dir().join(format!("bea-tp-{}", std::process::id()));
+    let (code, out, err) = bea(&["experiment", "two-param", "--reduced", "--format", "json", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    let find = |n: &str| runs.iter().find(|r| r["name"] == n).unwrap_or_else(|| panic!("run {n}"));
+    let (a, b) = (find("modified2_dop853"), find("modified_N2_bea"));
+    for k in 0..2 {
+        let (x, y) = (a["final"][k].as_f64().unwrap(), b["final"][k].as_f64().unwrap());
+        assert!((x - y).abs() < 1e-8, "hand-written vs derived f_2: {x} vs {y}");
+    }
+    for f in ["two_param.json", "two_param.md", "fig1a_I.png", "fig1b.png"] {
+        assert!(dir.join(f).exists(), "{f} written");
+    }
+}
+
+#[test]
+fn theorems_on_the_two_parameter_model() {
+    let (code, out, err) = bea(&["theorems", "--example", "two-param", "--at", "2.8,3.5"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for k in ["prop_3_3_slope_identity", "prop_a9_norm_growth", "prop_a10_minima"] {
+        assert_eq!(v[k]["pass"], true, "{k}: {}", v[k]);
+    }
+    let t = v["remark_3_2_tracking"]["threshold"].as_f64().unwrap();
+    assert!(t > 1e-3 && t < 0.3, "a tracking threshold inside the scan from (2.8, 3.5): {t}");
+}

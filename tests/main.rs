@@ -3,6 +3,7 @@
 mod bseries;
 mod catalogue;
 mod cli;
+mod emit;
 mod oracles;
 mod properties;
 mod strategies;

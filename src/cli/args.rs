@@ -22,6 +22,11 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Emit the corrections as numeric code (rust) or as text, latex, json.
     Emit(EmitArgs),
+    /// Reproduce the paper's experiments.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
+    /// Check the paper's propositions numerically on a loss (Prop. 3.3, A.9, A.10, Remark 3.2).
+    Theorems(TheoremArgs),
     /// List the built-in example problems.
     Examples,
 }
@@ -149,6 +154,47 @@ pub struct EmitArgs {
     /// rust (a standalone module), text, latex or json.
     #[arg(long, default_value = "rust")]
     pub format: String,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// `bea experiment ...`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum ExperimentCommand {
+    /// Section 5 / Appendix A.4: the 2-parameter model E = (y - abx)^2/2 (Figures 1a, 1b, A.1, A.2).
+    TwoParam(ExperimentArgs),
+}
+
+/// `bea experiment two-param`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ExperimentArgs {
+    /// The CI-size version (seconds) instead of Table A.1 in full (about a minute).
+    #[arg(long)]
+    pub reduced: bool,
+    /// Output folder for JSON, PNGs and the Markdown report (default out/two-param).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// text (the Markdown report) or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Also compare GD with bea's modified flows truncated at N = 2..MAX_ORDER.
+    #[arg(long, default_value_t = 3)]
+    pub max_order: usize,
+}
+
+/// `bea theorems`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct TheoremArgs {
+    /// The problem (a loss).
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    /// Start point (default: the example's).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub at: Option<Vec<f64>>,
+    /// Learning rate for Prop. A.9 and A.10.
+    #[arg(long, default_value_t = 0.025)]
+    pub h: f64,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

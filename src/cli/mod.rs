@@ -3,6 +3,7 @@
 mod args;
 mod derive_cmd;
 mod emit_cmd;
+mod experiment_cmd;
 mod verify_cmd;
 
 pub use verify_cmd::verify_problem;
@@ -26,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Derive(a) => derive_cmd::run(&a),
         Command::Verify(a) => verify_cmd::run(&a),
         Command::Emit(a) => emit_cmd::run(&a),
+        Command::Experiment(args::ExperimentCommand::TwoParam(a)) => experiment_cmd::run_two_param(&a),
+        Command::Theorems(a) => experiment_cmd::run_theorems(&a),
         Command::Examples => {
             for (name, _) in crate::spec::examples::CATALOGUE {
                 let raw = crate::spec::examples::example(name)?;

@@ -90,3 +90,26 @@ fn diag_train_mlp() {
         }
     }
 }
+
+#[test]
+fn diag_train_small() {
+    use bea_verification::nets::train::{train_run, RunSpec, TrainConfig};
+    use bea_verification::nets::data::DataConfig;
+    let split = digits_split().unwrap();
+    for (hidden, h) in [(vec![32, 32], 0.02)] {
+        for mu in [0.0, 0.05, 0.2, 0.5] {
+            let spec = RunSpec {
+                id: "x".into(),
+                data: DataConfig { train_limit: Some(256), test_limit: Some(200), ..DataConfig::default() },
+                model: ModelSpec::Mlp(MlpConfig { input: 64, hidden: hidden.clone(), classes: 10 }),
+                train: TrainConfig { learning_rate: h, batch_size: None, steps: 400, eval_every: 100, mu, ..Default::default() },
+            };
+            let mut sp = split.clone();
+            sp.train = sp.train.truncate(256); sp.test = sp.test.truncate(200);
+            let t = std::time::Instant::now();
+            let o = train_run(&spec, &sp, None, None).unwrap();
+            let s: Vec<String> = o.evals.iter().map(|e| format!("[{} E {:.3} rig {:.2e} tr {:.3} te {:.3}]", e.step, e.train_loss, e.r_ig, e.train_acc, e.test_acc)).collect();
+            eprintln!("{hidden:?} h {h} mu {mu} ({:.1}s): {}", t.elapsed().as_secs_f64(), s.join(" "));
+        }
+    }
+}

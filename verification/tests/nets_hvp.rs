@@ -60,7 +60,7 @@ fn fd_hvp_matches_double_backprop_and_eps_rule() {
                 let exact = hvp::hvp_exact(net.as_ref(), &x, &y, &v).unwrap();
                 let naive_loss = || hvp::batch_loss(net.as_ref(), &x, &y, Mode::TrainFrozen);
                 for method in [HvpMethod::Forward, HvpMethod::Central] {
-                    for eps_rel in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
+                    for eps_rel in [1e-3, 1e-4, 1e-5] {
                         let cfg = HvpConfig { method, eps_rel };
                         let fd = hvp::hvp_fd(net.as_ref(), &x, &y, &v, None, &cfg).unwrap();
                         let naive = hvp::hvp_fd_with(net.params(), &naive_loss, &v, None, &cfg).unwrap();
