@@ -80,3 +80,21 @@ fn evaluator_matches_exact_values() {
         }
     }
 }
+
+/// benches/generated/lv4.rs is what `bea emit` produces today (regenerate with
+/// `cargo run -- emit --example lotka-volterra --order 4 --format rust -o benches/generated/lv4.rs`).
+#[test]
+fn committed_generated_module_is_current() {
+    let (mut me, params) = setup("lotka-volterra", 4);
+    let mut src = rust_module(&me, &params).unwrap();
+    let corr = me.corrections().to_vec();
+    let mut pots = Vec::new();
+    for (l, fl) in corr.iter().enumerate() {
+        if let Some(p) = bea::structure::analyse(&mut me.problem.algebra, fl, None).potential {
+            pots.push((l + 1, p));
+        }
+    }
+    src.push_str(&bea::emit::rust::rust_potentials(&me, &pots, &params).unwrap());
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/generated/lv4.rs")).unwrap();
+    assert_eq!(src, committed);
+}

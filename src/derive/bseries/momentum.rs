@@ -23,7 +23,8 @@
 //! i.e. the implicit regulariser is `(1+β)/(1-β)` times that of gradient descent with the same
 //! effective rate (`η/4 |∇E|²`, Barrett & Dherin 2021), and `(1+β)/(1-β)^2` times that of GD with
 //! the same `h` (after dividing by `1/(1-β)`). Ghosh et al. (ICLR 2023) state the factor
-//! `(1+β)/(1-β)` relative to GD; see the crate report for the comparison of normalisations.
+//! `(1+β)/(1-β)` relative to GD, which is this result in the effective-rate normalisation (`η`, `s`).
+//! bea's [`crate::derive::bseries::derive_heavy_ball`] keeps the time `t = nh` and returns `f_0 = f/(1-β)`.
 //! This holds on the slow manifold; from the usual start `θ_{-1} = θ_0` the iterates carry an extra
 //! `O(h)` transient offset (see [`crate::derive::bseries::momentum_check`]).
 

@@ -1,0 +1,100 @@
+//! `bea experiment igr-mlp | egr-resnet` and `bea data fetch|verify`: the network half of the harness
+//! (`bea_verification::nets`, candle), wired to the command line.
+
+use super::args::{DataCommand, NetsArgs};
+use anyhow::{anyhow, Context};
+use bea_verification::nets::data::DatasetKind;
+use bea_verification::nets::device::DeviceKind;
+use bea_verification::nets::experiments::{run_egr_resnet, run_igr_mlp, EgrResnetConfig, IgrMlpConfig};
+use std::path::PathBuf;
+
+fn device(a: &NetsArgs) -> anyhow::Result<DeviceKind> {
+    match a.device.as_str() {
+        "cpu" => Ok(DeviceKind::Cpu),
+        "cuda" => Ok(DeviceKind::Cuda),
+        d => Err(anyhow!("unknown device '{d}': use cpu or cuda")),
+    }
+}
+
+fn shard(a: &NetsArgs) -> anyhow::Result<Option<(usize, usize)>> {
+    match &a.shard {
+        None => Ok(None),
+        Some(s) => {
+            let (i, n) = s.split_once('/').ok_or_else(|| anyhow!("--shard must be I/N, e.g. 0/8"))?;
+            let (i, n): (usize, usize) = (i.trim().parse()?, n.trim().parse()?);
+            if n == 0 || i >= n {
+                return Err(anyhow!("--shard {s}: need 0 <= I < N"));
+            }
+            Ok(Some((i, n)))
+        }
+    }
+}
+
+pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
+    let mut cfg = if a.full { IgrMlpConfig::full(a.data_dir.clone()) } else { IgrMlpConfig::ci() };
+    cfg.device = device(a)?;
+    cfg.sweep.shard = shard(a)?;
+    if let Some(out) = &a.out {
+        cfg.sweep.out_dir = out.clone();
+        cfg.plots_dir = Some(out.clone());
+    }
+    let report = run_igr_mlp(&cfg).context("igr-mlp experiment")?;
+    finish(&serde_json::to_value(&report)?, cfg.sweep.out_dir.join("igr_mlp_report.json"), a)
+}
+
+pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
+    let mut cfg = match (a.full, a.digits) {
+        (true, _) => EgrResnetConfig::gpu(a.data_dir.clone()),
+        (false, true) => EgrResnetConfig::digits(),
+        (false, false) => EgrResnetConfig::cpu(),
+    };
+    if !a.full && a.data_dir.is_some() {
+        cfg.data.data_dir = a.data_dir.clone();
+    }
+    cfg.device = device(a)?;
+    cfg.sweep.shard = shard(a)?;
+    if let Some(out) = &a.out {
+        cfg.sweep.out_dir = out.clone();
+        cfg.plots_dir = Some(out.clone());
+    }
+    let report = run_egr_resnet(&cfg).context("egr-resnet experiment")?;
+    finish(&serde_json::to_value(&report)?, cfg.sweep.out_dir.join("egr_resnet_report.json"), a)
+}
+
+fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(v)? + "\n";
+    super::write_output(Some(&path), &text)?;
+    if a.format == "json" {
+        print!("{text}");
+    } else {
+        if let Some(vs) = v.get("verdicts").and_then(|x| x.as_array()) {
+            for verdict in vs {
+                println!("{}", serde_json::to_string(verdict)?);
+            }
+        }
+        println!("report: {}", path.display());
+    }
+    Ok(())
+}
+
+pub(super) fn data(c: &DataCommand) -> anyhow::Result<()> {
+    let (name, dir) = match c {
+        DataCommand::Fetch { dataset, data_dir } | DataCommand::Verify { dataset, data_dir } => (dataset, data_dir),
+    };
+    let kind = match name.as_str() {
+        "mnist" => DatasetKind::Mnist,
+        "fashion-mnist" => DatasetKind::FashionMnist,
+        d => return Err(anyhow!("unknown dataset '{d}': use mnist or fashion-mnist (the digits are built in)")),
+    };
+    let dir = dir.clone().unwrap_or_else(bea_verification::nets::data::default_data_dir);
+    if let DataCommand::Fetch { .. } = c {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-data.sh");
+        let st = std::process::Command::new("bash").arg(&script).arg(name).arg(&dir).status().with_context(|| format!("running {}", script.display()))?;
+        if !st.success() {
+            return Err(anyhow!("{} failed ({st})", script.display()));
+        }
+    }
+    bea_verification::nets::idx::verify_dir(kind, &dir).map_err(|e| anyhow!("{e}"))?;
+    println!("{name}: every file in {} matches its recorded SHA-256", dir.display());
+    Ok(())
+}
