@@ -154,7 +154,13 @@ fn check_verdicts(label: &str, mut d: bea::derive::bseries::MethodDerivation) ->
             let e_l = potential_of(alg, &loss, &v);
             assert!(verifies(alg, &e_l, f_l), "{label} l={}: f_l = -grad E_l", i + 1);
         }
-        row.push(if v.vanishes { '0' } else if v.gradient { 'G' } else { 'x' });
+        row.push(if v.vanishes {
+            '0'
+        } else if v.gradient {
+            'G'
+        } else {
+            'x'
+        });
     }
     format!("{label} {row}")
 }
@@ -229,7 +235,12 @@ fn antisymmetric_part(alg: &mut Algebra, ft: &[Elem], sigma: u64) -> AntiSym {
 fn gradient_condition_null_space_is_free_tree_constants() {
     let mut alg = Algebra::new(3);
     let e = random_poly(&mut alg, 5, 7);
-    let f: Vec<Elem> = (0..3).map(|j| { let d = alg.diff(&e, j); alg.neg(&d) }).collect();
+    let f: Vec<Elem> = (0..3)
+        .map(|j| {
+            let d = alg.diff(&e, j);
+            alg.neg(&d)
+        })
+        .collect();
     let forest = Forest::new(5);
     let mut eds = ElementaryDifferentials::new(&alg, &f).unwrap();
     for n in 2..=5 {
@@ -280,7 +291,8 @@ fn method_from_toml_file_and_errors() {
     let dir = std::env::temp_dir().join(format!("bea-bseries-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ralston.toml");
-    std::fs::write(&path, "name = \"ralston\"\na = [[\"0\", \"0\"], [\"2/3\", \"0\"]]\nb = [\"1/4\", \"3/4\"]\n").unwrap();
+    std::fs::write(&path, "name = \"ralston\"\na = [[\"0\", \"0\"], [\"2/3\", \"0\"]]\nb = [\"1/4\", \"3/4\"]\n")
+        .unwrap();
     let tab = method_by_name(path.to_str().unwrap()).unwrap();
     assert_eq!((tab.name(), method_order(&tab, 5)), ("ralston", 2));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -318,9 +330,12 @@ fn heavy_ball_coefficients() {
     assert!(matches!(derive_heavy_ball(&p, rat(3, 2)), Err(BSeriesError::Momentum(_))));
 }
 
-/// A polynomial vector compiled to f64 terms `(coefficient, [(state index, power)])`.
+/// One term `(coefficient, [(state index, power)])` of a polynomial compiled to f64.
+type Term = (f64, Vec<(usize, i32)>);
+
+/// A polynomial vector compiled to f64 terms.
 #[derive(Clone)]
-struct Compiled(Vec<Vec<(f64, Vec<(usize, i32)>)>>);
+struct Compiled(Vec<Vec<Term>>);
 
 fn compile(alg: &Algebra, v: &[Elem]) -> Compiled {
     let term = |m: &Mono| -> Vec<(usize, i32)> {
@@ -404,10 +419,11 @@ fn heavy_ball_local_error_slopes() {
 }
 
 /// Global error at a fixed time, started on the slow manifold: slope N + 1. Ignored by default:
-/// thousands of heavy-ball steps per point take about 2 minutes in a debug build (a few seconds with
-/// `cargo test --release -- --ignored heavy_ball_global`).
+/// up to 4,000 heavy-ball steps and 64,000 RK4 reference steps per point took 12 s in a debug
+/// build on 2 shared cores (three times the rest of this module); run it with
+/// `cargo test -p bea --test main bseries -- --ignored`.
 #[test]
-#[ignore = "slow in debug builds (~2 min); run with --release -- --ignored"]
+#[ignore = "12 s in a debug build; run with -- --ignored"]
 fn heavy_ball_global_error_slopes() {
     for (loss, y0, beta) in [(QUADRATIC, [1.0, -0.5], (1, 2)), (QUARTIC, [0.4, 0.3], (9, 10))] {
         let c = heavy_ball_case(loss, beta);

@@ -4,6 +4,7 @@ mod bseries;
 mod catalogue;
 mod cli;
 mod emit;
+mod hardening;
 mod oracles;
 mod properties;
 mod strategies;

@@ -50,3 +50,21 @@ fn unbound_parameters_are_reported() {
     let e = verify_problem(&p, 1, Some(vec![1.0, 0.8]), &OrderConfig::default()).unwrap_err();
     assert!(format!("{e:#}").contains("has no value"), "{e:#}");
 }
+
+/// Every built-in Runge-Kutta method: its B-series modified field, truncated at N = 0..3, has the local-error
+/// slope of the first non-vanishing correction (p + 1 below the method's order p, N + 2 above, one more where a
+/// correction vanishes, as for the symmetric implicit midpoint rule), against the method's numeric step.
+#[test]
+fn every_builtin_method_has_the_right_order() {
+    for method in bea::derive::bseries::tableau::BUILTIN_METHODS {
+        for name in ["lotka-volterra", "pendulum", "quartic"] {
+            let mut raw = examples::example(name).unwrap();
+            raw.method = Some(method.to_string());
+            let p = Problem::from_raw(&raw).unwrap();
+            let r = verify_problem(&p, 3, None, &OrderConfig::default()).unwrap();
+            for c in &r.checks {
+                assert!(c.pass, "{method} on {name}: N = {} slope {:?}, expected {} ({:?})", c.order, c.slope, c.expected, c.error);
+            }
+        }
+    }
+}

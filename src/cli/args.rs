@@ -30,6 +30,8 @@ pub enum Command {
     /// Fetch or verify the MNIST / Fashion-MNIST idx files (SHA-256 checked).
     #[command(subcommand)]
     Data(DataCommand),
+    /// The modified-equation B-series coefficients of a method, per rooted tree (exact rationals).
+    Series(SeriesArgs),
     /// List the built-in example problems.
     Examples,
 }
@@ -60,6 +62,13 @@ pub struct ProblemArgs {
     /// general (default), paper (App. A.1 of Barrett & Dherin) or both.
     #[arg(long)]
     pub recursion: Option<String>,
+    /// The method: explicit-euler (gradient descent, default), implicit-euler, explicit-midpoint, implicit-midpoint,
+    /// heun, rk4, ssprk33, heavy-ball (with --beta), or a Butcher tableau TOML file.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Momentum of heavy-ball, in (-1, 1), e.g. 0.9 or 9/10.
+    #[arg(long, allow_hyphen_values = true)]
+    pub beta: Option<String>,
 }
 
 /// `bea derive`.
@@ -117,6 +126,12 @@ impl ProblemArgs {
         }
         if let Some(r) = &self.recursion {
             raw.recursion = Some(r.parse::<Recursion>()?);
+        }
+        if let Some(m) = &self.method {
+            raw.method = Some(m.clone());
+        }
+        if let Some(b) = &self.beta {
+            raw.beta = Some(crate::spec::RawValue::Text(b.clone()));
         }
         Ok(raw)
     }
@@ -252,4 +267,28 @@ pub enum DataCommand {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+}
+
+/// `bea series`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct SeriesArgs {
+    /// explicit-euler, implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, or a
+    /// Butcher tableau TOML file.
+    #[arg(long, default_value = "explicit-euler")]
+    pub method: String,
+    /// Momentum of heavy-ball, in (-1, 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub beta: Option<String>,
+    /// Highest tree order.
+    #[arg(long, default_value_t = 5)]
+    pub order: usize,
+    /// text (default), latex or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Also list trees whose coefficient is zero (text and LaTeX).
+    #[arg(long)]
+    pub all: bool,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }

@@ -1,7 +1,7 @@
 //! `bea derive`.
 
 use super::args::DeriveArgs;
-use crate::derive::{derive_with, DeriveOptions};
+use crate::derive::DeriveOptions;
 use crate::emit::{render, Format, Report};
 use crate::spec::Problem;
 use anyhow::anyhow;
@@ -20,7 +20,11 @@ pub(super) fn run(a: &DeriveArgs) -> anyhow::Result<()> {
         }
         opts.timeout = Some(std::time::Duration::from_secs_f64(t));
     }
-    let mut me = derive_with(&problem, &opts)?;
-    let report = Report::build(&mut me);
+    let mut d = super::method::derive_any(&problem, &opts)?;
+    let mut report = Report::build(&mut d.me);
+    if d.label != "explicit-euler" {
+        report.method = d.label;
+        report.igr_first_order = None;
+    }
     super::write_output(a.output.as_deref(), &render(&report, format))
 }

@@ -4,7 +4,9 @@ mod args;
 mod derive_cmd;
 mod emit_cmd;
 mod experiment_cmd;
+pub mod method;
 mod nets_cmd;
+mod series_cmd;
 mod verify_cmd;
 
 pub use verify_cmd::verify_problem;
@@ -33,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Experiment(args::ExperimentCommand::IgrMlp(a)) => nets_cmd::igr_mlp(&a),
         Command::Experiment(args::ExperimentCommand::EgrResnet(a)) => nets_cmd::egr_resnet(&a),
         Command::Data(c) => nets_cmd::data(&c),
+        Command::Series(a) => series_cmd::run(&a),
         Command::Examples => {
             for (name, _) in crate::spec::examples::CATALOGUE {
                 let raw = crate::spec::examples::example(name)?;

@@ -2,10 +2,12 @@
 //! numeric harness (`bea-verification`): it sees only compiled numeric closures, never the derivation.
 
 use super::args::VerifyArgs;
-use crate::derive::{derive, ModifiedEquation};
+use crate::derive::ModifiedEquation;
 use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
+use crate::derive::bseries::series::method_order;
+use bea_verification::rk::{rk_step, Tableau};
 use bea_verification::order::{check_orders, format_table, plot_orders, Candidate, OrderConfig, OrderReport};
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,12 +30,17 @@ pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static st
     Ok(out)
 }
 
-/// The order report for a problem (used by `bea verify` and the tests).
+/// The order report for a problem (used by `bea verify` and the tests): explicit Euler with the chosen
+/// recursion(s), or another Runge-Kutta method by B-series, against the method's numeric step.
 pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>, cfg: &OrderConfig) -> anyhow::Result<OrderReport> {
     let mut p = problem.clone();
-    p.order = max_order.max(1);
-    let me = derive(&p)?;
-    let evs = compiled(&me)?;
+    // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
+    p.order = max_order.max(1) + 1;
+    if p.method == "heavy-ball" {
+        return Err(anyhow!("bea verify checks one-step methods; heavy-ball is a two-step method (its slopes are checked in the tests, tests/bseries.rs)"));
+    }
+    let d = super::method::derive_any(&p, &Default::default())?;
+    let evs = compiled(&d.me)?;
     let theta0 = at.or_else(|| p.verify.at.clone()).ok_or_else(|| anyhow!("no start point: give one with --at (e.g. --at 1.5,1.2)"))?;
     if theta0.len() != p.vars.len() {
         return Err(anyhow!("--at has {} coordinates but there are {} variables ({})", theta0.len(), p.vars.len(), p.vars.join(", ")));
@@ -42,18 +49,32 @@ pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>,
         return Err(anyhow!("--at must be finite numbers, got {theta0:?}"));
     }
     let f0 = &evs[0].1;
-    let step = |th: &[f64], h: f64| -> Vec<f64> {
-        let mut f = vec![0.0; th.len()];
-        f0.eval(th, 0.0, 0, &mut f);
-        th.iter().zip(&f).map(|(x, fx)| x + h * fx).collect()
+    let f = |th: &[f64], out: &mut [f64]| f0.eval(th, 0.0, 0, out);
+    let (tableau, order_p) = match &d.tableau {
+        None => (Tableau { a: vec![vec![0.0]], b: vec![1.0] }, 1),
+        Some(t) => {
+            let a = t.a().iter().map(|r| r.iter().map(|c| c.to_f64()).collect()).collect();
+            let b = t.b().iter().map(|c| c.to_f64()).collect();
+            (Tableau { a, b }, method_order(t, 8))
+        }
     };
+    let step = |th: &[f64], h: f64| -> Vec<f64> { rk_step(&tableau, &f, th, h) };
+    let _ = order_p;
     let mut cands = Vec::new();
     for (label, ev) in &evs {
+        let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
+        let nonzero: Vec<bool> = corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default();
+        let label = if d.tableau.is_some() { d.label.clone() } else { label.to_string() };
         for n in 0..=max_order {
-            if *label == "paper" && n == 0 {
+            if label == "paper" && n == 0 {
                 continue; // N = 0 is the plain field, the same for both
             }
-            cands.push(Candidate::new(*label, n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out)));
+            // The local error of the truncation at N is O(h^(l+1)) for the first l > N with f_l != 0: N + 2 for
+            // explicit Euler, p + 1 below the order p of a method, and one more where a correction vanishes
+            // (the even-only series of implicit midpoint).
+            let first = (n + 1..=max_order + 1).find(|&l| nonzero[l - 1]).unwrap_or(max_order + 2);
+            let expected = first + 1;
+            cands.push(Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out)).with_expected(expected));
         }
     }
     Ok(check_orders(&step, &cands, &theta0, cfg))

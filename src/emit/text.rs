@@ -42,7 +42,11 @@ impl Emitter for Text {
             crate::spec::Recursion::Paper => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
             crate::spec::Recursion::Both => "both (general and paper, compared)",
         };
-        let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
+        if r.method == "explicit-euler" {
+            let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
+        } else {
+            let _ = writeln!(out, "modified equation of {} (by B-series)", r.method);
+        }
         if let Some(n) = &r.name {
             let _ = writeln!(out, "problem: {n}");
         }

@@ -8,10 +8,21 @@ use std::collections::BTreeMap;
 /// Default order when none is given.
 pub const DEFAULT_ORDER: usize = 3;
 
+/// The most terms one input expression may expand to while it is lowered (a guard against inputs such as
+/// `(x + y + z)^1000`, whose expansion would run for minutes and take gigabytes).
+pub const MAX_INPUT_TERMS: usize = 20_000;
+
 pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
-    if let Some(m) = &raw.method {
-        if m != "explicit-euler" && m != "gd" && m != "gradient-descent" {
-            return Err(SpecError::UnknownMethod { name: m.clone() });
+    let method = canonical_method(raw.method.as_deref())?;
+    let beta = match (&raw.beta, method.as_str()) {
+        (Some(b), "heavy-ball") => Some(raw_value("beta", b)?),
+        (None, "heavy-ball") => return Err(SpecError::BadValue { name: "beta".into(), value: "(missing: heavy-ball needs --beta, e.g. 0.9)".into() }),
+        (Some(_), _) => return Err(SpecError::BadValue { name: "beta".into(), value: "(only heavy-ball takes a momentum beta)".into() }),
+        (None, _) => None,
+    };
+    if let Some(b) = &beta {
+        if b.abs() >= Coef::one() {
+            return Err(SpecError::BadValue { name: "beta".into(), value: format!("{b} (the momentum must lie in (-1, 1))") });
         }
     }
     let vars = check_vars(&raw.vars)?;
@@ -86,7 +97,29 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
         order,
         recursion: raw.recursion.unwrap_or(Recursion::General),
         verify,
+        method,
+        beta,
     })
+}
+
+/// The method's canonical name: `explicit-euler` (also `gd`, `gradient-descent`), a built-in Runge-Kutta method,
+/// `heavy-ball`, or a path to a tableau TOML file (kept as given).
+fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
+    let Some(m) = m else { return Ok("explicit-euler".into()) };
+    let k = m.trim().to_ascii_lowercase().replace('_', "-");
+    let k = match k.as_str() {
+        "gd" | "gradient-descent" | "euler" => "explicit-euler".to_string(),
+        "midpoint" => "explicit-midpoint".to_string(),
+        "momentum" | "heavy-ball" => "heavy-ball".to_string(),
+        _ => k,
+    };
+    if k == "heavy-ball" || crate::derive::bseries::tableau::BUILTIN_METHODS.contains(&k.as_str()) {
+        return Ok(k);
+    }
+    if m.ends_with(".toml") || std::path::Path::new(m).is_file() {
+        return Ok(m.to_string());
+    }
+    Err(SpecError::UnknownMethod { name: m.to_string() })
 }
 
 fn parse_one(what: &str, text: &str) -> Result<(String, String, Ast), SpecError> {
@@ -172,7 +205,24 @@ impl Lowering<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> SpecError {
         SpecError::Expr { what: self.what.clone(), text: self.text.clone(), col, message: message.into() }
     }
+    /// Lower one node and check its size: an input expression may expand to at most [`MAX_INPUT_TERMS`]
+    /// terms, and no operation may overflow the algebra (exponents, budget), which would otherwise leave a
+    /// silently wrong (zero) result (found by fuzzing: `(x + y + z)^1000` ran for minutes, `(x^1000)^1000` became 0).
     fn lower(&mut self, ast: &Ast) -> Result<Elem, SpecError> {
+        let e = self.lower_node(ast)?;
+        self.check_size(&e, ast.col())?;
+        Ok(e)
+    }
+    fn check_size(&self, e: &Elem, col: usize) -> Result<(), SpecError> {
+        if self.alg.exceeded().is_some() {
+            return Err(self.err(col, "expression too large: it overflows the exact algebra (an exponent past 65535 or a product past the term budget)"));
+        }
+        if e.len() > MAX_INPUT_TERMS {
+            return Err(self.err(col, format!("expression too large: it expands to more than {MAX_INPUT_TERMS} terms")));
+        }
+        Ok(())
+    }
+    fn lower_node(&mut self, ast: &Ast) -> Result<Elem, SpecError> {
         match ast {
             Ast::Num(c, _) => Ok(self.alg.constant(c.clone())),
             Ast::Ident(name, col) => self.ident(name, *col),
@@ -221,7 +271,12 @@ impl Lowering<'_> {
             return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
         }
         let root = if d == 1 { base } else { self.alg.root(d, base) };
-        let p = self.alg.pow(&root, n.unsigned_abs() as u32);
+        // Repeated multiplication with a size check after each step, so a large power fails fast.
+        let mut p = self.alg.constant(Coef::one());
+        for _ in 0..n.unsigned_abs() {
+            p = self.alg.mul(&p, &root);
+            self.check_size(&p, col)?;
+        }
         if n < 0 {
             self.alg.recip(&p).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))
         } else {

@@ -92,8 +92,12 @@ pub struct RawProblem {
     pub order: Option<usize>,
     /// `general`, `paper` or `both`.
     pub recursion: Option<Recursion>,
-    /// The integrator; only `explicit-euler` (gradient descent) on this path.
+    /// The method: `explicit-euler` (gradient descent, the default), a built-in Runge-Kutta method
+    /// (`implicit-euler`, `explicit-midpoint`, `implicit-midpoint`, `heun`, `rk4`, `ssprk33`), `heavy-ball`
+    /// (with `beta`), or a tableau TOML file.
     pub method: Option<String>,
+    /// The momentum of `heavy-ball`, in (-1, 1).
+    pub beta: Option<RawValue>,
     /// Defaults for `bea verify`.
     pub verify: Option<RawVerify>,
 }
@@ -200,7 +204,7 @@ pub enum SpecError {
         name: String,
     },
     /// Unknown method name.
-    #[error("unknown method '{name}': this path supports explicit-euler (gradient descent)")]
+    #[error("unknown method '{name}': use explicit-euler (gd), implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, or a tableau .toml file")]
     UnknownMethod {
         /// the name
         name: String,
@@ -274,6 +278,10 @@ pub struct Problem {
     pub recursion: Recursion,
     /// Defaults for verification (start point, parameter values), from the file.
     pub verify: RawVerify,
+    /// The method's canonical name (`explicit-euler` by default).
+    pub method: String,
+    /// The momentum of `heavy-ball`.
+    pub beta: Option<Coef>,
 }
 
 impl Problem {

@@ -29,5 +29,6 @@ pub mod nets;
 pub mod order;
 pub mod problems;
 pub mod report;
+pub mod rk;
 pub mod theorems;
 pub mod two_param;

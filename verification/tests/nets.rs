@@ -152,3 +152,33 @@ fn igr_mlp_smoke_produces_verdicts_and_plots() {
     assert!(r.verdicts.len() >= 5);
     assert!(r.plots.iter().all(|p| p.exists()));
 }
+
+/// The fused layer (one gemm + in-place bias/ReLU, hand-written backward) gives the same loss
+/// and gradients as candle's separate matmul / broadcast_add / relu ops.
+#[test]
+fn fused_linear_matches_candle_ops() {
+    use bea_verification::nets::{hvp, params};
+    let split = data::digits_split().unwrap();
+    let small = split.train.truncate(48);
+    for dtype in [DType::F64, DType::F32] {
+        let net = ModelSpec::Mlp(MlpConfig::paper(64, 16, 10)).build(&Device::Cpu, dtype, 5).unwrap();
+        let x = small.images_tensor(&Device::Cpu, dtype, true).unwrap();
+        let y = small.labels_tensor(&Device::Cpu).unwrap();
+        let (l_fused, g_fused) = hvp::loss_and_grad(net.as_ref(), &x, &y, Mode::Train).unwrap();
+        let ps = net.params();
+        let mut h = x.clone();
+        for (i, wb) in ps.chunks(2).enumerate() {
+            h = h.matmul(wb[0].as_tensor()).unwrap().broadcast_add(wb[1].as_tensor()).unwrap();
+            if i + 1 < ps.len() / 2 {
+                h = h.relu().unwrap();
+            }
+        }
+        let loss = candle_nn::loss::cross_entropy(&h, &y).unwrap();
+        let g_ref = params::grads(&loss, ps).unwrap();
+        let l_ref = hvp::scalar(&loss).unwrap();
+        let diff: Vec<Tensor> = g_fused.iter().zip(&g_ref).map(|(a, b)| (a - b).unwrap()).collect();
+        let rel = (params::sq_norm(&diff).unwrap() / params::sq_norm(&g_ref).unwrap()).sqrt();
+        let tol = if dtype == DType::F64 { 1e-12 } else { 1e-5 };
+        assert!((l_fused - l_ref).abs() < tol * l_ref.abs() && rel < tol, "{dtype:?}: loss {l_fused} vs {l_ref}, gradient rel err {rel}");
+    }
+}

@@ -1,10 +1,17 @@
-//! EGR (Section 4): sign and effect of the explicit gradient regulariser `E + mu ||grad E||^2`.
+//! Explicit gradient regularisation (Section 4): the sign and effect of the EGR gradient
+//! `grad E + 2 mu H grad E` of `E + mu ||grad E||^2`, and the CI-size `egr-resnet` preset.
 
-use bea_verification::nets::data::digits_split;
+use std::path::PathBuf;
+
+use bea_verification::nets::data::{digits_split, DataConfig};
+use bea_verification::nets::experiments::verdict::Outcome;
+use bea_verification::nets::experiments::{run_egr_resnet, EgrResnetConfig};
 use bea_verification::nets::hvp::{self, HvpConfig};
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec, Net};
 use bea_verification::nets::params;
 use bea_verification::nets::resnet::ResNetConfig;
+use bea_verification::nets::sweep::SweepConfig;
+use bea_verification::nets::train::{train_run, RunSpec, TrainConfig};
 use candle_core::{DType, Device, Tensor};
 
 fn batch(n: usize, flat: bool, dtype: DType) -> (Tensor, Tensor) {
@@ -12,104 +19,86 @@ fn batch(n: usize, flat: bool, dtype: DType) -> (Tensor, Tensor) {
     (s.images_tensor(&Device::Cpu, dtype, flat).unwrap(), s.labels_tensor(&Device::Cpu).unwrap())
 }
 
-fn grad_sq(net: &dyn Net, x: &Tensor, y: &Tensor, mode: Mode) -> f64 {
-    let (_, g) = hvp::loss_and_grad(net, x, y, mode).unwrap();
+fn grad_sq(net: &dyn Net, x: &Tensor, y: &Tensor) -> f64 {
+    let (_, g) = hvp::loss_and_grad(net, x, y, Mode::TrainFrozen).unwrap();
     params::sq_norm(&g).unwrap()
 }
 
+/// From the same theta, one step along `-(g + 2 mu H g)` lowers `||grad E||^2` on the batch
+/// more the larger mu (to first order the difference to the plain step is `-4 h mu ||H g||^2`).
+/// Checked on the MLP and on the ResNet with BatchNorm in batch-statistics mode.
 #[test]
-fn diag_one_step() {
-    for (name, spec, flat) in [
-        ("mlp", ModelSpec::Mlp(MlpConfig::paper(64, 32, 10)), true),
-        ("resnet", ModelSpec::ResNet(ResNetConfig::small(1, 10)), false),
-    ] {
-        let (x, y) = batch(128, flat, DType::F64);
-        let net = spec.build(&Device::Cpu, DType::F64, 1).unwrap();
+fn egr_step_lowers_the_gradient_norm_more_than_a_plain_step() {
+    let models: [(ModelSpec, bool, DType); 2] = [
+        (ModelSpec::Mlp(MlpConfig::paper(64, 32, 10)), true, DType::F64),
+        (ModelSpec::ResNet(ResNetConfig::small(1, 10)), false, DType::F32),
+    ];
+    for (spec, flat, dtype) in models {
+        let (x, y) = batch(128, flat, dtype);
+        let net = spec.build(&Device::Cpu, dtype, 1).unwrap();
         let base = params::snapshot(net.params()).unwrap();
-        let g0 = grad_sq(net.as_ref(), &x, &y, Mode::TrainFrozen);
-        for h in [1e-3, 1e-2, 5e-2] {
-            for mu in [0.0, 0.01, 0.05, 0.2] {
-                params::restore(net.params(), &base).unwrap();
-                let g = hvp::egr_grad(net.as_ref(), &x, &y, mu, &HvpConfig::default()).unwrap();
-                params::axpy(net.params(), -h, &g.total).unwrap();
-                let g1 = grad_sq(net.as_ref(), &x, &y, Mode::TrainFrozen);
-                let l1 = hvp::scalar(&hvp::batch_loss(net.as_ref(), &x, &y, Mode::TrainFrozen).unwrap()).unwrap();
-                eprintln!("{name} h {h} mu {mu}: |g|^2 {g0:.4e} -> {g1:.4e}, loss {:.5} -> {l1:.5}", g.loss);
-            }
+        let h = 0.01;
+        let mut after = vec![];
+        for mu in [0.0, 0.05, 0.2] {
+            params::restore(net.params(), &base).unwrap();
+            let g = hvp::egr_grad(net.as_ref(), &x, &y, mu, &HvpConfig::default()).unwrap();
+            params::axpy(net.params(), -h, &g.total).unwrap();
+            after.push(grad_sq(net.as_ref(), &x, &y));
         }
+        eprintln!("{}: ||grad E||^2 after one step with mu = 0, 0.05, 0.2: {after:?}", net.describe());
+        assert!(after[0] > after[1] && after[1] > after[2], "{after:?}");
     }
 }
 
+/// Full-batch GD with a small step (close to the gradient flow), same seed and data: with
+/// mu = 0.2 the train-set R_IG is lower than with mu = 0 at every evaluation of the early
+/// phase (measured at h = 0.02: 4.09e-5 vs 4.48e-5 at step 100, 6.12e-5 vs 6.61e-5 at step 200).
+/// Later on the two runs sit at different train losses and R_IG is no longer comparable step
+/// by step.
 #[test]
-fn diag_resnet_hvp() {
-    let rows = hvp::with_double_backprop(|| {
-        let mut rows = vec![];
-        for (name, spec, flat) in [
-            ("mlp", ModelSpec::Mlp(MlpConfig::paper(64, 32, 10)), true),
-            ("resnet", ModelSpec::ResNet(ResNetConfig::small(1, 10)), false),
-        ] {
-        for dt in [DType::F64, DType::F32] {
-            let (x, y) = batch(64, flat, dt);
-            let net = spec.build(&Device::Cpu, dt, 1).unwrap();
-            let (_, g) = hvp::loss_and_grad(net.as_ref(), &x, &y, Mode::TrainFrozen).unwrap();
-            let g: Vec<Tensor> = g.into_iter().map(|t| t.detach()).collect();
-            let ex = hvp::hvp_exact(net.as_ref(), &x, &y, &g).unwrap();
-            let err = |fd: &[Tensor]| { let d: Vec<Tensor> = fd.iter().zip(&ex).map(|(a, b)| (a - b).unwrap()).collect();
-                (params::sq_norm(&d).unwrap() / params::sq_norm(&ex).unwrap()).sqrt() };
-            for m in [hvp::HvpMethod::Forward, hvp::HvpMethod::Central] {
-                for e in [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 1e-4, 1e-5, 1e-6] {
-                    let cfg = HvpConfig { method: m, eps_rel: e };
-                    let fz = hvp::hvp_fd(net.as_ref(), &x, &y, &g, None, &cfg).unwrap();
-                    let un = hvp::hvp_fd_with(net.params(), &|| hvp::batch_loss(net.as_ref(), &x, &y, Mode::TrainFrozen), &g, None, &cfg).unwrap();
-                    rows.push(format!("{name} {dt:?} {m:?} eps_rel {e:e}: frozen {:.2e} unfrozen {:.2e}", err(&fz), err(&un)));
-                }
-            }
-        }
-        }
-        rows
-    });
-    for r in rows { eprintln!("{r}"); }
-}
-
-#[test]
-fn diag_train_mlp() {
-    use bea_verification::nets::train::{train_run, RunSpec, TrainConfig};
-    use bea_verification::nets::data::DataConfig;
-    let split = digits_split().unwrap();
-    for bs in [None, Some(32)] {
-        for mu in [0.0, 0.01, 0.05, 0.2] {
-            let spec = RunSpec {
-                id: "x".into(),
-                data: DataConfig::default(),
-                model: ModelSpec::Mlp(MlpConfig::paper(64, 32, 10)),
-                train: TrainConfig { learning_rate: 0.05, batch_size: bs, steps: 300, eval_every: 100, mu, ..Default::default() },
-            };
-            let o = train_run(&spec, &split, None, None).unwrap();
-            let s: Vec<String> = o.evals.iter().map(|e| format!("[{} E {:.3} rig {:.2e} tr {:.3} te {:.3}]", e.step, e.train_loss, e.r_ig, e.train_acc, e.test_acc)).collect();
-            eprintln!("bs {bs:?} mu {mu}: {}", s.join(" "));
-        }
+fn egr_lowers_r_ig_in_early_training() {
+    let mut split = digits_split().unwrap();
+    split.train = split.train.truncate(256);
+    split.test = split.test.truncate(200);
+    let run = |mu: f64| {
+        let spec = RunSpec {
+            id: format!("egr-mu{mu}"),
+            data: DataConfig::default(),
+            model: ModelSpec::Mlp(MlpConfig { input: 64, hidden: vec![32, 32], classes: 10 }),
+            train: TrainConfig { learning_rate: 0.02, batch_size: None, steps: 200, eval_every: 100, mu, ..Default::default() },
+        };
+        train_run(&spec, &split, None, None).unwrap().evals
+    };
+    let (plain, egr) = (run(0.0), run(0.2));
+    for (p, e) in plain.iter().zip(&egr).skip(1) {
+        eprintln!("step {}: R_IG {:.3e} (mu = 0) vs {:.3e} (mu = 0.2); E {:.4} vs {:.4}", p.step, p.r_ig, e.r_ig, p.train_loss, e.train_loss);
+        assert!(e.r_ig < p.r_ig, "step {}: {} >= {}", p.step, e.r_ig, p.r_ig);
     }
 }
 
+/// The CI-size `egr-resnet` preset runs to the end and yields a well-formed report. The
+/// verdict itself is whatever was measured (see NETS.md); it is printed, not asserted.
 #[test]
-fn diag_train_small() {
-    use bea_verification::nets::train::{train_run, RunSpec, TrainConfig};
-    use bea_verification::nets::data::DataConfig;
-    let split = digits_split().unwrap();
-    for (hidden, h) in [(vec![32, 32], 0.02)] {
-        for mu in [0.0, 0.05, 0.2, 0.5] {
-            let spec = RunSpec {
-                id: "x".into(),
-                data: DataConfig { train_limit: Some(256), test_limit: Some(200), ..DataConfig::default() },
-                model: ModelSpec::Mlp(MlpConfig { input: 64, hidden: hidden.clone(), classes: 10 }),
-                train: TrainConfig { learning_rate: h, batch_size: None, steps: 400, eval_every: 100, mu, ..Default::default() },
-            };
-            let mut sp = split.clone();
-            sp.train = sp.train.truncate(256); sp.test = sp.test.truncate(200);
-            let t = std::time::Instant::now();
-            let o = train_run(&spec, &sp, None, None).unwrap();
-            let s: Vec<String> = o.evals.iter().map(|e| format!("[{} E {:.3} rig {:.2e} tr {:.3} te {:.3}]", e.step, e.train_loss, e.r_ig, e.train_acc, e.test_acc)).collect();
-            eprintln!("{hidden:?} h {h} mu {mu} ({:.1}s): {}", t.elapsed().as_secs_f64(), s.join(" "));
-        }
+fn egr_ci_preset_produces_a_verdict() {
+    let dir = std::env::temp_dir().join(format!("bea-nets-egr-ci-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cfg = EgrResnetConfig::ci();
+    cfg.sweep = SweepConfig { out_dir: dir.clone(), progress: false, handle_ctrl_c: false, shard: None };
+    cfg.plots_dir = Some(dir.clone());
+    let t = std::time::Instant::now();
+    let r = run_egr_resnet(&cfg).unwrap();
+    eprintln!("{} ({:.1} s)", r.verdict, t.elapsed().as_secs_f64());
+    for p in &r.points {
+        eprintln!("mu {}: max test acc {:.3}, R_IG at max {:.3e}, {:.1} ms/step", p.mu, p.test_acc_mean, p.r_ig_mean, p.step_s * 1e3);
     }
+    assert!(!r.interrupted);
+    assert_eq!(r.points.len() + r.diverged.len(), cfg.mus.len());
+    assert!(r.points.iter().all(|p| p.n == 1 && (0.0..=1.0).contains(&p.test_acc_mean) && p.r_ig_mean.is_finite()));
+    let v = &r.verdict;
+    assert!(matches!(v.outcome, Outcome::Holds | Outcome::DoesNotHold | Outcome::Inconclusive));
+    assert!(!v.rule.is_empty() && v.numbers.contains_key("acc_mu0") && v.numbers.contains_key("gain"));
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")).count(), cfg.mus.len());
+    assert!(r.plots.iter().all(|p| p.exists()));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,7 +46,9 @@ pub mod structure;
 pub mod tableau;
 pub mod trees;
 
-pub use problem::{derive_heavy_ball, derive_method, derive_method_with, method_by_name, MethodDerivation};
+pub use problem::{
+    derive_heavy_ball, derive_method, derive_method_with, method_by_name, MethodDerivation, HEAVY_BALL_NORMALIZATION,
+};
 
 use thiserror::Error;
 

@@ -63,10 +63,7 @@ fn expect_kind(series: &BSeries, kind: SeriesKind) -> Result<(), SeriesError> {
     if series.kind() == kind {
         Ok(())
     } else {
-        Err(SeriesError::WrongKind {
-            expected: format!("{kind:?}"),
-            found: format!("{:?}", series.kind()),
-        })
+        Err(SeriesError::WrongKind { expected: format!("{kind:?}"), found: format!("{:?}", series.kind()) })
     }
 }
 
@@ -113,16 +110,11 @@ fn graft_power(d: &TreeData, prev: &[Coef], b: &[Coef]) -> Coef {
 ///
 /// `w_k = 1` is the one-step modified equation; `w_k = 1 + (-1)^k β` is heavy-ball momentum
 /// ([`crate::derive::bseries::momentum`]). Requires `w_1 != 0`; `weights[k-1] = w_k` (missing entries repeat the last).
-pub(crate) fn solve_flow_equation(
-    forest: &Forest,
-    target: &[Coef],
-    weights: &[Coef],
-) -> Vec<Coef> {
+pub(crate) fn solve_flow_equation(forest: &Forest, target: &[Coef], weights: &[Coef]) -> Vec<Coef> {
     let n_max = forest.max_order();
     let inv_fact = inverse_factorials(n_max);
     let w = |k: usize| weights.get(k - 1).unwrap_or_else(|| weights.last().unwrap());
-    let factors: Vec<Coef> =
-        (0..=n_max).map(|k| if k == 0 { Coef::zero() } else { w(k).mul(&inv_fact[k]) }).collect();
+    let factors: Vec<Coef> = (0..=n_max).map(|k| if k == 0 { Coef::zero() } else { w(k).mul(&inv_fact[k]) }).collect();
     let inv_w1 = w(1).recip().expect("w_1 != 0 (checked by the callers)");
     let ntrees = forest.len();
     let mut b = vec![Coef::zero(); ntrees];
@@ -162,8 +154,7 @@ pub fn exact_flow_of_field(field: &BSeries) -> Result<BSeries, SeriesError> {
     let mut a = b.to_vec();
     for k in 2..=forest.max_order() {
         let prev = &g[k - 2];
-        let next: Vec<Coef> =
-            forest.trees().iter().map(|d| graft_power(d, prev, b)).collect();
+        let next: Vec<Coef> = forest.trees().iter().map(|d| graft_power(d, prev, b)).collect();
         for (ai, gi) in a.iter_mut().zip(&next) {
             *ai = ai.add(&gi.mul(&inv_fact[k]));
         }
@@ -217,8 +208,7 @@ fn for_each_partition(forest: &Forest, id: TreeId, mut visit: impl FnMut(TreeId,
             pieces[slot[comp[i]]].push(depth[i]);
         }
         let skeleton: Vec<u32> = roots.iter().map(|&r| sdepth[r]).collect();
-        let ids: Vec<TreeId> =
-            pieces.iter().map(|p| forest.id_of_levels(&canonical_levels(p)).unwrap()).collect();
+        let ids: Vec<TreeId> = pieces.iter().map(|p| forest.id_of_levels(&canonical_levels(p)).unwrap()).collect();
         visit(forest.id_of_levels(&canonical_levels(&skeleton)).unwrap(), &ids);
     }
 }
@@ -257,11 +247,7 @@ pub fn substitution_product(b: &[Coef], a: &[Coef], forest: &Forest) -> Vec<Coef
 pub fn modified_equation_substitution(method: &BSeries) -> Result<BSeries, SeriesError> {
     expect_kind(method, SeriesKind::Method)?;
     let forest: &Arc<Forest> = method.forest();
-    let e: Vec<Coef> = forest
-        .trees()
-        .iter()
-        .map(|d| Coef::new(1, i128::from(d.gamma)))
-        .collect();
+    let e: Vec<Coef> = forest.trees().iter().map(|d| Coef::new(1, i128::from(d.gamma))).collect();
     let mut b = vec![Coef::zero(); forest.len()];
     for id in 0..forest.len() {
         let mut acc = method.coefficient(id).clone();

@@ -57,9 +57,7 @@ fn r(p: i64, q: i64) -> Coef {
 
 /// Weights `w_k = 1 + (-1)^k β`, `k = 1..=n`.
 fn weights(beta: &Coef, n: usize) -> Vec<Coef> {
-    (1..=n.max(1))
-        .map(|k| if k.is_multiple_of(2) { Coef::one().add(beta) } else { Coef::one().sub(beta) })
-        .collect()
+    (1..=n.max(1)).map(|k| if k.is_multiple_of(2) { Coef::one().add(beta) } else { Coef::one().sub(beta) }).collect()
 }
 
 /// Modified-field B-series `b̃` of heavy-ball momentum with rational `β` (time `t = nh`, field
@@ -204,8 +202,7 @@ pub fn heavy_ball_symbolic(order: usize) -> (Arc<Forest>, Vec<BetaRational>) {
     let forest = Arc::new(Forest::new(order));
     let npts = (2 * order).max(2);
     let xs: Vec<Coef> = (0..npts).map(|i| r(-(i as i64) - 1, i as i64 + 2)).collect();
-    let samples: Vec<BSeries> =
-        xs.iter().map(|x| heavy_ball_in(x, forest.clone()).expect("beta != 1")).collect();
+    let samples: Vec<BSeries> = xs.iter().map(|x| heavy_ball_in(x, forest.clone()).expect("beta != 1")).collect();
     let coeffs = forest
         .trees()
         .iter()
@@ -213,11 +210,8 @@ pub fn heavy_ball_symbolic(order: usize) -> (Arc<Forest>, Vec<BetaRational>) {
         .map(|(id, d)| {
             let k = 2 * d.order as u32 - 1;
             let m = (2 * d.order).saturating_sub(1).max(2);
-            let ys: Vec<Coef> = xs[..m]
-                .iter()
-                .zip(&samples)
-                .map(|(x, s)| s.coefficient(id).mul(&pow1m(x, k)))
-                .collect();
+            let ys: Vec<Coef> =
+                xs[..m].iter().zip(&samples).map(|(x, s)| s.coefficient(id).mul(&pow1m(x, k))).collect();
             reduce(interpolate(&xs[..m], &ys), k)
         })
         .collect();

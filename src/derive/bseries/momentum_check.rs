@@ -119,11 +119,7 @@ pub fn global_errors(
             let g = field(h);
             let n = (cfg.final_time / h).round() as usize;
             let mut prev = y0.to_vec();
-            let mut cur = if on_manifold {
-                rk4_flow(&*g, y0, h, cfg.substeps)
-            } else {
-                axpy(-h, &grad(y0), y0)
-            };
+            let mut cur = if on_manifold { rk4_flow(&*g, y0, h, cfg.substeps) } else { axpy(-h, &grad(y0), y0) };
             for _ in 1..n {
                 let next = heavy_ball_step(grad, &prev, &cur, h, beta);
                 prev = std::mem::replace(&mut cur, next);

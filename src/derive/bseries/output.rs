@@ -110,7 +110,8 @@ pub fn text_table(series: &BSeries, skip_zero: bool) -> String {
 /// assert!(latex_table(&b, true).contains(r"$[\bullet]$ & 2 & 1 & $-\frac{1}{2}$"));
 /// ```
 pub fn latex_table(series: &BSeries, skip_zero: bool) -> String {
-    let mut out = String::from("\\begin{tabular}{llll}\n\\hline\ntree & $|t|$ & $\\sigma(t)$ & coefficient \\\\\n\\hline\n");
+    let mut out =
+        String::from("\\begin{tabular}{llll}\n\\hline\ntree & $|t|$ & $\\sigma(t)$ & coefficient \\\\\n\\hline\n");
     for (d, c) in series.iter() {
         if skip_zero && c.is_zero() {
             continue;
@@ -122,13 +123,7 @@ pub fn latex_table(series: &BSeries, skip_zero: bool) -> String {
             let (num, den) = c.abs().parts();
             format!("{sign}\\frac{{{num}}}{{{den}}}")
         };
-        out.push_str(&format!(
-            "${}$ & {} & {} & ${}$ \\\\\n",
-            d.tree.bracket_with("\\bullet"),
-            d.order,
-            d.sigma,
-            frac
-        ));
+        out.push_str(&format!("${}$ & {} & {} & ${}$ \\\\\n", d.tree.bracket_with("\\bullet"), d.order, d.sigma, frac));
     }
     out.push_str("\\hline\n\\end{tabular}\n");
     out

@@ -81,11 +81,10 @@ pub fn method_by_name(name: &str) -> Result<ButcherTableau, BSeriesError> {
         return Ok(ButcherTableau::from_toml_file(path)?);
     }
     ButcherTableau::named(name).map_err(|e| match e {
-        TableauError::UnknownMethod(n, _) => TableauError::UnknownMethod(
-            n,
-            format!("{}, or a tableau file NAME.toml", BUILTIN_METHODS.join(", ")),
-        )
-        .into(),
+        TableauError::UnknownMethod(n, _) => {
+            TableauError::UnknownMethod(n, format!("{}, or a tableau file NAME.toml", BUILTIN_METHODS.join(", ")))
+                .into()
+        }
         other => other.into(),
     })
 }
@@ -140,7 +139,11 @@ pub fn derive_method_with(
 /// ```
 pub fn derive_heavy_ball(problem: &Problem, beta: Coef) -> Result<MethodDerivation, BSeriesError> {
     if beta.abs() >= Coef::one() {
-        let err = if beta.is_one() { MomentumError::BetaOne } else { MomentumError::BetaOutOfRange { beta: beta.to_string() } };
+        let err = if beta.is_one() {
+            MomentumError::BetaOne
+        } else {
+            MomentumError::BetaOutOfRange { beta: beta.to_string() }
+        };
         return Err(err.into());
     }
     let start = Instant::now();

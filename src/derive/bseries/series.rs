@@ -52,12 +52,7 @@ impl BSeries {
     ///
     /// # Panics
     /// If the lengths differ.
-    pub fn new(
-        name: &str,
-        kind: SeriesKind,
-        forest: Arc<Forest>,
-        coefficients: Vec<Coef>,
-    ) -> Self {
+    pub fn new(name: &str, kind: SeriesKind, forest: Arc<Forest>, coefficients: Vec<Coef>) -> Self {
         assert_eq!(forest.len(), coefficients.len(), "one coefficient per tree");
         BSeries { name: name.to_string(), kind, forest, coefficients }
     }
@@ -81,11 +76,7 @@ impl BSeries {
     /// ```
     pub fn exact_flow(order: usize) -> Self {
         let forest = Arc::new(Forest::new(order));
-        let coefficients = forest
-            .trees()
-            .iter()
-            .map(|d| Coef::new(1, i128::from(d.gamma)))
-            .collect();
+        let coefficients = forest.trees().iter().map(|d| Coef::new(1, i128::from(d.gamma))).collect();
         Self::new("exact-flow", SeriesKind::Method, forest, coefficients)
     }
 
@@ -171,10 +162,7 @@ pub fn elementary_weights(tableau: &ButcherTableau, forest: &Forest) -> Vec<Coef
 
 /// `Σ_i x_i y_i`, skipping zero entries (tableaus are sparse).
 fn dot(x: &[Coef], y: &[Coef]) -> Coef {
-    x.iter()
-        .zip(y)
-        .filter(|(a, b)| !a.is_zero() && !b.is_zero())
-        .fold(Coef::zero(), |acc, (a, b)| acc.add(&a.mul(b)))
+    x.iter().zip(y).filter(|(a, b)| !a.is_zero() && !b.is_zero()).fold(Coef::zero(), |acc, (a, b)| acc.add(&a.mul(b)))
 }
 
 /// The classical order of a method: the largest `p <= max_order` with `Φ(t) = 1/γ(t)` for all

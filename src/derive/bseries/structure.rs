@@ -103,9 +103,8 @@ pub fn free_tree_classes(forest: &Forest, n: usize) -> Vec<FreeTreeClass> {
             continue;
         }
         let d = forest.get(id);
-        let roots: Vec<TreeId> = (0..n)
-            .map(|v| forest.id_of_levels(&reroot(d.tree.levels(), v)).expect("same order"))
-            .collect();
+        let roots: Vec<TreeId> =
+            (0..n).map(|v| forest.id_of_levels(&reroot(d.tree.levels(), v)).expect("same order")).collect();
         let fixed = roots.iter().filter(|&&r| r == id).count() as u64;
         let mut rootings = roots;
         rootings.sort_unstable();
@@ -147,25 +146,20 @@ pub struct GradientVerdict {
 /// ```
 pub fn gradient_verdict(field: &BSeries, l: usize) -> Result<GradientVerdict, SeriesError> {
     if field.kind() != SeriesKind::VectorField {
-        return Err(SeriesError::WrongKind {
-            expected: "VectorField".into(),
-            found: format!("{:?}", field.kind()),
-        });
+        return Err(SeriesError::WrongKind { expected: "VectorField".into(), found: format!("{:?}", field.kind()) });
     }
     if l + 1 > field.order() {
         return Err(SeriesError::OrderTooHigh { requested: l + 1, available: field.order() });
     }
     let forest = field.forest();
-    let mut verdict =
-        GradientVerdict { l, gradient: true, vanishes: true, violations: vec![], potential: vec![] };
+    let mut verdict = GradientVerdict { l, gradient: true, vanishes: true, violations: vec![], potential: vec![] };
     let sign = if l.is_multiple_of(2) { Coef::one() } else { Coef::int(-1) };
     for class in free_tree_classes(forest, l + 1) {
         let coeffs: Vec<&Coef> = class.rootings.iter().map(|&r| field.coefficient(r)).collect();
         verdict.vanishes &= coeffs.iter().all(|c| c.is_zero());
         if coeffs.iter().any(|c| *c != coeffs[0]) {
             verdict.gradient = false;
-            let list =
-                class.rootings.iter().map(|&r| (forest.get(r).tree.clone(), field.coefficient(r).clone()));
+            let list = class.rootings.iter().map(|&r| (forest.get(r).tree.clone(), field.coefficient(r).clone()));
             verdict.violations.push(list.collect());
         } else if !coeffs[0].is_zero() {
             let c = sign.mul(coeffs[0]).mul(&Coef::new(1, i128::from(class.sigma)));

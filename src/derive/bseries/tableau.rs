@@ -93,15 +93,8 @@ pub struct ButcherTableau {
 }
 
 /// Names accepted by [`ButcherTableau::named`].
-pub const BUILTIN_METHODS: &[&str] = &[
-    "explicit-euler",
-    "implicit-euler",
-    "explicit-midpoint",
-    "implicit-midpoint",
-    "heun",
-    "rk4",
-    "ssprk33",
-];
+pub const BUILTIN_METHODS: &[&str] =
+    &["explicit-euler", "implicit-euler", "explicit-midpoint", "implicit-midpoint", "heun", "rk4", "ssprk33"];
 
 impl ButcherTableau {
     /// Builds and validates a tableau (`A` square `s×s`, `b` of length `s`); `c` is set to `A·1`.
@@ -111,11 +104,7 @@ impl ButcherTableau {
     /// let t = ButcherTableau::new("euler", vec![vec![rat(0, 1)]], vec![rat(1, 1)]).unwrap();
     /// assert_eq!(t.c()[0], rat(0, 1));
     /// ```
-    pub fn new(
-        name: &str,
-        a: Vec<Vec<Coef>>,
-        b: Vec<Coef>,
-    ) -> Result<Self, TableauError> {
+    pub fn new(name: &str, a: Vec<Vec<Coef>>, b: Vec<Coef>) -> Result<Self, TableauError> {
         let s = b.len();
         if s == 0 {
             return Err(TableauError::NoStages);
@@ -144,14 +133,11 @@ impl ButcherTableau {
     pub fn named(name: &str) -> Result<Self, TableauError> {
         let key = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
         let (canonical, (a, b)): (&str, Pairs) = match key.as_str() {
-            "explicit-euler" | "euler" | "forward-euler" => {
-                ("explicit-euler", (vec![vec![(0, 1)]], vec![(1, 1)]))
-            }
+            "explicit-euler" | "euler" | "forward-euler" => ("explicit-euler", (vec![vec![(0, 1)]], vec![(1, 1)])),
             "implicit-euler" | "backward-euler" => ("implicit-euler", (vec![vec![(1, 1)]], vec![(1, 1)])),
-            "explicit-midpoint" | "midpoint" => (
-                "explicit-midpoint",
-                (vec![vec![(0, 1), (0, 1)], vec![(1, 2), (0, 1)]], vec![(0, 1), (1, 1)]),
-            ),
+            "explicit-midpoint" | "midpoint" => {
+                ("explicit-midpoint", (vec![vec![(0, 1), (0, 1)], vec![(1, 2), (0, 1)]], vec![(0, 1), (1, 1)]))
+            }
             "implicit-midpoint" => ("implicit-midpoint", (vec![vec![(1, 2)]], vec![(1, 1)])),
             "heun" => ("heun", (vec![vec![(0, 1), (0, 1)], vec![(1, 1), (0, 1)]], vec![(1, 2), (1, 2)])),
             "rk4" | "classical-rk4" => ("rk4", rk4()),
@@ -194,11 +180,7 @@ impl ButcherTableau {
             }
             for (i, (given, sum)) in c.iter().zip(&tab.c).enumerate() {
                 if given != sum {
-                    return Err(TableauError::RowSum {
-                        index: i,
-                        found: given.to_string(),
-                        row_sum: sum.to_string(),
-                    });
+                    return Err(TableauError::RowSum { index: i, found: given.to_string(), row_sum: sum.to_string() });
                 }
             }
         }
@@ -207,10 +189,8 @@ impl ButcherTableau {
 
     /// Reads a TOML tableau file.
     pub fn from_toml_file(path: &Path) -> Result<Self, TableauError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TableauError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TableauError::Io { path: path.display().to_string(), reason: e.to_string() })?;
         Self::from_toml_str(&text)
     }
 
@@ -305,17 +285,11 @@ enum RawEntry {
 
 impl RawEntry {
     fn parse(&self, what: &str) -> Result<Coef, TableauError> {
-        let err = |text: String, reason: String| TableauError::Rational {
-            what: what.to_string(),
-            text,
-            reason,
-        };
+        let err = |text: String, reason: String| TableauError::Rational { what: what.to_string(), text, reason };
         match self {
             RawEntry::Int(i) => Ok(Coef::int(i128::from(*i))),
             RawEntry::Text(s) => parse_rational(s).map_err(|r| err(s.clone(), r)),
-            RawEntry::Float(x) => {
-                Err(err(x.to_string(), "floats are not exact; write a string like \"1/3\"".into()))
-            }
+            RawEntry::Float(x) => Err(err(x.to_string(), "floats are not exact; write a string like \"1/3\"".into())),
         }
     }
 }
@@ -332,10 +306,7 @@ fn rk4() -> Pairs {
 
 fn ssprk33() -> Pairs {
     let z = (0, 1);
-    (
-        vec![vec![z, z, z], vec![(1, 1), z, z], vec![(1, 4), (1, 4), z]],
-        vec![(1, 6), (1, 6), (2, 3)],
-    )
+    (vec![vec![z, z, z], vec![(1, 1), z, z], vec![(1, 4), (1, 4), z]], vec![(1, 6), (1, 6), (2, 3)])
 }
 
 #[cfg(test)]

@@ -296,8 +296,7 @@ pub struct Forest {
 impl Forest {
     /// Generates all trees up to `max_order` (Beyer–Hedetniemi successor rule).
     pub fn new(max_order: usize) -> Self {
-        let mut forest =
-            Forest { max_order, trees: Vec::new(), index: HashMap::new(), starts: vec![0, 0] };
+        let mut forest = Forest { max_order, trees: Vec::new(), index: HashMap::new(), starts: vec![0, 0] };
         for n in 1..=max_order {
             let mut levels: Vec<u32> = (1..=n as u32).collect();
             loop {
@@ -314,8 +313,7 @@ impl Forest {
 
     fn insert(&mut self, levels: Vec<u32>) {
         let blocks = child_blocks(&levels);
-        let children: Vec<TreeId> =
-            blocks.iter().map(|&(s, e)| self.index[&shift(&levels[s..e], 1)]).collect();
+        let children: Vec<TreeId> = blocks.iter().map(|&(s, e)| self.index[&shift(&levels[s..e], 1)]).collect();
         let mut sigma: u64 = 1;
         let mut i = 0;
         while i < children.len() {

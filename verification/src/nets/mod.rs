@@ -3,6 +3,7 @@
 //!
 //! - [`data`], [`idx`]: the embedded UCI digits (default) and verified MNIST / Fashion-MNIST idx files.
 //! - [`models`], [`resnet`]: the paper's 5-hidden-layer ReLU MLP, a small ResNet and ResNet-18.
+//! - [`linear`]: the fused CPU layer `act(x W + b)` with a hand-written backward.
 //! - [`hvp`]: gradients, finite-difference and exact Hessian-vector products, the EGR gradient.
 //! - [`train`], [`metrics`], [`runlog`]: GD/SGD(+EGR) runs logging E, R_IG, lambda, accuracies,
 //!   slope and parameter norm to atomically written JSONL files.
@@ -25,6 +26,7 @@ pub mod experiments;
 pub mod hvp;
 pub mod idx;
 pub mod interrupt;
+pub mod linear;
 pub mod metrics;
 pub mod models;
 pub mod params;

@@ -7,6 +7,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use super::error::{NetsError, Result};
+use super::linear::{linear, Act};
 use super::resnet::{ResNet, ResNetConfig};
 use super::stats::Rng;
 
@@ -65,6 +66,19 @@ impl ReluGates {
             }
             s.1 = 0;
         }
+    }
+    /// `relu(x w + b)` through the fused [`linear`](super::linear::linear) layer, with the same
+    /// recording / replaying of the activation pattern as [`ReluGates::relu`].
+    pub fn linear_relu(&self, x: &Tensor, w: &Tensor, b: &Tensor, mode: Mode) -> Result<Tensor> {
+        if mode == Mode::Replay {
+            return self.relu(&linear(x, w, b, Act::Identity)?, mode);
+        }
+        let y = linear(x, w, b, Act::Relu)?;
+        if mode.records() {
+            let mask = y.gt(0.0)?.to_dtype(y.dtype())?;
+            self.state.lock().expect("relu gates lock").0.push(mask);
+        }
+        Ok(y)
     }
     /// `relu(x)` in plain modes; `x * mask` with the mask `x > 0` recorded, or replayed.
     pub fn relu(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
@@ -227,10 +241,8 @@ impl Net for Mlp {
         self.gates.begin(mode);
         let mut h = x.clone();
         for (i, wb) in self.params.chunks(2).enumerate() {
-            h = h.matmul(wb[0].as_tensor())?.broadcast_add(wb[1].as_tensor())?;
-            if i + 1 < layers {
-                h = self.gates.relu(&h, mode)?;
-            }
+            let (w, b) = (wb[0].as_tensor(), wb[1].as_tensor());
+            h = if i + 1 < layers { self.gates.linear_relu(&h, w, b, mode)? } else { linear(&h, w, b, Act::Identity)? };
         }
         Ok(h)
     }

@@ -108,6 +108,9 @@ pub struct Candidate<'a> {
     pub order: usize,
     /// Writes `f̃_N(θ; h)` into `out`.
     pub field: Box<TruncatedField<'a>>,
+    /// The expected slope when it is not `N + 2` (e.g. `max(N + 2, p + 1)` for a method of order `p`,
+    /// whose truncated fields below `h^p` all equal `f`).
+    pub expected: Option<usize>,
 }
 
 impl<'a> Candidate<'a> {
@@ -120,7 +123,14 @@ impl<'a> Candidate<'a> {
             recursion: recursion.into(),
             order,
             field: Box::new(field),
+            expected: None,
         }
+    }
+
+    /// The same candidate with another expected slope.
+    pub fn with_expected(mut self, expected: usize) -> Self {
+        self.expected = Some(expected);
+        self
     }
 }
 
@@ -276,7 +286,7 @@ where
         recursion: cand.recursion.clone(),
         order: cand.order,
         slope: None,
-        expected: cand.order + 2,
+        expected: cand.expected.unwrap_or(cand.order + 2),
         pass: false,
         points: Vec::new(),
         floor: f64::NAN,
