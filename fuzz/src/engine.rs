@@ -379,6 +379,7 @@ pub fn run(target: Target, execs: u64, seed: u64, max_wall: Duration) -> Stats {
     let mut st = Stats::default();
     let start = Instant::now();
     let mut corpus: Vec<String> = SEED_EXPRS.iter().map(|s| s.to_string()).collect();
+    let trace = std::env::var_os("BEA_FUZZ_TRACE");
     while st.execs < execs && start.elapsed() < max_wall {
         let (input, job): (String, Box<dyn FnOnce()>) = match target {
             Target::Parse => {
@@ -413,6 +414,10 @@ pub fn run(target: Target, execs: u64, seed: u64, max_wall: Duration) -> Stats {
                 (format!("{p:?}"), Box::new(move || target_derive(&p)))
             }
         };
+        if let Some(path) = &trace {
+            // Written before the execution, so an abort (stack overflow) leaves the input that caused it.
+            let _ = std::fs::write(path, &input);
+        }
         let t0 = Instant::now();
         let res = catch_unwind(AssertUnwindSafe(job));
         let dt = t0.elapsed();
@@ -428,4 +433,42 @@ pub fn run(target: Target, execs: u64, seed: u64, max_wall: Duration) -> Stats {
     }
     st.wall = start.elapsed();
     st
+}
+
+/// Decode a problem from text, for the coverage-guided (libFuzzer) targets: the first line lists the variables
+/// (comma separated); a line `loss: E` gives a loss, `set: a=1,b=3/5` values, `order: N` the order,
+/// `recursion: R` and `method: M` those; every other line is one component of the field.
+///
+/// ```text
+/// u,v
+/// u*(v - 2)
+/// v*(1 - u)
+/// order: 2
+/// ```
+pub fn problem_from_text(s: &str) -> RawProblem {
+    let mut lines = s.lines();
+    let vars = lines.next().unwrap_or("").split(',').map(|v| v.trim().to_string()).collect();
+    let mut raw = RawProblem { vars, ..Default::default() };
+    let mut field = Vec::new();
+    for line in lines {
+        if let Some(l) = line.strip_prefix("loss:") {
+            raw.loss = Some(l.trim().to_string());
+        } else if let Some(l) = line.strip_prefix("set:") {
+            if let Ok(set) = bea::spec::parse_set_list(l) {
+                raw.set.extend(set);
+            }
+        } else if let Some(l) = line.strip_prefix("order:") {
+            raw.order = l.trim().parse().ok();
+        } else if let Some(l) = line.strip_prefix("recursion:") {
+            raw.recursion = l.trim().parse().ok();
+        } else if let Some(l) = line.strip_prefix("method:") {
+            raw.method = Some(l.trim().to_string());
+        } else {
+            field.push(line.to_string());
+        }
+    }
+    if !field.is_empty() || raw.loss.is_none() {
+        raw.field = Some(field);
+    }
+    raw
 }

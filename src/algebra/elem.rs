@@ -172,6 +172,13 @@ impl Algebra {
     pub fn exceeded(&self) -> Option<usize> {
         self.exceeded.get()
     }
+    /// [`add_den`], flagging an exponent overflow like an over-budget product (see [`Algebra::exceeded`]).
+    fn den_sum(&self, a: &[u16], b: &[u16]) -> Vec<u16> {
+        add_den(a, b).unwrap_or_else(|| {
+            self.exceeded.set(Some(usize::MAX));
+            Vec::new()
+        })
+    }
 
     fn intern(&mut self, k: GenKind) -> usize {
         if let Some(&g) = self.gen_index.get(&k) {
@@ -256,9 +263,18 @@ impl Algebra {
         if let Some(p) = self.factor_pow.get(&(k, e)) {
             return p.clone();
         }
-        let prev = self.factor_power(k, e - 1);
-        let p = self.pmul(&prev, &self.factors[k].clone());
-        self.factor_pow.insert((k, e), p.clone());
+        // Iterative from the largest memoised power below e: the recursive form overflowed the stack for
+        // exponents in the thousands (found by fuzzing: `((x / a)^8)^-1000`).
+        let mut start = e - 1;
+        while start > 0 && !self.factor_pow.contains_key(&(k, start)) {
+            start -= 1;
+        }
+        let mut p = if start == 0 { Poly::constant(Coef::one()) } else { self.factor_pow[&(k, start)].clone() };
+        let f = self.factors[k].clone();
+        for j in start + 1..=e {
+            p = self.pmul(&p, &f);
+            self.factor_pow.insert((k, j), p.clone());
+        }
         p
     }
     fn pmul(&self, a: &Poly, b: &Poly) -> Poly {
@@ -322,7 +338,7 @@ impl Algebra {
             return Elem::default();
         }
         let num = self.pmul(&a.num, &b.num);
-        let den = add_den(&a.den, &b.den);
+        let den = self.den_sum(&a.den, &b.den);
         let e = mk(num, den);
         self.reduce(e)
     }
@@ -377,14 +393,14 @@ impl Algebra {
         let rest = if mono_gcd.0.is_empty() { prim } else { prim.div_exact(&Poly::from_terms(vec![(mono_gcd.clone(), Coef::one())]))? };
         for (g, e) in mono_gcd.factors() {
             let k = self.register_factor(Poly::var(g));
-            den = add_den(&den, &unit_den(k, e));
+            den = self.den_sum(&den, &unit_den(k, e));
         }
         if rest.as_constant().is_none() {
             let rc = rest.content();
             let rp = rest.scale(&rc.recip()?);
             top = top.scale(&rc.recip()?);
             let k = self.register_factor(rp);
-            den = add_den(&den, &unit_den(k, 1));
+            den = self.den_sum(&den, &unit_den(k, 1));
         } else if let Some(rc) = rest.as_constant() {
             top = top.scale(&rc.recip()?);
         }
@@ -427,7 +443,7 @@ impl Algebra {
                 continue;
             }
             // d(q^-e) = -e q^(-e-1) dq
-            let part = Elem { num: a.num.scale(&Coef::int(-(e as i128))), den: add_den(&a.den, &unit_den(k, 1)) };
+            let part = Elem { num: a.num.scale(&Coef::int(-(e as i128))), den: self.den_sum(&a.den, &unit_den(k, 1)) };
             let t = self.mul(&part, &dq);
             acc = self.add(&acc, &t);
         }
@@ -563,8 +579,10 @@ fn mk(num: Poly, mut den: Vec<u16>) -> Elem {
 fn max_den(a: &[u16], b: &[u16]) -> Vec<u16> {
     (0..a.len().max(b.len())).map(|k| a.get(k).copied().unwrap_or(0).max(b.get(k).copied().unwrap_or(0))).collect()
 }
-fn add_den(a: &[u16], b: &[u16]) -> Vec<u16> {
-    (0..a.len().max(b.len())).map(|k| a.get(k).copied().unwrap_or(0) + b.get(k).copied().unwrap_or(0)).collect()
+/// Sum of denominator exponents; `None` past `u16::MAX` (found by fuzzing: `((1/(x + 1))^1000)^100` overflowed,
+/// a panic in debug builds and a silently wrong denominator in release builds).
+fn add_den(a: &[u16], b: &[u16]) -> Option<Vec<u16>> {
+    (0..a.len().max(b.len())).map(|k| a.get(k).copied().unwrap_or(0).checked_add(b.get(k).copied().unwrap_or(0))).collect()
 }
 fn unit_den(k: usize, e: u16) -> Vec<u16> {
     let mut v = vec![0; k + 1];

@@ -41,7 +41,7 @@ pub struct Evaluator {
 }
 
 /// Points per batch.
-pub const BATCH: usize = 64;
+pub const BATCH: usize = 128;
 
 struct Compiler<'a> {
     alg: &'a Algebra,
@@ -175,7 +175,19 @@ impl Evaluator {
     /// Evaluate at `count` points. `xs` is point-major (`xs[p * n_inputs + i]`), `out` likewise
     /// (`out[p * n_outputs + k]`).
     pub fn eval_many(&self, xs: &[f64], count: usize, out: &mut [f64]) {
-        let (ni, no) = (self.n_in, self.outputs.len());
+        let no = self.outputs.len();
+        self.for_each_batch(xs, count, |start, b, regs| {
+            for l in 0..b {
+                for (k, &r) in self.outputs.iter().enumerate() {
+                    out[(start + l) * no + k] = regs[r as usize * BATCH + l];
+                }
+            }
+        });
+    }
+    /// Run the program batch by batch; `visit(first_point, points_in_batch, registers)` reads the outputs of
+    /// lane `l` at `registers[output_register * BATCH + l]`.
+    fn for_each_batch(&self, xs: &[f64], count: usize, mut visit: impl FnMut(usize, usize, &[f64])) {
+        let ni = self.n_in;
         let mut regs = vec![0.0; self.ops.len() * BATCH];
         let mut lanes = vec![0.0; ni * BATCH];
         let mut start = 0;
@@ -187,11 +199,7 @@ impl Evaluator {
                 }
             }
             self.run_batch(&lanes, b, &mut regs);
-            for l in 0..b {
-                for (k, &r) in self.outputs.iter().enumerate() {
-                    out[(start + l) * no + k] = regs[r as usize * BATCH + l];
-                }
-            }
+            visit(start, b, &regs);
             start += b;
         }
     }
@@ -340,12 +348,24 @@ impl ModifiedFieldEvaluator {
     }
     /// Evaluate at `count` points (point-major `xs`, `out`), all at the same `h` and truncation `n`.
     pub fn eval_many(&self, xs: &[f64], count: usize, h: f64, n: usize, out: &mut [f64]) {
-        let no = self.eval.n_outputs();
-        let mut all = vec![0.0; count * no];
-        self.eval.eval_many(xs, count, &mut all);
-        for p in 0..count {
-            self.horner(&all[p * no..(p + 1) * no], h, n, &mut out[p * self.dim..(p + 1) * self.dim]);
-        }
+        let d = self.dim;
+        let top = n.min(self.orders);
+        let outs = &self.eval.outputs;
+        self.eval.for_each_batch(xs, count, |start, b, regs| {
+            for i in 0..d {
+                let col = &mut out[start * d..(start + b) * d];
+                let r = outs[top * d + i] as usize * BATCH;
+                for l in 0..b {
+                    col[l * d + i] = regs[r + l];
+                }
+                for lo in (0..top).rev() {
+                    let r = outs[lo * d + i] as usize * BATCH;
+                    for l in 0..b {
+                        col[l * d + i] = col[l * d + i] * h + regs[r + l];
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -12,6 +12,11 @@ pub const DEFAULT_ORDER: usize = 3;
 /// `(x + y + z)^1000`, whose expansion would run for minutes and take gigabytes).
 pub const MAX_INPUT_TERMS: usize = 20_000;
 
+/// The most work lowering all input expressions may take, counted as term products of the multiplications,
+/// each weighted by the 64-bit words of the largest coefficients involved. About a second of CPU; it stops
+/// inputs such as `(x + a)^1000` (85 s before the guard) or `(x + y + z)^100 * (x + y + z)^100` early.
+pub const MAX_LOWERING_WORK: u128 = 200_000;
+
 pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
     let method = canonical_method(raw.method.as_deref())?;
     let beta = match (&raw.beta, method.as_str()) {
@@ -61,7 +66,7 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
             alg.param(name);
         }
     }
-    let mut cx = Lowering { alg, vars: &vars, params: &params, what: String::new(), text: String::new() };
+    let mut cx = Lowering { alg, vars: &vars, params: &params, what: String::new(), text: String::new(), work: 0 };
     let mut lowered = Vec::new();
     for (what, text, ast) in &exprs {
         cx.what = what.clone();
@@ -199,6 +204,8 @@ struct Lowering<'a> {
     params: &'a BTreeMap<String, Option<Coef>>,
     what: String,
     text: String,
+    /// Work spent so far (see [`MAX_LOWERING_WORK`]).
+    work: u128,
 }
 
 impl Lowering<'_> {
@@ -212,6 +219,21 @@ impl Lowering<'_> {
         let e = self.lower_node(ast)?;
         self.check_size(&e, ast.col())?;
         Ok(e)
+    }
+    /// Count the work of multiplying `a` by `b` and fail once the total passes [`MAX_LOWERING_WORK`].
+    fn charge(&mut self, a: &Elem, b: &Elem, col: usize) -> Result<(), SpecError> {
+        fn words(e: &Elem) -> u128 {
+            let bits = e.num.terms().iter().map(|(_, c)| {
+                let (n, d) = c.parts();
+                n.bits() + d.bits()
+            });
+            1 + (bits.max().unwrap_or(0) / 64) as u128
+        }
+        self.work += (a.len() as u128) * (b.len() as u128) * words(a) * words(b);
+        if self.work > MAX_LOWERING_WORK {
+            return Err(self.err(col, format!("expression too large: expanding the input needs more than {MAX_LOWERING_WORK} (weighted) term products; write it in a factored or smaller form")));
+        }
+        Ok(())
     }
     fn check_size(&self, e: &Elem, col: usize) -> Result<(), SpecError> {
         if self.alg.exceeded().is_some() {
@@ -238,8 +260,14 @@ impl Lowering<'_> {
                 match op {
                     '+' => Ok(self.alg.add(&x, &y)),
                     '-' => Ok(self.alg.sub(&x, &y)),
-                    '*' => Ok(self.alg.mul(&x, &y)),
-                    _ => self.alg.div(&x, &y).ok_or_else(|| self.err(*col, "division by zero")),
+                    '*' => {
+                        self.charge(&x, &y, *col)?;
+                        Ok(self.alg.mul(&x, &y))
+                    }
+                    _ => {
+                        self.charge(&x, &y, *col)?;
+                        self.alg.div(&x, &y).ok_or_else(|| self.err(*col, "division by zero"))
+                    }
                 }
             }
             Ast::Call(name, args, col) => self.call(name, args, *col),
@@ -271,9 +299,11 @@ impl Lowering<'_> {
             return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
         }
         let root = if d == 1 { base } else { self.alg.root(d, base) };
-        // Repeated multiplication with a size check after each step, so a large power fails fast.
+        // Repeated multiplication, metered and size-checked at each step, so that a large power fails fast
+        // (found by fuzzing: `(x + a)^1000` took 85 s).
         let mut p = self.alg.constant(Coef::one());
         for _ in 0..n.unsigned_abs() {
+            self.charge(&p, &root, col)?;
             p = self.alg.mul(&p, &root);
             self.check_size(&p, col)?;
         }

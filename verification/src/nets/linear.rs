@@ -98,10 +98,17 @@ impl CustomOp2 for ReluGrad {
     }
 }
 
+/// Whether the environment variable `BEA_UNFUSED_LINEAR` (read once) asks for candle's separate
+/// ops instead of the fused layer (for A/B timing in one binary).
+pub fn fused_disabled() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("BEA_UNFUSED_LINEAR").is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
 /// `act(x w + b)` for `x: (batch, in)`, `w: (in, out)`, `b: (out)`: fused on CPU for f32/f64,
-/// candle's separate ops elsewhere.
+/// candle's separate ops elsewhere (or everywhere when [`fused_disabled`]).
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, act: Act) -> Result<Tensor> {
-    let fused = x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64);
+    let fused = x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) && !fused_disabled();
     if fused {
         return Ok(x.apply_op3(w, b, LinearOp { act })?);
     }
