@@ -166,6 +166,19 @@ fn fuzz_found_deep_denominator_power_does_not_overflow_the_stack() {
     assert_eq!(h.join().unwrap(), 1);
 }
 
+/// Found by fuzzing (problem target, 10^6 run), NOT FIXED: the loss `tan(x)^1000 + 0.6 - 1e-3*y` takes about
+/// 30 s in `Problem::from_raw` (debug build): lowering is metered, but the gradient `-grad E` of the loss is
+/// computed with the rewrite rules (`cos^2 -> 1 - sin^2`) unmetered. Also slow (about 4 s under load):
+/// `sin(((0.6)^4)^-1000 - -x**-1)`. Run with `--ignored` once fixed.
+#[test]
+#[ignore = "open finding: unmetered loss gradient in validation (see FUZZING.md)"]
+fn fuzz_found_tan_power_loss_gradient_is_slow() {
+    let raw = bea::spec::RawProblem { loss: Some("tan(x) ^1000+ 0.6 - 1e-3*y".into()), vars: vec!["x".into(), "y".into(), "z".into()], ..Default::default() };
+    let t = Instant::now();
+    let _ = bea::spec::Problem::from_raw(&raw);
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+}
+
 // ---------- licence and supply-chain gate ----------
 
 /// OSI-approved licences accepted for dependencies (SPDX identifiers).

@@ -1,5 +1,6 @@
 //! Run the CI-size experiments and print their reports as JSON:
-//! `cargo run --example experiments -- igr-mlp|egr-resnet|egr-resnet-digits|egr-resnet-ci [OUT_DIR]`.
+//! `cargo run --example experiments -- igr-mlp|egr-resnet|egr-resnet-digits|egr-resnet-ci [OUT_DIR]`;
+//! full size: `igr-mlp-full` (MNIST, the paper's widths) and `egr-resnet` (Fashion-MNIST).
 //!
 //! Cost probe of the full-size presets (no files written): `cargo run --release --example
 //! experiments -- cost igr-mlp-full|egr-resnet-cpu STEPS` trains one run per distinct model
@@ -18,8 +19,8 @@ fn main() {
         return;
     }
     let json = match which {
-        "igr-mlp" => {
-            let mut c = IgrMlpConfig::ci();
+        "igr-mlp" | "igr-mlp-full" => {
+            let mut c = if which == "igr-mlp" { IgrMlpConfig::ci() } else { IgrMlpConfig::full(None) };
             if let Some(o) = out { c.sweep.out_dir = o.clone(); c.plots_dir = Some(o); }
             let r = run_igr_mlp(&c).expect("igr-mlp");
             for v in &r.verdicts { eprintln!("{v}"); }
