@@ -33,7 +33,8 @@ fn bench(c: &mut Criterion) {
     let mut raw = examples::example("lotka-volterra").unwrap();
     raw.order = Some(4);
     let me = derive(&Problem::from_raw(&raw).unwrap()).unwrap();
-    let ev = ModifiedFieldEvaluator::compile(&me.problem.algebra, &me.problem.field, me.corrections(), &HashMap::new()).unwrap();
+    let ev = ModifiedFieldEvaluator::compile(&me.problem.algebra, &me.problem.field, me.corrections(), &HashMap::new())
+        .unwrap();
     let xs = points();
     let mut out = vec![0.0; 2 * N];
     // The three agree before they are timed.

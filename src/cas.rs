@@ -62,7 +62,10 @@ pub fn same(a: &str, b: &str) -> Result<Option<bool>, CasError> {
 /// ```
 pub fn hairer_f1_f2(field: &[&str], vars: &[&str]) -> Result<(Vec<String>, Vec<String>), CasError> {
     let ctx = Context::new();
-    let xs: Vec<Ex> = vars.iter().map(|v| ctx.try_symbol(v).map_err(|_| CasError::Symbol(v.to_string()))).collect::<Result<_, _>>()?;
+    let xs: Vec<Ex> = vars
+        .iter()
+        .map(|v| ctx.try_symbol(v).map_err(|_| CasError::Symbol(v.to_string())))
+        .collect::<Result<_, _>>()?;
     let f: Vec<Ex> = field.iter().map(|t| parse(&ctx, t)).collect::<Result<_, _>>()?;
     let n = f.len();
     // (F' g)_i = sum_j dF_i/dx_j g_j

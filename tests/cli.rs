@@ -4,7 +4,11 @@ use std::process::Command;
 
 fn bea(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bea")).args(args).output().expect("bea runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -23,7 +27,8 @@ fn issue_examples_work() {
     let (code, out, err) = bea(&["derive", "--field", "p*(2-q); q*(p-1)", "--vars", "p,q", "--order", "4"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("order 4:"));
-    let (code, out, err) = bea(&["derive", "--loss", "(y0 - a*b*x0)^2/2", "--vars", "a,b", "--order", "3", "--set", "x0=1,y0=3/5"]);
+    let (code, out, err) =
+        bea(&["derive", "--loss", "(y0 - a*b*x0)^2/2", "--vars", "a,b", "--order", "3", "--set", "x0=1,y0=3/5"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("x0 = 1, y0 = 3/5"));
     let (code, out, _) = bea(&["derive", "--field", "P(x,y); Q(x,y)", "--vars", "x,y", "--order", "2"]);
@@ -131,7 +136,8 @@ fn expression_swell_is_guarded() {
 #[test]
 fn two_param_experiment_reduced() {
     let dir = std::env::temp_dir().join(format!("bea-tp-{}", std::process::id()));
-    let (code, out, err) = bea(&["experiment", "two-param", "--reduced", "--format", "json", "--out", dir.to_str().unwrap()]);
+    let (code, out, err) =
+        bea(&["experiment", "two-param", "--reduced", "--format", "json", "--out", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let runs = v["runs"].as_array().unwrap();

@@ -38,13 +38,24 @@ fn generated_rust_compiles_and_matches_the_evaluator() {
         let src = dir.join(format!("{name}.rs"));
         let bin = dir.join(name);
         std::fs::write(&src, main).unwrap();
-        let st = Command::new("rustc").args(["-O", "--edition", "2021", "-o"]).arg(&bin).arg(&src).output().expect("rustc runs");
-        assert!(st.status.success(), "{name}: generated code does not compile:\n{}", String::from_utf8_lossy(&st.stderr));
+        let st = Command::new("rustc")
+            .args(["-O", "--edition", "2021", "-o"])
+            .arg(&bin)
+            .arg(&src)
+            .output()
+            .expect("rustc runs");
+        assert!(
+            st.status.success(),
+            "{name}: generated code does not compile:\n{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         let run = Command::new(&bin).output().unwrap();
         let text = String::from_utf8(run.stdout).unwrap();
-        let ev = ModifiedFieldEvaluator::compile(&me.problem.algebra, &me.problem.field, me.corrections(), &params).unwrap();
+        let ev =
+            ModifiedFieldEvaluator::compile(&me.problem.algebra, &me.problem.field, me.corrections(), &params).unwrap();
         for (line, p) in text.lines().zip(POINTS) {
-            let got: Vec<f64> = line.trim_matches(|c| c == '[' || c == ']').split(", ").map(|s| s.parse().unwrap()).collect();
+            let got: Vec<f64> =
+                line.trim_matches(|c| c == '[' || c == ']').split(", ").map(|s| s.parse().unwrap()).collect();
             let mut want = vec![0.0; dim];
             ev.eval(&p[..dim], 0.05, order, &mut want);
             for (g, w) in got.iter().zip(&want) {
@@ -76,7 +87,11 @@ fn evaluator_matches_exact_values() {
                 exact = exact.add(&hp.mul(&me.problem.algebra.eval_exact(&fl[i], &x).unwrap()));
             }
             let e = exact.to_f64();
-            assert!((batch[2 * k + i] - e).abs() <= 1e-13 * e.abs().max(1.0), "point {k} comp {i}: {} vs exact {e}", batch[2 * k + i]);
+            assert!(
+                (batch[2 * k + i] - e).abs() <= 1e-13 * e.abs().max(1.0),
+                "point {k} comp {i}: {} vs exact {e}",
+                batch[2 * k + i]
+            );
         }
     }
 }

@@ -67,13 +67,13 @@ fn mat_mul(a: &[Vec<Rational64>], b: &[Vec<Rational64>]) -> Vec<Vec<Rational64>>
 pub fn check_linear(a: &[Vec<i32>], order: usize) {
     let n = a.len();
     let names = ["x", "y", "z"];
-    let comps: Vec<String> = (0..n)
-        .map(|i| (0..n).map(|j| format!("({})*{}", a[i][j], names[j])).collect::<Vec<_>>().join(" + "))
-        .collect();
+    let comps: Vec<String> =
+        (0..n).map(|i| (0..n).map(|j| format!("({})*{}", a[i][j], names[j])).collect::<Vec<_>>().join(" + ")).collect();
     let comp_refs: Vec<&str> = comps.iter().map(|s| s.as_str()).collect();
     let p = problem(&comp_refs, &names[..n], order);
     let mut me = derive(&p).unwrap();
-    let am: Vec<Vec<Rational64>> = a.iter().map(|r| r.iter().map(|&v| Rational64::from_integer(v as i64)).collect()).collect();
+    let am: Vec<Vec<Rational64>> =
+        a.iter().map(|r| r.iter().map(|&v| Rational64::from_integer(v as i64)).collect()).collect();
     let mut power = mat_mul(&am, &am);
     for l in 1..=order {
         let sign = if l % 2 == 0 { 1 } else { -1 };
@@ -86,7 +86,11 @@ pub fn check_linear(a: &[Vec<i32>], order: usize) {
                 let fl = me.corrections()[l - 1][i].clone();
                 let got = me.problem.algebra.eval_exact(&fl, &e).expect("linear in the state");
                 let w = want[i][j];
-                assert_eq!(got, Coef::new(*w.numer() as i128, *w.denom() as i128), "A = {a:?}, f_{l}[{i}] coefficient of x_{j}");
+                assert_eq!(
+                    got,
+                    Coef::new(*w.numer() as i128, *w.denom() as i128),
+                    "A = {a:?}, f_{l}[{i}] coefficient of x_{j}"
+                );
             }
         }
         power = mat_mul(&power, &am);

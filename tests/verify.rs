@@ -63,7 +63,11 @@ fn every_builtin_method_has_the_right_order() {
             let p = Problem::from_raw(&raw).unwrap();
             let r = verify_problem(&p, 3, None, &OrderConfig::default()).unwrap();
             for c in &r.checks {
-                assert!(c.pass, "{method} on {name}: N = {} slope {:?}, expected {} ({:?})", c.order, c.slope, c.expected, c.error);
+                assert!(
+                    c.pass,
+                    "{method} on {name}: N = {} slope {:?}, expected {} ({:?})",
+                    c.order, c.slope, c.expected, c.error
+                );
             }
         }
     }

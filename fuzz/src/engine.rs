@@ -77,22 +77,115 @@ pub const SEED_EXPRS: &[&str] = &[
 
 /// Fragments the mutator inserts (operators, numbers at the edges, names that are reserved or odd).
 const DICT: &[&str] = &[
-    "+", "-", "*", "/", "^", "**", "(", ")", ",", " ", "x", "y", "z", "h", "sin", "cos", "exp", "log", "ln", "sqrt",
-    "tan", "P", "P(x,y)", "P(x)", "1e400", "1e-400", "1e", ".5", "0.", "1.2.3", "0", "1000", "1001", "-1000",
-    "65536", "99999999999999999999999999999", "^1000", "^-1", "^(1/2)", "^(1/3)", "^0.5", "/0", "/(x-x)", "log(0)",
-    "e", "E", "_", "__", "x_1", "é", "²", "∞", "\u{0}", "\t", "\n", ";", "=", "[", "]", "\"", "'", "#",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "**",
+    "(",
+    ")",
+    ",",
+    " ",
+    "x",
+    "y",
+    "z",
+    "h",
+    "sin",
+    "cos",
+    "exp",
+    "log",
+    "ln",
+    "sqrt",
+    "tan",
+    "P",
+    "P(x,y)",
+    "P(x)",
+    "1e400",
+    "1e-400",
+    "1e",
+    ".5",
+    "0.",
+    "1.2.3",
+    "0",
+    "1000",
+    "1001",
+    "-1000",
+    "65536",
+    "99999999999999999999999999999",
+    "^1000",
+    "^-1",
+    "^(1/2)",
+    "^(1/3)",
+    "^0.5",
+    "/0",
+    "/(x-x)",
+    "log(0)",
+    "e",
+    "E",
+    "_",
+    "__",
+    "x_1",
+    "é",
+    "²",
+    "∞",
+    "\u{0}",
+    "\t",
+    "\n",
+    ";",
+    "=",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "#",
 ];
 
 /// Numbers the generator uses, including malformed and extreme ones.
 const NUMBERS: &[&str] = &[
-    "0", "1", "2", "3", "7", "0.6", "1e-3", "2.5E2", "3/5", "1e400", "1e-400", "1.2.3", "007", "1e", "1e+", ".5",
-    "123456789012345678901234567890", "0.000000000000000000001",
+    "0",
+    "1",
+    "2",
+    "3",
+    "7",
+    "0.6",
+    "1e-3",
+    "2.5E2",
+    "3/5",
+    "1e400",
+    "1e-400",
+    "1.2.3",
+    "007",
+    "1e",
+    "1e+",
+    ".5",
+    "123456789012345678901234567890",
+    "0.000000000000000000001",
 ];
 
 /// Exponents the generator uses.
 const EXPONENTS: &[&str] = &[
-    "0", "1", "2", "3", "4", "-1", "-2", "(1/2)", "(1/3)", "(-3/2)", "0.5", "1000", "1001", "-1000", "65536",
-    "99999999999999999999", "1e400", "x", "(2^3)", "(1/65536)", "(1/0)",
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "-1",
+    "-2",
+    "(1/2)",
+    "(1/3)",
+    "(-3/2)",
+    "0.5",
+    "1000",
+    "1001",
+    "-1000",
+    "65536",
+    "99999999999999999999",
+    "1e400",
+    "x",
+    "(2^3)",
+    "(1/65536)",
+    "(1/0)",
 ];
 
 /// A random expression over `names`, grammar-guided, up to `depth` levels deep.
@@ -119,7 +212,8 @@ pub fn gen_expr(r: &mut Rng, depth: usize, names: &[&str]) -> String {
         7 => {
             let f = r.pick(&["P", "Q", "F", "sin_", "x"]);
             let k = 1 + r.below(names.len().min(3));
-            let args: Vec<String> = (0..k).map(|_| if r.one_in(6) { gen_expr(r, 1, names) } else { r.pick(names).to_string() }).collect();
+            let args: Vec<String> =
+                (0..k).map(|_| if r.one_in(6) { gen_expr(r, 1, names) } else { r.pick(names).to_string() }).collect();
             format!("{f}({})", args.join(", "))
         }
         8 => format!("({})", gen_expr(r, d, names)),
@@ -217,7 +311,8 @@ pub fn target_derive(raw: &RawProblem) {
 /// Variable names, good and bad.
 const VAR_NAMES: &[&str] = &["x", "y", "z", "u", "v", "q", "h", "sin", "_a", "x_1", "1x", "", " x ", "é", "a b", "P"];
 /// Values for `set`, good and bad.
-const SET_TEXT: &[&str] = &["1", "3/5", "-2", "0", "1/0", "0/0", "abc", "1e400", "0.5", "--1", "1/", "/", "+ 7", "1e-400", "2/3/4", " "];
+const SET_TEXT: &[&str] =
+    &["1", "3/5", "-2", "0", "1/0", "0/0", "abc", "1e400", "0.5", "--1", "1/", "/", "+ 7", "1e-400", "2/3/4", " "];
 
 fn gen_value(r: &mut Rng) -> RawValue {
     match r.below(6) {
@@ -370,7 +465,10 @@ pub struct Stats {
 }
 
 fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// Run `target` for `execs` executions from `seed` (or until `max_wall`), catching panics.

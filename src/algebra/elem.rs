@@ -357,7 +357,10 @@ impl Algebra {
                         continue;
                     }
                     let p = p as u16;
-                    let mut term = Elem { num: self.pmul(&part, &Poly::var(*g).pow((p % t) as u32).unwrap_or_default()), den: e.den.clone() };
+                    let mut term = Elem {
+                        num: self.pmul(&part, &Poly::var(*g).pow((p % t) as u32).unwrap_or_default()),
+                        den: e.den.clone(),
+                    };
                     for _ in 0..(p / t) {
                         term = self.mul(&term, repl);
                     }
@@ -390,7 +393,11 @@ impl Algebra {
         let mut den: Vec<u16> = Vec::new();
         // Split off the monomial gcd of the terms: one factor per generator.
         let mono_gcd = mono_gcd(&prim);
-        let rest = if mono_gcd.0.is_empty() { prim } else { prim.div_exact(&Poly::from_terms(vec![(mono_gcd.clone(), Coef::one())]))? };
+        let rest = if mono_gcd.0.is_empty() {
+            prim
+        } else {
+            prim.div_exact(&Poly::from_terms(vec![(mono_gcd.clone(), Coef::one())]))?
+        };
         for (g, e) in mono_gcd.factors() {
             let k = self.register_factor(Poly::var(g));
             den = self.den_sum(&den, &unit_den(k, e));
@@ -582,7 +589,9 @@ fn max_den(a: &[u16], b: &[u16]) -> Vec<u16> {
 /// Sum of denominator exponents; `None` past `u16::MAX` (found by fuzzing: `((1/(x + 1))^1000)^100` overflowed,
 /// a panic in debug builds and a silently wrong denominator in release builds).
 fn add_den(a: &[u16], b: &[u16]) -> Option<Vec<u16>> {
-    (0..a.len().max(b.len())).map(|k| a.get(k).copied().unwrap_or(0).checked_add(b.get(k).copied().unwrap_or(0))).collect()
+    (0..a.len().max(b.len()))
+        .map(|k| a.get(k).copied().unwrap_or(0).checked_add(b.get(k).copied().unwrap_or(0)))
+        .collect()
 }
 fn unit_den(k: usize, e: u16) -> Vec<u16> {
     let mut v = vec![0; k + 1];

@@ -97,7 +97,10 @@ impl ProblemArgs {
         let given_inline = self.field.is_some() || self.loss.is_some();
         let mut raw = match (&self.file, &self.example) {
             (Some(_), Some(_)) => {
-                return Err(SpecError::Toml { path: "command line".into(), message: "give a problem file or --example, not both".into() })
+                return Err(SpecError::Toml {
+                    path: "command line".into(),
+                    message: "give a problem file or --example, not both".into(),
+                })
             }
             (Some(path), None) => {
                 let text = std::fs::read_to_string(path)

@@ -8,8 +8,8 @@ use crate::emit::evaluator::{param_values, Evaluator, ModifiedFieldEvaluator};
 use crate::spec::{examples, lower_value, Problem};
 use anyhow::{anyhow, Context};
 use bea_verification::theorems::{
-    check_modified_minima, check_norm_growth, check_slope_identity, find_tracking_threshold, ClosureLoss, MinimaConfig, NormGrowthConfig,
-    SlopeConfig, TrackingConfig,
+    check_modified_minima, check_norm_growth, check_slope_identity, find_tracking_threshold, ClosureLoss, MinimaConfig,
+    NormGrowthConfig, SlopeConfig, TrackingConfig,
 };
 use bea_verification::two_param::{self, ExtraField, TwoParamConfig};
 use std::collections::BTreeMap;
@@ -30,16 +30,21 @@ pub(super) fn run_two_param(a: &ExperimentArgs) -> anyhow::Result<()> {
     let ev = Arc::new(two_param_fields(a.max_order.max(2))?);
     for n in 2..=a.max_order.max(2) {
         let e = ev.clone();
-        cfg.extra_fields.push(ExtraField { name: format!("modified_N{n}_bea"), field: Arc::new(move |th: &[f64], h: f64, out: &mut [f64]| e.eval(th, h, n, out)) });
+        cfg.extra_fields.push(ExtraField {
+            name: format!("modified_N{n}_bea"),
+            field: Arc::new(move |th: &[f64], h: f64, out: &mut [f64]| e.eval(th, h, n, out)),
+        });
     }
     let res = two_param::run(&cfg);
     let dir = a.out.clone().unwrap_or_else(|| std::path::PathBuf::from("out/two-param"));
-    two_param::write_outputs(&res, &cfg.model, &dir).with_context(|| format!("writing results to {}", dir.display()))?;
+    two_param::write_outputs(&res, &cfg.model, &dir)
+        .with_context(|| format!("writing results to {}", dir.display()))?;
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&res)? + "\n",
         "text" => {
             let md = dir.join("two_param.md");
-            std::fs::read_to_string(&md).with_context(|| format!("reading {}", md.display()))? + &format!("\n(files in {})\n", dir.display())
+            std::fs::read_to_string(&md).with_context(|| format!("reading {}", md.display()))?
+                + &format!("\n(files in {})\n", dir.display())
         }
         f => return Err(anyhow!("unknown format '{f}': use text or json")),
     };

@@ -23,7 +23,10 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
         return Ok(Derived { me: derive_with(problem, opts)?, label: m.to_string(), tableau: None });
     }
     if problem.recursion != Recursion::General {
-        return Err(anyhow!("--recursion {:?} applies to explicit Euler only; the method {m} is derived by B-series", problem.recursion));
+        return Err(anyhow!(
+            "--recursion {:?} applies to explicit Euler only; the method {m} is derived by B-series",
+            problem.recursion
+        ));
     }
     if m == "heavy-ball" {
         let beta = problem.beta.clone().ok_or_else(|| anyhow!("heavy-ball needs --beta"))?;

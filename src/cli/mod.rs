@@ -57,7 +57,11 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Resul
         Some(p) => {
             let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let tmp = dir.join(format!(".{}.tmp{}", p.file_name().and_then(|s| s.to_str()).unwrap_or("out"), std::process::id()));
+            let tmp = dir.join(format!(
+                ".{}.tmp{}",
+                p.file_name().and_then(|s| s.to_str()).unwrap_or("out"),
+                std::process::id()
+            ));
             std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, p).with_context(|| format!("renaming to {}", p.display()))?;
             Ok(())

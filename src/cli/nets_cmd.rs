@@ -89,7 +89,12 @@ pub(super) fn data(c: &DataCommand) -> anyhow::Result<()> {
     let dir = dir.clone().unwrap_or_else(bea_verification::nets::data::default_data_dir);
     if let DataCommand::Fetch { .. } = c {
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-data.sh");
-        let st = std::process::Command::new("bash").arg(&script).arg(name).arg(&dir).status().with_context(|| format!("running {}", script.display()))?;
+        let st = std::process::Command::new("bash")
+            .arg(&script)
+            .arg(name)
+            .arg(&dir)
+            .status()
+            .with_context(|| format!("running {}", script.display()))?;
         if !st.success() {
             return Err(anyhow!("{} failed ({st})", script.display()));
         }

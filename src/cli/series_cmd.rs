@@ -32,7 +32,8 @@ pub(super) fn run(a: &SeriesArgs) -> anyhow::Result<()> {
     };
     if heavy && a.format != "json" {
         // The table's own header states the one-step normalisation; heavy ball has its own.
-        let body: String = text.lines().filter(|l| !l.starts_with("# f~(y) = sum_t")).map(|l| format!("{l}\n")).collect();
+        let body: String =
+            text.lines().filter(|l| !l.starts_with("# f~(y) = sum_t")).map(|l| format!("{l}\n")).collect();
         text = format!("# {HEAVY_BALL_NORMALIZATION}\n{body}");
     }
     super::write_output(a.output.as_deref(), &text)

@@ -2,13 +2,13 @@
 //! numeric harness (`bea-verification`): it sees only compiled numeric closures, never the derivation.
 
 use super::args::VerifyArgs;
+use crate::derive::bseries::series::method_order;
 use crate::derive::ModifiedEquation;
 use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
-use crate::derive::bseries::series::method_order;
-use bea_verification::rk::{rk_step, Tableau};
 use bea_verification::order::{check_orders, format_table, plot_orders, Candidate, OrderConfig, OrderReport};
+use bea_verification::rk::{rk_step, Tableau};
 use std::collections::{BTreeMap, HashMap};
 
 /// Compile every derived recursion of `me` to numbers, with the problem's parameter values and the verify
@@ -23,7 +23,8 @@ pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static st
     let mut out = Vec::new();
     for (label, corr) in [("general", &me.general), ("paper", &me.paper)] {
         if let Some(c) = corr {
-            let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, c, &params).with_context(|| "cannot evaluate the problem numerically")?;
+            let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, c, &params)
+                .with_context(|| "cannot evaluate the problem numerically")?;
             out.push((label, ev));
         }
     }
@@ -32,7 +33,12 @@ pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static st
 
 /// The order report for a problem (used by `bea verify` and the tests): explicit Euler with the chosen
 /// recursion(s), or another Runge-Kutta method by B-series, against the method's numeric step.
-pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>, cfg: &OrderConfig) -> anyhow::Result<OrderReport> {
+pub fn verify_problem(
+    problem: &Problem,
+    max_order: usize,
+    at: Option<Vec<f64>>,
+    cfg: &OrderConfig,
+) -> anyhow::Result<OrderReport> {
     let mut p = problem.clone();
     // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
     p.order = max_order.max(1) + 1;
@@ -41,9 +47,16 @@ pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>,
     }
     let d = super::method::derive_any(&p, &Default::default())?;
     let evs = compiled(&d.me)?;
-    let theta0 = at.or_else(|| p.verify.at.clone()).ok_or_else(|| anyhow!("no start point: give one with --at (e.g. --at 1.5,1.2)"))?;
+    let theta0 = at
+        .or_else(|| p.verify.at.clone())
+        .ok_or_else(|| anyhow!("no start point: give one with --at (e.g. --at 1.5,1.2)"))?;
     if theta0.len() != p.vars.len() {
-        return Err(anyhow!("--at has {} coordinates but there are {} variables ({})", theta0.len(), p.vars.len(), p.vars.join(", ")));
+        return Err(anyhow!(
+            "--at has {} coordinates but there are {} variables ({})",
+            theta0.len(),
+            p.vars.len(),
+            p.vars.join(", ")
+        ));
     }
     if theta0.iter().any(|x| !x.is_finite()) {
         return Err(anyhow!("--at must be finite numbers, got {theta0:?}"));
@@ -63,7 +76,8 @@ pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>,
     let mut cands = Vec::new();
     for (label, ev) in &evs {
         let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
-        let nonzero: Vec<bool> = corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default();
+        let nonzero: Vec<bool> =
+            corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default();
         let label = if d.tableau.is_some() { d.label.clone() } else { label.to_string() };
         for n in 0..=max_order {
             if label == "paper" && n == 0 {
@@ -74,7 +88,10 @@ pub fn verify_problem(problem: &Problem, max_order: usize, at: Option<Vec<f64>>,
             // (the even-only series of implicit midpoint).
             let first = (n + 1..=max_order + 1).find(|&l| nonzero[l - 1]).unwrap_or(max_order + 2);
             let expected = first + 1;
-            cands.push(Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out)).with_expected(expected));
+            cands.push(
+                Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
+                    .with_expected(expected),
+            );
         }
     }
     Ok(check_orders(&step, &cands, &theta0, cfg))
@@ -94,7 +111,11 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
         "text" => {
             let pass = report.checks.iter().filter(|c| c.pass).count();
-            format!("{}\n{pass} of {} checks pass (expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1)\n", format_table(&report), report.checks.len())
+            format!(
+                "{}\n{pass} of {} checks pass (expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1)\n",
+                format_table(&report),
+                report.checks.len()
+            )
         }
         f => return Err(anyhow!("unknown format '{f}': use text or json")),
     };

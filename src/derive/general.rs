@@ -13,7 +13,12 @@ use crate::algebra::{Algebra, Elem};
 use std::collections::HashMap;
 
 /// `f_1..f_order` of explicit Euler for the field `f`, by the graded Lie-derivative recursion.
-pub(crate) fn corrections(alg: &mut Algebra, f: &[Elem], order: usize, guard: &Guard) -> Result<Vec<Vec<Elem>>, DeriveError> {
+pub(crate) fn corrections(
+    alg: &mut Algebra,
+    f: &[Elem],
+    order: usize,
+    guard: &Guard,
+) -> Result<Vec<Vec<Elem>>, DeriveError> {
     let mut fs: Vec<Vec<Elem>> = vec![f.to_vec()];
     let mut g: HashMap<(usize, usize), Vec<Elem>> = HashMap::new();
     let mut jac: HashMap<(usize, usize), Vec<Vec<Elem>>> = HashMap::new();

@@ -43,7 +43,9 @@ pub enum DeriveError {
         limit: usize,
     },
     /// The wall-clock limit was reached.
-    #[error("timeout: order {order} was not finished within {seconds} s; raise it with --timeout or ask for a lower order")]
+    #[error(
+        "timeout: order {order} was not finished within {seconds} s; raise it with --timeout or ask for a lower order"
+    )]
     Timeout {
         /// the order being derived
         order: usize,
@@ -121,7 +123,8 @@ pub fn derive_with(problem: &Problem, opts: &DeriveOptions) -> Result<ModifiedEq
     let guard = Guard::new(*opts);
     let want_general = matches!(p.recursion, Recursion::General | Recursion::Both);
     let want_paper = matches!(p.recursion, Recursion::Paper | Recursion::Both);
-    let general = if want_general { Some(general::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
+    let general =
+        if want_general { Some(general::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
     let paper = if want_paper { Some(paper::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
     Ok(ModifiedEquation { problem: p, general, paper, elapsed: start.elapsed() })
 }

@@ -17,7 +17,12 @@ use crate::algebra::{Algebra, Elem};
 use std::collections::HashMap;
 
 /// `f_1..f_order` by eq. A.11-A.14.
-pub(crate) fn corrections(alg: &mut Algebra, f: &[Elem], order: usize, guard: &Guard) -> Result<Vec<Vec<Elem>>, DeriveError> {
+pub(crate) fn corrections(
+    alg: &mut Algebra,
+    f: &[Elem],
+    order: usize,
+    guard: &Guard,
+) -> Result<Vec<Vec<Elem>>, DeriveError> {
     let n = alg.n_state();
     let mut fs: Vec<Vec<Elem>> = vec![f.to_vec()];
     let mut big_l: HashMap<(usize, usize), Vec<Elem>> = HashMap::new();

@@ -148,7 +148,15 @@ impl Compiler<'_> {
 impl Evaluator {
     /// Compile `exprs` (functions of the state) with parameter values `params`.
     pub fn compile(alg: &Algebra, exprs: &[Elem], params: &HashMap<String, f64>) -> Result<Evaluator, EvalError> {
-        let mut c = Compiler { alg, params, ops: Vec::new(), mono: HashMap::new(), gens: HashMap::new(), polys: HashMap::new(), consts: HashMap::new() };
+        let mut c = Compiler {
+            alg,
+            params,
+            ops: Vec::new(),
+            mono: HashMap::new(),
+            gens: HashMap::new(),
+            polys: HashMap::new(),
+            consts: HashMap::new(),
+        };
         let outputs = exprs.iter().map(|e| c.elem(e)).collect::<Result<Vec<_>, _>>()?;
         Ok(Evaluator { n_in: alg.n_state(), ops: c.ops, outputs })
     }
@@ -277,8 +285,19 @@ impl Evaluator {
                     Op::Const(v) => lit(*v),
                     Op::Mul(a, b) => format!("{} * {}", r(a), r(b)),
                     Op::Div(a, b) => format!("{} / {}", r(a), r(b)),
-                    Op::Lin(t) => t.iter().map(|(c, k)| format!("{} * {}", lit(*c), r(k))).collect::<Vec<_>>().join(" + "),
-                    Op::Apply(f, a) => format!("{}.{}()", r(a), match f { Func::Sin => "sin", Func::Cos => "cos", Func::Exp => "exp", Func::Log => "ln" }),
+                    Op::Lin(t) => {
+                        t.iter().map(|(c, k)| format!("{} * {}", lit(*c), r(k))).collect::<Vec<_>>().join(" + ")
+                    }
+                    Op::Apply(f, a) => format!(
+                        "{}.{}()",
+                        r(a),
+                        match f {
+                            Func::Sin => "sin",
+                            Func::Cos => "cos",
+                            Func::Exp => "exp",
+                            Func::Log => "ln",
+                        }
+                    ),
                     Op::Powf(a, e) => format!("{}.powf({})", r(a), lit(*e)),
                 };
                 format!("let r{i}: f64 = {rhs};")
@@ -291,8 +310,13 @@ impl Evaluator {
 /// A Rust `f64` literal that round-trips exactly.
 fn lit(v: f64) -> String {
     let s = format!("{v:?}");
-    let s = if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") };
-    if v < 0.0 { format!("({s})") } else { s }
+    let s =
+        if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") };
+    if v < 0.0 {
+        format!("({s})")
+    } else {
+        s
+    }
 }
 
 fn apply(f: Func, x: f64) -> f64 {
@@ -315,12 +339,21 @@ pub struct ModifiedFieldEvaluator {
 
 impl ModifiedFieldEvaluator {
     /// Compile `f` and `corrections = [f_1, ..., f_N]`.
-    pub fn compile(alg: &Algebra, f: &[Elem], corrections: &[Vec<Elem>], params: &HashMap<String, f64>) -> Result<Self, EvalError> {
+    pub fn compile(
+        alg: &Algebra,
+        f: &[Elem],
+        corrections: &[Vec<Elem>],
+        params: &HashMap<String, f64>,
+    ) -> Result<Self, EvalError> {
         let mut all: Vec<Elem> = f.to_vec();
         for c in corrections {
             all.extend(c.iter().cloned());
         }
-        Ok(ModifiedFieldEvaluator { eval: Evaluator::compile(alg, &all, params)?, dim: f.len(), orders: corrections.len() })
+        Ok(ModifiedFieldEvaluator {
+            eval: Evaluator::compile(alg, &all, params)?,
+            dim: f.len(),
+            orders: corrections.len(),
+        })
     }
     /// Dimension of the state.
     pub fn dim(&self) -> usize {
@@ -370,7 +403,10 @@ impl ModifiedFieldEvaluator {
 }
 
 /// Parameter values of a problem as `f64`, from its exact values and `extra` (e.g. the verify defaults).
-pub fn param_values(params: &std::collections::BTreeMap<String, Option<Coef>>, extra: &std::collections::BTreeMap<String, Coef>) -> HashMap<String, f64> {
+pub fn param_values(
+    params: &std::collections::BTreeMap<String, Option<Coef>>,
+    extra: &std::collections::BTreeMap<String, Coef>,
+) -> HashMap<String, f64> {
     let mut m = HashMap::new();
     for (k, v) in params {
         if let Some(c) = v.as_ref().or(extra.get(k)) {

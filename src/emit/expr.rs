@@ -41,7 +41,11 @@ impl<'a> Printer<'a> {
             Syntax::Latex => format!("\\frac{{{}}}{{{}}}", num, den_parts.join(" ")),
             Syntax::Text => {
                 let top = if e.num.len() > 1 { format!("({num})") } else { num };
-                let bottom = if den_parts.len() == 1 && !den_parts[0].contains('*') { den_parts[0].clone() } else { format!("({})", den_parts.join("*")) };
+                let bottom = if den_parts.len() == 1 && !den_parts[0].contains('*') {
+                    den_parts[0].clone()
+                } else {
+                    format!("({})", den_parts.join("*"))
+                };
                 format!("{top}/{bottom}")
             }
         }

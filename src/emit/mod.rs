@@ -3,13 +3,13 @@
 //! [`Report::build`] runs the structure checks and prints every expression once (in both syntaxes); each format
 //! is one [`Emitter`] over that report, so the formats cannot disagree about what was derived.
 
+pub mod evaluator;
 pub mod expr;
 mod json;
 mod latex;
 mod report;
-mod text;
-pub mod evaluator;
 pub mod rust;
+mod text;
 
 pub use json::Json;
 pub use latex::Latex;

@@ -128,13 +128,10 @@ impl Report {
         };
         let pots = gpots.or(ppots).unwrap_or_default();
         let first = me.general.as_ref().or(me.paper.as_ref()).and_then(|c| c.first());
-        let igr = if s0.gradient {
-            first.map(|f1| verifies(&mut p.algebra, &quarter, f1))
-        } else {
-            None
-        };
+        let igr = if s0.gradient { first.map(|f1| verifies(&mut p.algebra, &quarter, f1)) } else { None };
         let (ml, ml_tex) = modified_loss(&mut p.algebra, &vars, e0.as_ref(), &pots);
-        let (field, field_latex): (Vec<String>, Vec<String>) = f0.iter().map(|e| print_pair(&p.algebra, &vars, e)).unzip();
+        let (field, field_latex): (Vec<String>, Vec<String>) =
+            f0.iter().map(|e| print_pair(&p.algebra, &vars, e)).unzip();
         let loss = p.loss.as_ref().map(|e| print_pair(&p.algebra, &vars, e));
         let (corrections, paper_corrections) = match (general, paper) {
             (Some(g), pp) => (g, pp),
@@ -168,10 +165,17 @@ impl Report {
     }
 }
 
-fn correction_out(alg: &mut Algebra, vars: &[String], order: usize, fl: &[Elem], s: &crate::structure::Structure) -> CorrectionOut {
+fn correction_out(
+    alg: &mut Algebra,
+    vars: &[String],
+    order: usize,
+    fl: &[Elem],
+    s: &crate::structure::Structure,
+) -> CorrectionOut {
     let (components, components_latex) = fl.iter().map(|e| print_pair(alg, vars, e)).unzip();
     let pot = s.potential.as_ref().map(|e| print_pair(alg, vars, e));
-    let anti: Option<(Vec<String>, Vec<String>)> = s.antisymmetric.as_ref().map(|a| a.iter().map(|(_, _, e)| print_pair(alg, vars, e)).unzip());
+    let anti: Option<(Vec<String>, Vec<String>)> =
+        s.antisymmetric.as_ref().map(|a| a.iter().map(|(_, _, e)| print_pair(alg, vars, e)).unzip());
     CorrectionOut {
         order,
         components,
@@ -184,7 +188,12 @@ fn correction_out(alg: &mut Algebra, vars: &[String], order: usize, fl: &[Elem],
     }
 }
 
-fn modified_loss(alg: &mut Algebra, vars: &[String], e0: Option<&Elem>, pots: &[Option<Elem>]) -> (Option<String>, Option<String>) {
+fn modified_loss(
+    alg: &mut Algebra,
+    vars: &[String],
+    e0: Option<&Elem>,
+    pots: &[Option<Elem>],
+) -> (Option<String>, Option<String>) {
     let e0 = match e0 {
         Some(e) => e,
         None => return (None, None),

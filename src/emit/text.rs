@@ -18,7 +18,8 @@ fn section(out: &mut String, vars: &[String], c: &CorrectionOut, tag: &str) {
             let _ = writeln!(out, "  E_{l} = {p}");
         }
         (None, None) => {
-            let _ = writeln!(out, "  gradient field: yes (symmetric Jacobian), but no potential was found in closed form");
+            let _ =
+                writeln!(out, "  gradient field: yes (symmetric Jacobian), but no potential was found in closed form");
         }
         (None, Some(a)) => {
             let _ = writeln!(out, "  gradient field: no; antisymmetric part of the Jacobian, (J - J^T)/2:");
@@ -55,10 +56,14 @@ impl Emitter for Text {
         }
         let _ = writeln!(out, "variables: {}", r.variables.join(", "));
         if !r.parameters.is_empty() {
-            let ps: Vec<String> = r.parameters.iter().map(|(k, v)| match v {
-                Some(v) => format!("{k} = {v}"),
-                None => format!("{k} (symbolic)"),
-            }).collect();
+            let ps: Vec<String> = r
+                .parameters
+                .iter()
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k} = {v}"),
+                    None => format!("{k} (symbolic)"),
+                })
+                .collect();
             let _ = writeln!(out, "parameters: {}", ps.join(", "));
         }
         let _ = writeln!(out, "modified field: f~ = f + h f_1 + ... + h^{} f_{}", r.order, r.order);
@@ -95,7 +100,10 @@ impl Emitter for Text {
                 let _ = writeln!(out, "modified loss: E~ = {m}");
             }
             (None, true) => {
-                let _ = writeln!(out, "modified loss: none (f has a symmetric Jacobian, but no potential of f was found in closed form)");
+                let _ = writeln!(
+                    out,
+                    "modified loss: none (f has a symmetric Jacobian, but no potential of f was found in closed form)"
+                );
             }
             (None, false) => {
                 let _ = writeln!(out, "modified loss: none (f is not a gradient field)");

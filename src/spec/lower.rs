@@ -1,7 +1,7 @@
 //! Validation and lowering of a [`RawProblem`] into the exact algebra.
 
 use super::parse::{parse_expr, parse_number, Ast};
-use super::{Problem, RawProblem, RawValue, Recursion, SpecError, Source, MAX_ORDER, RESERVED};
+use super::{Problem, RawProblem, RawValue, Recursion, Source, SpecError, MAX_ORDER, RESERVED};
 use crate::algebra::{Algebra, Coef, Elem, Func, UnspecFn};
 use std::collections::BTreeMap;
 
@@ -21,13 +21,26 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
     let method = canonical_method(raw.method.as_deref())?;
     let beta = match (&raw.beta, method.as_str()) {
         (Some(b), "heavy-ball") => Some(raw_value("beta", b)?),
-        (None, "heavy-ball") => return Err(SpecError::BadValue { name: "beta".into(), value: "(missing: heavy-ball needs --beta, e.g. 0.9)".into() }),
-        (Some(_), _) => return Err(SpecError::BadValue { name: "beta".into(), value: "(only heavy-ball takes a momentum beta)".into() }),
+        (None, "heavy-ball") => {
+            return Err(SpecError::BadValue {
+                name: "beta".into(),
+                value: "(missing: heavy-ball needs --beta, e.g. 0.9)".into(),
+            })
+        }
+        (Some(_), _) => {
+            return Err(SpecError::BadValue {
+                name: "beta".into(),
+                value: "(only heavy-ball takes a momentum beta)".into(),
+            })
+        }
         (None, _) => None,
     };
     if let Some(b) = &beta {
         if b.abs() >= Coef::one() {
-            return Err(SpecError::BadValue { name: "beta".into(), value: format!("{b} (the momentum must lie in (-1, 1))") });
+            return Err(SpecError::BadValue {
+                name: "beta".into(),
+                value: format!("{b} (the momentum must lie in (-1, 1))"),
+            });
         }
     }
     let vars = check_vars(&raw.vars)?;
@@ -44,7 +57,11 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
                 return Err(SpecError::EmptyField);
             }
             if f.len() != vars.len() {
-                return Err(SpecError::ComponentCount { components: f.len(), vars: vars.len(), names: vars.join(", ") });
+                return Err(SpecError::ComponentCount {
+                    components: f.len(),
+                    vars: vars.len(),
+                    names: vars.join(", "),
+                });
             }
             let mut v = Vec::new();
             for (i, text) in f.iter().enumerate() {
@@ -134,7 +151,8 @@ fn parse_one(what: &str, text: &str) -> Result<(String, String, Ast), SpecError>
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 fn check_vars(raw: &[String]) -> Result<Vec<String>, SpecError> {
@@ -144,10 +162,16 @@ fn check_vars(raw: &[String]) -> Result<Vec<String>, SpecError> {
     }
     for (i, v) in vars.iter().enumerate() {
         if !is_ident(v) {
-            return Err(SpecError::BadVar { name: v.clone(), reason: "a variable is a name of letters, digits and '_', starting with a letter".into() });
+            return Err(SpecError::BadVar {
+                name: v.clone(),
+                reason: "a variable is a name of letters, digits and '_', starting with a letter".into(),
+            });
         }
         if RESERVED.contains(&v.as_str()) {
-            return Err(SpecError::BadVar { name: v.clone(), reason: format!("'{v}' is reserved (a function name or the step size h)") });
+            return Err(SpecError::BadVar {
+                name: v.clone(),
+                reason: format!("'{v}' is reserved (a function name or the step size h)"),
+            });
         }
         if vars[..i].contains(v) {
             return Err(SpecError::DuplicateVar { name: v.clone() });
@@ -190,7 +214,11 @@ fn resolve_params(
             return Err(SpecError::SetVariable { name: k.clone() });
         }
         if !params.contains_key(k) {
-            let known = if params.is_empty() { "none besides the variables".to_string() } else { params.keys().cloned().collect::<Vec<_>>().join(", ") };
+            let known = if params.is_empty() {
+                "none besides the variables".to_string()
+            } else {
+                params.keys().cloned().collect::<Vec<_>>().join(", ")
+            };
             return Err(SpecError::SetUnknown { name: k.clone(), known });
         }
         params.insert(k.clone(), Some(raw_value(k, v)?));

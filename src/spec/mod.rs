@@ -318,7 +318,8 @@ impl Problem {
 
 /// Parse a TOML problem; unknown keys are errors that name the key.
 pub fn raw_from_toml(text: &str, path: &str) -> Result<RawProblem, SpecError> {
-    toml::from_str(text).map_err(|e| SpecError::Toml { path: path.to_string(), message: e.to_string().trim().to_string() })
+    toml::from_str(text)
+        .map_err(|e| SpecError::Toml { path: path.to_string(), message: e.to_string().trim().to_string() })
 }
 
 /// Parse `--set x0=1,y0=3/5` into raw values.

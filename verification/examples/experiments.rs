@@ -15,15 +15,23 @@ fn main() {
     let out = args.get(2).map(PathBuf::from);
     let t = std::time::Instant::now();
     if which == "cost" {
-        cost(args.get(2).map(String::as_str).unwrap_or("igr-mlp-full"), args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200));
+        cost(
+            args.get(2).map(String::as_str).unwrap_or("igr-mlp-full"),
+            args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200),
+        );
         return;
     }
     let json = match which {
         "igr-mlp" | "igr-mlp-full" => {
             let mut c = if which == "igr-mlp" { IgrMlpConfig::ci() } else { IgrMlpConfig::full(None) };
-            if let Some(o) = out { c.sweep.out_dir = o.clone(); c.plots_dir = Some(o); }
+            if let Some(o) = out {
+                c.sweep.out_dir = o.clone();
+                c.plots_dir = Some(o);
+            }
             let r = run_igr_mlp(&c).expect("igr-mlp");
-            for v in &r.verdicts { eprintln!("{v}"); }
+            for v in &r.verdicts {
+                eprintln!("{v}");
+            }
             serde_json::to_string_pretty(&r).unwrap()
         }
         w => {
@@ -33,7 +41,10 @@ fn main() {
                 "egr-resnet-ci" => EgrResnetConfig::ci(),
                 other => panic!("unknown experiment {other}"),
             };
-            if let Some(o) = out { c.sweep.out_dir = o.clone(); c.plots_dir = Some(o); }
+            if let Some(o) = out {
+                c.sweep.out_dir = o.clone();
+                c.plots_dir = Some(o);
+            }
             let r = run_egr_resnet(&c).expect("egr-resnet");
             eprintln!("{}", r.verdict);
             serde_json::to_string_pretty(&r).unwrap()
@@ -65,6 +76,13 @@ fn cost(preset: &str, steps: usize) {
         let o = train_run(&spec, &split, None, None).expect("run");
         let s = &o.summary;
         let eval_s = (s.wall_s - s.step_s * s.steps_done as f64) / o.evals.len() as f64;
-        println!("{{\"id\": \"{}\", \"params\": {}, \"steps\": {}, \"step_ms\": {:.3}, \"eval_s\": {:.2}}}", spec.id, s.params, s.steps_done, s.step_s * 1e3, eval_s);
+        println!(
+            "{{\"id\": \"{}\", \"params\": {}, \"steps\": {}, \"step_ms\": {:.3}, \"eval_s\": {:.2}}}",
+            spec.id,
+            s.params,
+            s.steps_done,
+            s.step_s * 1e3,
+            eval_s
+        );
     }
 }

@@ -154,35 +154,21 @@ where
 /// let d = flow_increment(&|_: &[f64], out: &mut [f64]| out[0] = 1.0, &[1e6], 1e-3, &FlowConfig::default()).unwrap();
 /// assert!((d[0] - 1e-3).abs() < 1e-18);
 /// ```
-pub fn flow_increment<F>(
-    field: &F,
-    theta0: &[f64],
-    t: f64,
-    cfg: &FlowConfig,
-) -> Result<Vec<f64>, FlowError>
+pub fn flow_increment<F>(field: &F, theta0: &[f64], t: f64, cfg: &FlowConfig) -> Result<Vec<f64>, FlowError>
 where
     F: Fn(&[f64], &mut [f64]),
 {
     if !(t.is_finite() && t >= 0.0) {
-        return Err(FlowError::Invalid {
-            reason: format!("time {t} must be finite and >= 0"),
-        });
+        return Err(FlowError::Invalid { reason: format!("time {t} must be finite and >= 0") });
     }
     if theta0.is_empty() || theta0.iter().any(|v| !v.is_finite()) {
-        return Err(FlowError::Invalid {
-            reason: format!("start point {theta0:?} must be non-empty and finite"),
-        });
+        return Err(FlowError::Invalid { reason: format!("start point {theta0:?} must be non-empty and finite") });
     }
     if t == 0.0 {
         return Ok(vec![0.0; theta0.len()]);
     }
     let bad = RefCell::new(None);
-    let system = Deviation {
-        field,
-        base: theta0,
-        theta: RefCell::new(theta0.to_vec()),
-        bad: &bad,
-    };
+    let system = Deviation { field, base: theta0, theta: RefCell::new(theta0.to_vec()), bad: &bad };
     let mut solver = Dop853::from_param(
         system,
         0.0,
@@ -220,20 +206,13 @@ fn finish(
 ) -> Result<Vec<f64>, FlowError> {
     use ode_solvers::dop_shared::IntegrationError as IE;
     match outcome {
-        Err(IE::MaxNumStepReached { x, .. }) => Err(FlowError::MaxSteps {
-            t: x,
-            max_steps: cfg.max_steps,
-        }),
+        Err(IE::MaxNumStepReached { x, .. }) => Err(FlowError::MaxSteps { t: x, max_steps: cfg.max_steps }),
         Err(IE::StepSizeUnderflow { x }) => Err(FlowError::StepSizeUnderflow { t: x }),
         Err(IE::StiffnessDetected { x }) => Err(FlowError::Stiff { t: x }),
         Ok(_) => {
-            let y = y.ok_or_else(|| FlowError::Invalid {
-                reason: "integrator produced no output".into(),
-            })?;
+            let y = y.ok_or_else(|| FlowError::Invalid { reason: "integrator produced no output".into() })?;
             if (reached - t).abs() > 1e-12 * t.max(1.0) {
-                return Err(FlowError::Invalid {
-                    reason: format!("integration stopped at t = {reached} before {t}"),
-                });
+                return Err(FlowError::Invalid { reason: format!("integration stopped at t = {reached} before {t}") });
             }
             let out: Vec<f64> = y.iter().copied().collect();
             if out.iter().any(|v| !v.is_finite()) {
@@ -253,12 +232,7 @@ fn finish(
 /// let ys = flow_at(&|th: &[f64], out: &mut [f64]| out[0] = -th[0], &[1.0], &[0.5, 1.0], &FlowConfig::default()).unwrap();
 /// assert!((ys[1][0] - (-1.0f64).exp()).abs() < 1e-14);
 /// ```
-pub fn flow_at<F>(
-    field: &F,
-    theta0: &[f64],
-    times: &[f64],
-    cfg: &FlowConfig,
-) -> Result<Vec<Vec<f64>>, FlowError>
+pub fn flow_at<F>(field: &F, theta0: &[f64], times: &[f64], cfg: &FlowConfig) -> Result<Vec<Vec<f64>>, FlowError>
 where
     F: Fn(&[f64], &mut [f64]),
 {
@@ -281,10 +255,7 @@ where
 fn shift_time(e: FlowError, t0: f64) -> FlowError {
     match e {
         FlowError::NonFinite { theta, t } => FlowError::NonFinite { theta, t: t + t0 },
-        FlowError::MaxSteps { t, max_steps } => FlowError::MaxSteps {
-            t: t + t0,
-            max_steps,
-        },
+        FlowError::MaxSteps { t, max_steps } => FlowError::MaxSteps { t: t + t0, max_steps },
         FlowError::StepSizeUnderflow { t } => FlowError::StepSizeUnderflow { t: t + t0 },
         FlowError::Stiff { t } => FlowError::Stiff { t: t + t0 },
         other => other,

@@ -43,7 +43,8 @@ pub fn rk_step(t: &Tableau, f: &dyn Fn(&[f64], &mut [f64]), y: &[f64], h: f64) -
             for (i, ni) in next.iter_mut().enumerate() {
                 f(&stage(&k, i), ni);
             }
-            let diff = next.iter().zip(&k).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs())).fold(0.0, f64::max);
+            let diff =
+                next.iter().zip(&k).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs())).fold(0.0, f64::max);
             let scale = next.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs()));
             k = next;
             // Converged, or stagnated at rounding level.

@@ -33,7 +33,8 @@ fn embedded_digits_hash_is_recorded() {
 #[test]
 fn missing_and_corrupt_idx_files_give_fetch_hints() {
     let dir = tmp("idx");
-    let e = data::load(&DataConfig { kind: DatasetKind::Mnist, data_dir: Some(dir.clone()), ..Default::default() }).unwrap_err();
+    let e = data::load(&DataConfig { kind: DatasetKind::Mnist, data_dir: Some(dir.clone()), ..Default::default() })
+        .unwrap_err();
     assert!(matches!(e, NetsError::MissingData { .. }), "{e}");
     assert!(e.to_string().contains("fetch"), "{e}");
     std::fs::create_dir_all(dir.join("fashion-mnist")).unwrap();
@@ -51,7 +52,13 @@ fn fetched_idx_files_verify_when_present() {
     for kind in [DatasetKind::Mnist, DatasetKind::FashionMnist] {
         match idx::verify_dir(kind, &dir) {
             Ok(()) => {
-                let s = data::load(&DataConfig { kind, data_dir: Some(dir.clone()), test_limit: Some(10), ..Default::default() }).unwrap();
+                let s = data::load(&DataConfig {
+                    kind,
+                    data_dir: Some(dir.clone()),
+                    test_limit: Some(10),
+                    ..Default::default()
+                })
+                .unwrap();
                 assert_eq!((s.train.len(), s.train.height), (60000, 28));
             }
             Err(NetsError::MissingData { .. }) => eprintln!("{kind:?} not fetched; skipped"),
@@ -179,6 +186,9 @@ fn fused_linear_matches_candle_ops() {
         let diff: Vec<Tensor> = g_fused.iter().zip(&g_ref).map(|(a, b)| (a - b).unwrap()).collect();
         let rel = (params::sq_norm(&diff).unwrap() / params::sq_norm(&g_ref).unwrap()).sqrt();
         let tol = if dtype == DType::F64 { 1e-12 } else { 1e-5 };
-        assert!((l_fused - l_ref).abs() < tol * l_ref.abs() && rel < tol, "{dtype:?}: loss {l_fused} vs {l_ref}, gradient rel err {rel}");
+        assert!(
+            (l_fused - l_ref).abs() < tol * l_ref.abs() && rel < tol,
+            "{dtype:?}: loss {l_fused} vs {l_ref}, gradient rel err {rel}"
+        );
     }
 }

@@ -65,13 +65,23 @@ fn egr_lowers_r_ig_in_early_training() {
             id: format!("egr-mu{mu}"),
             data: DataConfig::default(),
             model: ModelSpec::Mlp(MlpConfig { input: 64, hidden: vec![32, 32], classes: 10 }),
-            train: TrainConfig { learning_rate: 0.02, batch_size: None, steps: 200, eval_every: 100, mu, ..Default::default() },
+            train: TrainConfig {
+                learning_rate: 0.02,
+                batch_size: None,
+                steps: 200,
+                eval_every: 100,
+                mu,
+                ..Default::default()
+            },
         };
         train_run(&spec, &split, None, None).unwrap().evals
     };
     let (plain, egr) = (run(0.0), run(0.2));
     for (p, e) in plain.iter().zip(&egr).skip(1) {
-        eprintln!("step {}: R_IG {:.3e} (mu = 0) vs {:.3e} (mu = 0.2); E {:.4} vs {:.4}", p.step, p.r_ig, e.r_ig, p.train_loss, e.train_loss);
+        eprintln!(
+            "step {}: R_IG {:.3e} (mu = 0) vs {:.3e} (mu = 0.2); E {:.4} vs {:.4}",
+            p.step, p.r_ig, e.r_ig, p.train_loss, e.train_loss
+        );
         assert!(e.r_ig < p.r_ig, "step {}: {} >= {}", p.step, e.r_ig, p.r_ig);
     }
 }
@@ -89,7 +99,13 @@ fn egr_ci_preset_produces_a_verdict() {
     let r = run_egr_resnet(&cfg).unwrap();
     eprintln!("{} ({:.1} s)", r.verdict, t.elapsed().as_secs_f64());
     for p in &r.points {
-        eprintln!("mu {}: max test acc {:.3}, R_IG at max {:.3e}, {:.1} ms/step", p.mu, p.test_acc_mean, p.r_ig_mean, p.step_s * 1e3);
+        eprintln!(
+            "mu {}: max test acc {:.3}, R_IG at max {:.3e}, {:.1} ms/step",
+            p.mu,
+            p.test_acc_mean,
+            p.r_ig_mean,
+            p.step_s * 1e3
+        );
     }
     assert!(!r.interrupted);
     assert_eq!(r.points.len() + r.diverged.len(), cfg.mus.len());

@@ -6,8 +6,8 @@ use bea_verification::nets::data::digits_split;
 use bea_verification::nets::device::Precision;
 use bea_verification::nets::hvp::{self, HvpConfig, HvpMethod};
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec, Net};
-use bea_verification::nets::resnet::ResNetConfig;
 use bea_verification::nets::params;
+use bea_verification::nets::resnet::ResNetConfig;
 use candle_core::{DType, Device, Tensor, Var};
 
 fn rel_err(a: &[Tensor], b: &[Tensor]) -> f64 {
@@ -64,7 +64,14 @@ fn fd_hvp_matches_double_backprop_and_eps_rule() {
                         let cfg = HvpConfig { method, eps_rel };
                         let fd = hvp::hvp_fd(net.as_ref(), &x, &y, &v, None, &cfg).unwrap();
                         let naive = hvp::hvp_fd_with(net.params(), &naive_loss, &v, None, &cfg).unwrap();
-                        rows.push(Row { model, p, method, eps_rel, frozen: rel_err(&fd, &exact), naive: rel_err(&naive, &exact) });
+                        rows.push(Row {
+                            model,
+                            p,
+                            method,
+                            eps_rel,
+                            frozen: rel_err(&fd, &exact),
+                            naive: rel_err(&naive, &exact),
+                        });
                     }
                 }
             }
@@ -72,9 +79,14 @@ fn fd_hvp_matches_double_backprop_and_eps_rule() {
         rows
     });
     for r in &table {
-        eprintln!("{} {:?} {:?} eps_rel {:e}: relative error frozen {:.2e}, naive {:.2e}", r.model, r.p, r.method, r.eps_rel, r.frozen, r.naive);
+        eprintln!(
+            "{} {:?} {:?} eps_rel {:e}: relative error frozen {:.2e}, naive {:.2e}",
+            r.model, r.p, r.method, r.eps_rel, r.frozen, r.naive
+        );
     }
-    let row = |m: &str, p, meth, e| table.iter().find(|r| r.model == m && r.p == p && r.method == meth && r.eps_rel == e).unwrap();
+    let row = |m: &str, p, meth, e| {
+        table.iter().find(|r| r.model == m && r.p == p && r.method == meth && r.eps_rel == e).unwrap()
+    };
     let d = HvpConfig::default().eps_rel;
     assert_eq!(d, 1e-4);
     for (m, tol) in [("mlp", 5e-3), ("resnet", 2e-2)] {
@@ -159,7 +171,8 @@ fn egr_step_methods_agree() {
             let (net, x, y, _) = setup_model(spec, flat, p);
             let mu = 0.1;
             let f = hvp::egr_grad(net.as_ref(), &x, &y, mu, &HvpConfig::default()).unwrap();
-            let e = hvp::egr_grad(net.as_ref(), &x, &y, mu, &HvpConfig { method: HvpMethod::Exact, eps_rel: 0.0 }).unwrap();
+            let e =
+                hvp::egr_grad(net.as_ref(), &x, &y, mu, &HvpConfig { method: HvpMethod::Exact, eps_rel: 0.0 }).unwrap();
             out.push((rel_err(&f.total, &e.total), tol));
         }
         out

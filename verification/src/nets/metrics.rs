@@ -82,7 +82,14 @@ pub fn set_stats(net: &dyn Net, x: &Tensor, y: &Tensor, chunk: usize, with_grad:
 }
 
 /// One evaluation record at `step` (`epoch_per_step` = batch / n_train).
-pub fn evaluate(net: &dyn Net, d: &DeviceData, step: usize, t: &TrainConfig, epoch_per_step: f64, wall_s: f64) -> Result<EvalRecord> {
+pub fn evaluate(
+    net: &dyn Net,
+    d: &DeviceData,
+    step: usize,
+    t: &TrainConfig,
+    epoch_per_step: f64,
+    wall_s: f64,
+) -> Result<EvalRecord> {
     let m = params::count(net.params()) as f64;
     let tr = set_stats(net, &d.x_train, &d.y_train, t.eval_chunk, true)?;
     let te = set_stats(net, &d.x_test, &d.y_test, t.eval_chunk, true)?;
@@ -118,13 +125,24 @@ pub struct NoiseConfig {
 
 impl Default for NoiseConfig {
     fn default() -> Self {
-        NoiseConfig { sigmas: vec![0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0], realisations: 100, slope_realisations: 10, seed: 7 }
+        NoiseConfig {
+            sigmas: vec![0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
+            realisations: 100,
+            slope_realisations: 10,
+            seed: 7,
+        }
     }
 }
 
 /// Test accuracy and slope under `theta (1 + eta)` noise around `base`; parameters are
 /// restored to `base` afterwards.
-pub fn noise_analysis(net: &dyn Net, d: &DeviceData, base: &[Tensor], cfg: &NoiseConfig, t: &TrainConfig) -> Result<Vec<NoisePoint>> {
+pub fn noise_analysis(
+    net: &dyn Net,
+    d: &DeviceData,
+    base: &[Tensor],
+    cfg: &NoiseConfig,
+    t: &TrainConfig,
+) -> Result<Vec<NoisePoint>> {
     let mut rng = Rng::new(cfg.seed);
     let mut out = Vec::with_capacity(cfg.sigmas.len());
     for &sigma in &cfg.sigmas {

@@ -90,10 +90,16 @@ impl ReluGates {
         } else if mode == Mode::Replay {
             let mut s = self.state.lock().expect("relu gates lock");
             let i = s.1;
-            let mask = s.0.get(i).cloned().ok_or_else(|| NetsError::shape("replay without a recorded ReLU pattern (run a *Record pass on the same batch first)"))?;
+            let mask = s.0.get(i).cloned().ok_or_else(|| {
+                NetsError::shape("replay without a recorded ReLU pattern (run a *Record pass on the same batch first)")
+            })?;
             s.1 += 1;
             if mask.shape() != x.shape() {
-                return Err(NetsError::shape(format!("recorded ReLU pattern {:?} does not fit activation {:?}", mask.dims(), x.dims())));
+                return Err(NetsError::shape(format!(
+                    "recorded ReLU pattern {:?} does not fit activation {:?}",
+                    mask.dims(),
+                    x.dims()
+                )));
             }
             Ok(x.mul(&mask)?)
         } else {
@@ -232,10 +238,7 @@ impl Net for Mlp {
     fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
         let dims = x.dims();
         if dims.len() != 2 || dims[1] != self.config.input {
-            return Err(NetsError::shape(format!(
-                "MLP expects inputs (batch, {}), got {:?}",
-                self.config.input, dims
-            )));
+            return Err(NetsError::shape(format!("MLP expects inputs (batch, {}), got {:?}", self.config.input, dims)));
         }
         let layers = self.params.len() / 2;
         self.gates.begin(mode);

@@ -80,7 +80,11 @@ struct FdCombineOp {
     c: f64,
 }
 
-fn combine_slices<T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T> + std::ops::Mul<Output = T>>(y: &mut [T], x: &[T], c: T) {
+fn combine_slices<T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T> + std::ops::Mul<Output = T>>(
+    y: &mut [T],
+    x: &[T],
+    c: T,
+) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi = *xi + c * (*yi - *xi);
     }

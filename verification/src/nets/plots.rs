@@ -60,7 +60,8 @@ fn tf(v: f64, log: bool) -> f64 {
 }
 
 fn bounds(vals: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = vals.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        vals.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -74,7 +75,11 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> NetsError {
 
 fn draw_panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, p: &Panel, path: &Path) -> Result<()> {
     let pts = |s: &Series| -> Vec<(f64, f64)> {
-        s.points.iter().map(|&(x, y)| (tf(x, p.logx), tf(y, p.logy))).filter(|(x, y)| x.is_finite() && y.is_finite()).collect()
+        s.points
+            .iter()
+            .map(|&(x, y)| (tf(x, p.logx), tf(y, p.logy)))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect()
     };
     let all: Vec<(f64, f64)> = p.series.iter().flat_map(pts).collect();
     let (x0, x1) = bounds(all.iter().map(|q| q.0));
@@ -100,7 +105,8 @@ fn draw_panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, p: &Pan
         if s.style == Style::Thin {
             continue;
         }
-        let anno = chart.draw_series(data.iter().map(|&q| Circle::new(q, 4, c.filled()))).map_err(|e| plot_err(path, e))?;
+        let anno =
+            chart.draw_series(data.iter().map(|&q| Circle::new(q, 4, c.filled()))).map_err(|e| plot_err(path, e))?;
         if !s.label.is_empty() {
             anno.label(s.label.clone()).legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
         }
@@ -162,15 +168,49 @@ pub fn igr_mlp_plots(dir: &Path, rows: &[RunRow], runs: &[RunRecord], noise_widt
     let lam = |r: &RunRow| r.lambda;
     let rig = |r: &RunRow| r.best.r_ig;
     let acc = |r: &RunRow| 100.0 * r.best.test_acc;
-    let mut out = vec![draw_figure(&dir.join("fig2-rig-acc-vs-lambda.png"), &[
-        panel("(a) R_IG at max test acc.", "lambda = h m / 4", "R_IG", true, true, by_width(rows, lam, rig, Style::Points)),
-        panel("(b) max test accuracy", "lambda = h m / 4", "test accuracy (%)", true, false, by_width(rows, lam, acc, Style::Points)),
-    ])?];
-    out.push(draw_figure(&dir.join("figA6-vs-learning-rate.png"), &[
-        panel("R_IG vs learning rate", "h", "R_IG", true, true, by_width(rows, |r| r.h, rig, Style::Line)),
-        panel("test accuracy vs learning rate", "h", "test accuracy (%)", true, false, by_width(rows, |r| r.h, acc, Style::Line)),
-        panel("test accuracy vs R_IG", "R_IG", "test accuracy (%)", true, false, by_width(rows, rig, acc, Style::Points)),
-    ])?);
+    let mut out = vec![draw_figure(
+        &dir.join("fig2-rig-acc-vs-lambda.png"),
+        &[
+            panel(
+                "(a) R_IG at max test acc.",
+                "lambda = h m / 4",
+                "R_IG",
+                true,
+                true,
+                by_width(rows, lam, rig, Style::Points),
+            ),
+            panel(
+                "(b) max test accuracy",
+                "lambda = h m / 4",
+                "test accuracy (%)",
+                true,
+                false,
+                by_width(rows, lam, acc, Style::Points),
+            ),
+        ],
+    )?];
+    out.push(draw_figure(
+        &dir.join("figA6-vs-learning-rate.png"),
+        &[
+            panel("R_IG vs learning rate", "h", "R_IG", true, true, by_width(rows, |r| r.h, rig, Style::Line)),
+            panel(
+                "test accuracy vs learning rate",
+                "h",
+                "test accuracy (%)",
+                true,
+                false,
+                by_width(rows, |r| r.h, acc, Style::Line),
+            ),
+            panel(
+                "test accuracy vs R_IG",
+                "R_IG",
+                "test accuracy (%)",
+                true,
+                false,
+                by_width(rows, rig, acc, Style::Points),
+            ),
+        ],
+    )?);
     let noisy: Vec<&RunRecord> = runs
         .iter()
         .filter(|r| !r.summary.noise.is_empty() && rows.iter().any(|w| w.id == r.spec.id && w.width == noise_width))
@@ -187,27 +227,58 @@ fn noise_plots(dir: &Path, runs: &[&RunRecord]) -> Result<Vec<PathBuf>> {
     for (i, r) in runs.iter().enumerate() {
         let n = &r.summary.noise;
         let label = format!("h = {}", r.summary.learning_rate);
-        slope.push(Series { label: label.clone(), points: n.iter().map(|p| (100.0 * p.sigma, p.slope_mean)).collect(), style: Style::Line, colour: i });
-        acc.push(Series { label, points: n.iter().map(|p| (100.0 * p.sigma, 100.0 * p.acc_mean)).collect(), style: Style::Line, colour: i });
+        slope.push(Series {
+            label: label.clone(),
+            points: n.iter().map(|p| (100.0 * p.sigma, p.slope_mean)).collect(),
+            style: Style::Line,
+            colour: i,
+        });
+        acc.push(Series {
+            label,
+            points: n.iter().map(|p| (100.0 * p.sigma, 100.0 * p.acc_mean)).collect(),
+            style: Style::Line,
+            colour: i,
+        });
         for sign in [-1.0, 1.0] {
             let pts = n.iter().map(|p| (100.0 * p.sigma, 100.0 * (p.acc_mean + sign * p.acc_std))).collect();
             acc.push(Series { label: String::new(), points: pts, style: Style::Thin, colour: i });
         }
     }
     Ok(vec![
-        draw_figure(&dir.join("fig3a-slope-vs-noise.png"), &[panel("(a) loss-surface slope", "parameter perturbation (%)", "slope sqrt(m R_IG)", false, true, slope)])?,
-        draw_figure(&dir.join("fig3b-acc-vs-noise.png"), &[panel("(b) test accuracy (mean +- std)", "parameter perturbation (%)", "test accuracy (%)", false, false, acc)])?,
+        draw_figure(
+            &dir.join("fig3a-slope-vs-noise.png"),
+            &[panel("(a) loss-surface slope", "parameter perturbation (%)", "slope sqrt(m R_IG)", false, true, slope)],
+        )?,
+        draw_figure(
+            &dir.join("fig3b-acc-vs-noise.png"),
+            &[panel(
+                "(b) test accuracy (mean +- std)",
+                "parameter perturbation (%)",
+                "test accuracy (%)",
+                false,
+                false,
+                acc,
+            )],
+        )?,
     ])
 }
 
 /// Figure 3c: max test accuracy against mu.
 pub fn egr_plot(dir: &Path, points: &[EgrPoint]) -> Result<PathBuf> {
     let x = |p: &EgrPoint| p.mu.max(1e-4);
-    let mean = Series { label: "mean over seeds".into(), points: points.iter().map(|p| (x(p), 100.0 * p.test_acc_mean)).collect(), style: Style::Line, colour: 0 };
+    let mean = Series {
+        label: "mean over seeds".into(),
+        points: points.iter().map(|p| (x(p), 100.0 * p.test_acc_mean)).collect(),
+        style: Style::Line,
+        colour: 0,
+    };
     let mut series = vec![mean];
     for sign in [-1.0, 1.0] {
         let pts = points.iter().map(|p| (x(p), 100.0 * (p.test_acc_mean + sign * p.test_acc_std))).collect();
         series.push(Series { label: String::new(), points: pts, style: Style::Thin, colour: 0 });
     }
-    draw_figure(&dir.join("fig3c-egr-acc-vs-mu.png"), &[panel("(c) EGR: max test accuracy (mu = 0 drawn at 1e-4)", "mu", "test accuracy (%)", true, false, series)])
+    draw_figure(
+        &dir.join("fig3c-egr-acc-vs-mu.png"),
+        &[panel("(c) EGR: max test accuracy (mu = 0 drawn at 1e-4)", "mu", "test accuracy (%)", true, false, series)],
+    )
 }

@@ -95,7 +95,16 @@ struct Conv {
 
 impl Conv {
     #[allow(clippy::too_many_arguments)]
-    fn new(cin: usize, cout: usize, k: usize, stride: usize, device: &Device, dtype: DType, rng: &mut Rng, params: &mut Vec<Var>) -> Result<Self> {
+    fn new(
+        cin: usize,
+        cout: usize,
+        k: usize,
+        stride: usize,
+        device: &Device,
+        dtype: DType,
+        rng: &mut Rng,
+        params: &mut Vec<Var>,
+    ) -> Result<Self> {
         let w = init_weight(&[cout, cin, k, k], cin * k * k, device, dtype, rng)?;
         params.push(w.clone());
         Ok(Conv { w, stride, padding: k / 2 })
@@ -134,11 +143,8 @@ impl Builder<'_> {
         let b1 = self.bn(cout)?;
         let c2 = self.conv(cout, cout, 3, 1)?;
         let b2 = self.bn(cout)?;
-        let shortcut = if stride != 1 || cin != cout {
-            Some((self.conv(cin, cout, 1, stride)?, self.bn(cout)?))
-        } else {
-            None
-        };
+        let shortcut =
+            if stride != 1 || cin != cout { Some((self.conv(cin, cout, 1, stride)?, self.bn(cout)?)) } else { None };
         Ok(Block { c1, b1, c2, b2, shortcut })
     }
 }
@@ -187,7 +193,14 @@ impl ResNet {
         let bias = const_param(&[config.classes], 0.0, device, dtype)?;
         b.params.push(w.clone());
         b.params.push(bias.clone());
-        Ok(ResNet { config: config.clone(), stem, blocks, head: (w, bias), params: b.params, gates: ReluGates::default() })
+        Ok(ResNet {
+            config: config.clone(),
+            stem,
+            blocks,
+            head: (w, bias),
+            params: b.params,
+            gates: ReluGates::default(),
+        })
     }
 }
 

@@ -147,7 +147,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 pub fn write_run(path: &Path, spec: &RunSpec, evals: &[EvalRecord], summary: Option<&RunSummary>) -> Result<()> {
     let mut out = String::new();
     let mut push = |line: RunLine| -> Result<()> {
-        let s = serde_json::to_string(&line).map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
+        let s = serde_json::to_string(&line)
+            .map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
         out.push_str(&s);
         out.push('\n');
         Ok(())
@@ -167,7 +168,8 @@ pub fn read_run(path: &Path) -> Result<RunFile> {
     let text = std::fs::read_to_string(path).map_err(|e| NetsError::io(path, e))?;
     let mut rf = RunFile::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let parsed: RunLine = serde_json::from_str(line).map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
+        let parsed: RunLine =
+            serde_json::from_str(line).map_err(|e| NetsError::Json { what: path.display().to_string(), source: e })?;
         match parsed {
             RunLine::Config(s) => rf.spec = Some(s),
             RunLine::Eval(e) => rf.evals.push(e),

@@ -94,7 +94,10 @@ fn validate(spec: &RunSpec, split: &Split) -> Result<()> {
     let t = &spec.train;
     if let Some(b) = t.batch_size {
         if b == 0 || b > split.train.len() {
-            return Err(NetsError::config("batch_size", format!("{b} is not in 1..={} (the training-set size)", split.train.len())));
+            return Err(NetsError::config(
+                "batch_size",
+                format!("{b} is not in 1..={} (the training-set size)", split.train.len()),
+            ));
         }
     }
     if !(t.learning_rate > 0.0 && t.learning_rate.is_finite()) {

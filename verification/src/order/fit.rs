@@ -17,11 +17,7 @@ pub struct FloorConfig {
 
 impl Default for FloorConfig {
     fn default() -> Self {
-        FloorConfig {
-            floor_ulps: 8.0,
-            margin: 100.0,
-            plateau_slope: 0.5,
-        }
+        FloorConfig { floor_ulps: 8.0, margin: 100.0, plateau_slope: 0.5 }
     }
 }
 
@@ -64,10 +60,7 @@ pub fn analyse(points: &[(f64, f64)], scale: f64, cfg: &FloorConfig) -> FitOutco
     let mut order: Vec<usize> = (0..points.len()).collect();
     order.sort_by(|&i, &j| points[j].0.total_cmp(&points[i].0)); // decreasing h
     let plateau_run = plateau_tail(points, &order, cfg.plateau_slope);
-    let plateau_level = plateau_run
-        .iter()
-        .map(|&i| points[i].1)
-        .fold(0.0f64, f64::max);
+    let plateau_level = plateau_run.iter().map(|&i| points[i].1).fold(0.0f64, f64::max);
     let floor = a_priori.max(plateau_level);
     let used: Vec<usize> = order
         .iter()
@@ -75,16 +68,8 @@ pub fn analyse(points: &[(f64, f64)], scale: f64, cfg: &FloorConfig) -> FitOutco
         .filter(|i| !plateau_run.contains(i))
         .filter(|&i| points[i].1.is_finite() && points[i].1 >= cfg.margin * floor)
         .collect();
-    let xy: Vec<(f64, f64)> = used
-        .iter()
-        .map(|&i| (points[i].0.ln(), points[i].1.ln()))
-        .collect();
-    FitOutcome {
-        floor,
-        plateau: plateau_run.len() >= 2,
-        used,
-        slope: ls_slope(&xy),
-    }
+    let xy: Vec<(f64, f64)> = used.iter().map(|&i| (points[i].0.ln(), points[i].1.ln())).collect();
+    FitOutcome { floor, plateau: plateau_run.len() >= 2, used, slope: ls_slope(&xy) }
 }
 
 /// The trailing run (smallest h first in `order`'s reverse) of points whose error fails to
@@ -93,8 +78,7 @@ fn plateau_tail(points: &[(f64, f64)], order: &[usize], min_slope: f64) -> Vec<u
     let mut run: Vec<usize> = Vec::new();
     for w in order.windows(2).rev() {
         let (hi, lo) = (points[w[0]], points[w[1]]);
-        let flat =
-            lo.1 <= 0.0 || hi.1 <= 0.0 || (hi.1 / lo.1).ln() / (hi.0 / lo.0).ln() < min_slope;
+        let flat = lo.1 <= 0.0 || hi.1 <= 0.0 || (hi.1 / lo.1).ln() / (hi.0 / lo.0).ln() < min_slope;
         if !flat {
             break;
         }

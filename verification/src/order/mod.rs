@@ -47,11 +47,7 @@ pub struct HGrid {
 impl Default for HGrid {
     /// `h = 0.2 · 2^{-k/2}`, `k = 0..16`: from 0.2 down to 0.2/256 ≈ 7.8e-4.
     fn default() -> Self {
-        HGrid {
-            h_max: 0.2,
-            ratio: std::f64::consts::SQRT_2,
-            count: 17,
-        }
+        HGrid { h_max: 0.2, ratio: std::f64::consts::SQRT_2, count: 17 }
     }
 }
 
@@ -64,9 +60,7 @@ impl HGrid {
     /// assert_eq!(g.values(), vec![1.0, 0.5, 0.25]);
     /// ```
     pub fn values(&self) -> Vec<f64> {
-        (0..self.count)
-            .map(|k| self.h_max / self.ratio.powi(k as i32))
-            .collect()
+        (0..self.count).map(|k| self.h_max / self.ratio.powi(k as i32)).collect()
     }
 }
 
@@ -119,12 +113,7 @@ impl<'a> Candidate<'a> {
     where
         F: Fn(&[f64], f64, &mut [f64]) + 'a,
     {
-        Candidate {
-            recursion: recursion.into(),
-            order,
-            field: Box::new(field),
-            expected: None,
-        }
+        Candidate { recursion: recursion.into(), order, field: Box::new(field), expected: None }
     }
 
     /// The same candidate with another expected slope.
@@ -252,20 +241,12 @@ impl OrderReport {
 
 /// Runs [`check_order`] for every candidate (each independently: one failing or panicking
 /// candidate does not stop the others).
-pub fn check_orders<S>(
-    step: &S,
-    candidates: &[Candidate<'_>],
-    theta0: &[f64],
-    cfg: &OrderConfig,
-) -> OrderReport
+pub fn check_orders<S>(step: &S, candidates: &[Candidate<'_>], theta0: &[f64], cfg: &OrderConfig) -> OrderReport
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
     OrderReport {
-        checks: candidates
-            .iter()
-            .map(|c| check_order(step, c, theta0, cfg))
-            .collect(),
+        checks: candidates.iter().map(|c| check_order(step, c, theta0, cfg)).collect(),
         theta0: theta0.to_vec(),
     }
 }
@@ -273,12 +254,7 @@ where
 /// The local-error order check of one candidate against the step map `step(θ, h)`
 /// (see the module doc). Never panics: closure panics, NaN/inf, singular start points and
 /// integrator failures become [`OrderCheck::error`].
-pub fn check_order<S>(
-    step: &S,
-    cand: &Candidate<'_>,
-    theta0: &[f64],
-    cfg: &OrderConfig,
-) -> OrderCheck
+pub fn check_order<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
@@ -313,9 +289,7 @@ where
 
 fn validate(theta0: &[f64], cfg: &OrderConfig) -> Result<(), CheckError> {
     if theta0.is_empty() || theta0.iter().any(|v| !v.is_finite()) {
-        return Err(CheckError::InvalidStart {
-            theta0: theta0.to_vec(),
-        });
+        return Err(CheckError::InvalidStart { theta0: theta0.to_vec() });
     }
     let g = &cfg.grid;
     if !(g.h_max > 0.0 && g.h_max.is_finite() && g.ratio > 1.0 && g.count >= 2) {
@@ -324,9 +298,7 @@ fn validate(theta0: &[f64], cfg: &OrderConfig) -> Result<(), CheckError> {
         });
     }
     if cfg.min_points < 2 {
-        return Err(CheckError::InvalidConfig {
-            reason: "min_points must be at least 2".into(),
-        });
+        return Err(CheckError::InvalidConfig { reason: "min_points must be at least 2".into() });
     }
     Ok(())
 }
@@ -338,11 +310,7 @@ fn check_start(cand: &Candidate<'_>, theta0: &[f64], h: f64) -> Result<(), Check
         out
     })?;
     if value.iter().any(|v| !v.is_finite()) {
-        return Err(CheckError::SingularStart {
-            theta0: theta0.to_vec(),
-            h,
-            value,
-        });
+        return Err(CheckError::SingularStart { theta0: theta0.to_vec(), h, value });
     }
     Ok(())
 }
@@ -375,15 +343,9 @@ where
         return Err(CheckError::BadStep { h, value: phi });
     }
     let field = |th: &[f64], out: &mut [f64]| (cand.field)(th, h, out);
-    let exact = guarded(h, || flow_increment(&field, theta0, h, flow_cfg))?
-        .map_err(|source| CheckError::Flow { h, source })?;
-    let err = phi
-        .iter()
-        .zip(&exact)
-        .zip(theta0)
-        .map(|((p, d), t)| ((p - t) - d).powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let exact =
+        guarded(h, || flow_increment(&field, theta0, h, flow_cfg))?.map_err(|source| CheckError::Flow { h, source })?;
+    let err = phi.iter().zip(&exact).zip(theta0).map(|((p, d), t)| ((p - t) - d).powi(2)).sum::<f64>().sqrt();
     Ok(err)
 }
 
@@ -403,8 +365,6 @@ fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
         return;
     }
     check.slope = outcome.slope;
-    let within = outcome
-        .slope
-        .is_some_and(|s| (s - check.expected as f64).abs() <= cfg.tolerance);
+    let within = outcome.slope.is_some_and(|s| (s - check.expected as f64).abs() <= cfg.tolerance);
     check.pass = within && check.error.is_none();
 }

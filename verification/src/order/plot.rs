@@ -14,24 +14,11 @@ use crate::report::{write_png_atomic, ReportError};
 /// reference line of slope `N + 2` over the fitted range (a factor 5 below the data), and writes
 /// the PNG atomically to `path`.
 pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError> {
-    let (x0, x1) = log_bounds(
-        report
-            .checks
-            .iter()
-            .flat_map(|c| c.points.iter().map(|p| p[0])),
-    );
-    let (y0, y1) = log_bounds(
-        report
-            .checks
-            .iter()
-            .flat_map(|c| c.points.iter().map(|p| p[1])),
-    );
+    let (x0, x1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[0])));
+    let (y0, y1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[1])));
     write_png_atomic(path, (900, 650), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "local error ||step - flow of truncated modified field||; dashed: slope N+2",
-                ("sans-serif", 20),
-            )
+            .caption("local error ||step - flow of truncated modified field||; dashed: slope N+2", ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -59,17 +46,11 @@ pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError>
     })
 }
 
-type LogChart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+type LogChart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
 
 /// One check's error curve, its legend entry and its dashed reference slope.
 fn draw_check(chart: &mut LogChart<'_, '_>, c: &OrderCheck, color: RGBColor) -> Result<(), String> {
-    let pts: Vec<(f64, f64)> = c
-        .points
-        .iter()
-        .filter(|p| p[1] > 0.0)
-        .map(|p| (p[0], p[1]))
-        .collect();
+    let pts: Vec<(f64, f64)> = c.points.iter().filter(|p| p[1] > 0.0).map(|p| (p[0], p[1])).collect();
     let label = match c.slope {
         Some(s) => format!("{} N={} slope {:.2}", c.recursion, c.order, s),
         None => format!("{} N={} (no slope)", c.recursion, c.order),
@@ -79,18 +60,14 @@ fn draw_check(chart: &mut LogChart<'_, '_>, c: &OrderCheck, color: RGBColor) -> 
         .map_err(msg)?
         .label(label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-    chart
-        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-        .map_err(msg)?;
+    chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(msg)?;
     if let (Some(&h_lo), Some(&h_hi)) = (c.used_h.last(), c.used_h.first()) {
         if let Some(anchor) = pts.iter().find(|p| p.0 == h_lo) {
             // Reference slope N + 2, parallel to the data and a factor 5 below it.
             let k = c.expected as f64;
             let at = |h: f64| (h, 0.2 * anchor.1 * (h / anchor.0).powf(k));
             for seg in dashes(at(h_lo), at(h_hi), 10, true) {
-                chart
-                    .draw_series(LineSeries::new(seg, color.mix(0.6)))
-                    .map_err(msg)?;
+                chart.draw_series(LineSeries::new(seg, color.mix(0.6))).map_err(msg)?;
             }
         }
     }

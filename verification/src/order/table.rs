@@ -17,11 +17,7 @@ use super::OrderReport;
 /// ```
 pub fn format_table(report: &OrderReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "local-error order checks at theta0 = {:?}",
-        report.theta0
-    );
+    let _ = writeln!(s, "local-error order checks at theta0 = {:?}", report.theta0);
     let _ = writeln!(
         s,
         "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9}",
@@ -45,11 +41,7 @@ pub fn format_table(report: &OrderReport) -> String {
 }
 
 fn error_table(report: &OrderReport, s: &mut String) {
-    let mut hs: Vec<f64> = report
-        .checks
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p[0]))
-        .collect();
+    let mut hs: Vec<f64> = report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[0])).collect();
     hs.sort_by(|a, b| b.total_cmp(a));
     hs.dedup();
     if hs.is_empty() {
@@ -57,11 +49,7 @@ fn error_table(report: &OrderReport, s: &mut String) {
     }
     let _ = write!(s, "\n{:>10}", "h");
     for c in &report.checks {
-        let _ = write!(
-            s,
-            " {:>12}",
-            format!("{}:N={}", short(&c.recursion), c.order)
-        );
+        let _ = write!(s, " {:>12}", format!("{}:N={}", short(&c.recursion), c.order));
     }
     s.push('\n');
     for h in hs {

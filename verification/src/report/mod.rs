@@ -55,10 +55,7 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
-    move |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| ReportError::Io { path: path.to_path_buf(), source }
 }
 
 /// Writes `bytes` to `path` atomically: temp file in the same directory, `fsync`, rename.
@@ -90,10 +87,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Serialises `value` as pretty JSON (with a trailing newline) and writes it atomically.
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), ReportError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| ReportError::Serialize {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| ReportError::Serialize { path: path.to_path_buf(), message: e.to_string() })?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
@@ -118,16 +113,10 @@ where
     };
     if let Err(message) = drawn {
         let _ = std::fs::remove_file(&tmp);
-        return Err(ReportError::Plot {
-            path: path.to_path_buf(),
-            message,
-        });
+        return Err(ReportError::Plot { path: path.to_path_buf(), message });
     }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        ReportError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
+        ReportError::Io { path: path.to_path_buf(), source: e }
     })
 }

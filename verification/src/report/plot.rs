@@ -51,17 +51,11 @@ pub fn log_bounds<I: IntoIterator<Item = f64>>(values: I) -> (f64, f64) {
 pub fn dashes(a: (f64, f64), b: (f64, f64), pieces: usize, log: bool) -> Vec<Vec<(f64, f64)>> {
     let lerp = |u: f64| {
         if log {
-            (
-                (a.0.ln() + u * (b.0.ln() - a.0.ln())).exp(),
-                (a.1.ln() + u * (b.1.ln() - a.1.ln())).exp(),
-            )
+            ((a.0.ln() + u * (b.0.ln() - a.0.ln())).exp(), (a.1.ln() + u * (b.1.ln() - a.1.ln())).exp())
         } else {
             (a.0 + u * (b.0 - a.0), a.1 + u * (b.1 - a.1))
         }
     };
     let n = pieces.max(1) * 2;
-    (0..n)
-        .step_by(2)
-        .map(|k| vec![lerp(k as f64 / n as f64), lerp((k + 1) as f64 / n as f64)])
-        .collect()
+    (0..n).step_by(2).map(|k| vec![lerp(k as f64 / n as f64), lerp((k + 1) as f64 / n as f64)]).collect()
 }

@@ -33,11 +33,7 @@ impl Default for MinimaConfig {
             seed: 7,
             zero_tol: 1e-12,
             descent_time: 50.0,
-            flow: FlowConfig {
-                rtol: 1e-10,
-                atol: 1e-12,
-                ..FlowConfig::default()
-            },
+            flow: FlowConfig { rtol: 1e-10, atol: 1e-12, ..FlowConfig::default() },
         }
     }
 }
@@ -113,11 +109,7 @@ pub fn check_modified_minima<L: Loss + ?Sized>(
         let (mut rise_e, mut rise_m) = (f64::INFINITY, f64::INFINITY);
         for &r in &cfg.radii {
             for _ in 0..cfg.samples_per_radius {
-                let p: Vec<f64> = theta
-                    .iter()
-                    .zip(rng.unit(theta.len()))
-                    .map(|(t, u)| t + r * u)
-                    .collect();
+                let p: Vec<f64> = theta.iter().zip(rng.unit(theta.len())).map(|(t, u)| t + r * u).collect();
                 let (e, m) = (loss.value(&p), modified_loss(loss, &p, cfg.h));
                 rise_e = rise_e.min(e - e0);
                 rise_m = rise_m.min(m - m0);
@@ -141,7 +133,10 @@ pub fn check_modified_minima<L: Loss + ?Sized>(
     MinimaVerdict {
         claim: "Prop. A.10: local minima and zeros of E are local minima and zeros of E + (h/4)|grad E|^2".into(),
         h: cfg.h,
-        pass: !checks.is_empty() && checks.iter().all(|c| c.pass) && min_reg >= -cfg.zero_tol && min_loss >= -cfg.zero_tol,
+        pass: !checks.is_empty()
+            && checks.iter().all(|c| c.pass)
+            && min_reg >= -cfg.zero_tol
+            && min_loss >= -cfg.zero_tol,
         minima: checks,
         min_regulariser: min_reg,
         min_loss,
@@ -160,10 +155,7 @@ fn modified_field<L: Loss + ?Sized>(loss: &L, theta: &[f64], h: f64, out: &mut [
         let plus: Vec<f64> = theta.iter().zip(&g).map(|(t, v)| t + eps * v).collect();
         let minus: Vec<f64> = theta.iter().zip(&g).map(|(t, v)| t - eps * v).collect();
         let (gp, gm) = (loss.grad(&plus), loss.grad(&minus));
-        gp.iter()
-            .zip(&gm)
-            .map(|(a, b)| (a - b) / (2.0 * eps))
-            .collect()
+        gp.iter().zip(&gm).map(|(a, b)| (a - b) / (2.0 * eps)).collect()
     } else {
         vec![0.0; g.len()]
     };
@@ -175,17 +167,7 @@ fn modified_field<L: Loss + ?Sized>(loss: &L, theta: &[f64], h: f64, out: &mut [
 fn descend<L: Loss + ?Sized>(loss: &L, start: &[f64], cfg: &MinimaConfig) -> DescentLimit {
     let field = |th: &[f64], out: &mut [f64]| modified_field(loss, th, cfg.h, out);
     match flow(&field, start, cfg.descent_time, &cfg.flow) {
-        Ok(limit) => DescentLimit {
-            start: start.to_vec(),
-            loss: loss.value(&limit),
-            limit: Some(limit),
-            error: None,
-        },
-        Err(e) => DescentLimit {
-            start: start.to_vec(),
-            limit: None,
-            loss: f64::NAN,
-            error: Some(e.to_string()),
-        },
+        Ok(limit) => DescentLimit { start: start.to_vec(), loss: loss.value(&limit), limit: Some(limit), error: None },
+        Err(e) => DescentLimit { start: start.to_vec(), limit: None, loss: f64::NAN, error: Some(e.to_string()) },
     }
 }

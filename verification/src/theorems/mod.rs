@@ -14,12 +14,10 @@ mod minima;
 mod slope;
 mod tracking;
 
-pub use self::minima::{
-    check_modified_minima, DescentLimit, MinimaConfig, MinimaVerdict, MinimumCheck,
-};
+pub use self::minima::{check_modified_minima, DescentLimit, MinimaConfig, MinimaVerdict, MinimumCheck};
 pub use self::slope::{
-    check_norm_growth, check_slope_identity, geometric_slope, surface_normal, NormGrowthConfig,
-    NormGrowthVerdict, SlopeConfig, SlopeIdentityVerdict, SlopePoint,
+    check_norm_growth, check_slope_identity, geometric_slope, surface_normal, NormGrowthConfig, NormGrowthVerdict,
+    SlopeConfig, SlopeIdentityVerdict, SlopePoint,
 };
 pub use self::tracking::{find_tracking_threshold, TrackingConfig, TrackingPoint, TrackingVerdict};
 

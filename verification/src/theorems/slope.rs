@@ -17,11 +17,7 @@ pub struct SlopeConfig {
 
 impl Default for SlopeConfig {
     fn default() -> Self {
-        SlopeConfig {
-            fd_step: 1e-5,
-            rel_tol: 1e-6,
-            abs_tol: 1e-10,
-        }
+        SlopeConfig { fd_step: 1e-5, rel_tol: 1e-6, abs_tol: 1e-10 }
     }
 }
 
@@ -164,13 +160,7 @@ pub struct NormGrowthConfig {
 
 impl Default for NormGrowthConfig {
     fn default() -> Self {
-        NormGrowthConfig {
-            h: 0.025,
-            steps: 2000,
-            divergence_norm: 1e8,
-            fd_step: 1e-5,
-            rel_tol: 1e-7,
-        }
+        NormGrowthConfig { h: 0.025, steps: 2000, divergence_norm: 1e8, fd_step: 1e-5, rel_tol: 1e-7 }
     }
 }
 
@@ -198,15 +188,10 @@ pub struct NormGrowthVerdict {
 /// Proposition A.9 (eq. A.20): along GD `θ_{n+1} = θ_n − h ∇E(θ_n)`, the parameter *norm*
 /// grows at most by `h slope(θ_n)` per step: `‖θ_{n+1}‖ − ‖θ_n‖ <= h slope(θ_n)`, with the
 /// slope measured geometrically ([`geometric_slope`]).
-pub fn check_norm_growth<L: Loss + ?Sized>(
-    loss: &L,
-    theta0: &[f64],
-    cfg: &NormGrowthConfig,
-) -> NormGrowthVerdict {
+pub fn check_norm_growth<L: Loss + ?Sized>(loss: &L, theta0: &[f64], cfg: &NormGrowthConfig) -> NormGrowthVerdict {
     let norm = |v: &[f64]| dot(v, v).sqrt();
     let mut theta = theta0.to_vec();
-    let (mut max_excess, mut max_ratio, mut violations, mut steps) =
-        (f64::NEG_INFINITY, 0.0f64, 0, 0);
+    let (mut max_excess, mut max_ratio, mut violations, mut steps) = (f64::NEG_INFINITY, 0.0f64, 0, 0);
     let mut diverged = false;
     for _ in 0..cfg.steps {
         let g = loss.grad(&theta);

@@ -39,11 +39,7 @@ impl Default for TrackingConfig {
             checkpoints: 100,
             ratio_threshold: 0.5,
             divergence_norm: 1e6,
-            flow: FlowConfig {
-                rtol: 1e-12,
-                atol: 1e-14,
-                ..FlowConfig::default()
-            },
+            flow: FlowConfig { rtol: 1e-12, atol: 1e-14, ..FlowConfig::default() },
         }
     }
 }
@@ -88,12 +84,7 @@ pub struct TrackingVerdict {
 /// `−∇(E + (h/4)‖∇E‖²)`, Theorem 3.1). The modified flow *tracks* GD at `h` when
 /// `max_n ‖θ_n − θ̃(nh)‖ <= ratio_threshold · max_n ‖θ_n − θ(nh)‖`; the threshold is the largest
 /// tracking `h` below the first failing one.
-pub fn find_tracking_threshold<L, M>(
-    loss: &L,
-    modified: &M,
-    theta0: &[f64],
-    cfg: &TrackingConfig,
-) -> TrackingVerdict
+pub fn find_tracking_threshold<L, M>(loss: &L, modified: &M, theta0: &[f64], cfg: &TrackingConfig) -> TrackingVerdict
 where
     L: Loss + ?Sized,
     M: Fn(&[f64], f64, &mut [f64]),
@@ -101,9 +92,7 @@ where
     let eval = |h: f64| tracking_point(loss, modified, theta0, h, cfg);
     let n = cfg.grid_count.max(2);
     let ratio = (cfg.h_max / cfg.h_min).powf(1.0 / (n - 1) as f64);
-    let mut points: Vec<TrackingPoint> = (0..n)
-        .map(|k| eval(cfg.h_min * ratio.powi(k as i32)))
-        .collect();
+    let mut points: Vec<TrackingPoint> = (0..n).map(|k| eval(cfg.h_min * ratio.powi(k as i32))).collect();
     let first_fail = points.iter().position(|p| !p.tracks);
     if let Some(i) = first_fail.filter(|&i| i > 0) {
         let (mut lo, mut hi) = (points[i - 1].h, points[i].h);
@@ -141,13 +130,7 @@ fn checkpoint_steps(total: usize, count: usize) -> Vec<usize> {
     n
 }
 
-fn tracking_point<L, M>(
-    loss: &L,
-    modified: &M,
-    theta0: &[f64],
-    h: f64,
-    cfg: &TrackingConfig,
-) -> TrackingPoint
+fn tracking_point<L, M>(loss: &L, modified: &M, theta0: &[f64], h: f64, cfg: &TrackingConfig) -> TrackingPoint
 where
     L: Loss + ?Sized,
     M: Fn(&[f64], f64, &mut [f64]),
@@ -164,13 +147,7 @@ where
     let dist = |ys: &[Vec<f64>]| -> f64 {
         ys.iter()
             .zip(&gd)
-            .map(|(y, g)| {
-                y.iter()
-                    .zip(g)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            })
+            .map(|(y, g)| y.iter().zip(g).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
             .fold(0.0, f64::max)
     };
     let flows = flow_at(&gf_field, theta0, &times, &cfg.flow)

@@ -8,11 +8,8 @@ use super::TwoParamResult;
 /// Fig. A.1, Fig. A.2 and the findings.
 pub fn markdown_report(res: &TwoParamResult) -> String {
     let mut s = String::from("# Two-parameter model: E = (y - abx)^2/2, x = 1, y = 0.6\n\n");
-    let _ = writeln!(
-        s,
-        "Barrett & Dherin, ICLR 2021, Section 5 and Appendix A.4. Generated in {:.1} s.\n",
-        res.seconds
-    );
+    let _ =
+        writeln!(s, "Barrett & Dherin, ICLR 2021, Section 5 and Appendix A.4. Generated in {:.1} s.\n", res.seconds);
     let _ = writeln!(s, "- {}\n- {}\n", res.r_ig_convention, res.egr_definition);
     s.push_str("## Runs (Fig. 1a)\n\n| point | run | h | final (a, b) | a²+b² | E | steps | converged | diverged |\n|---|---|---|---|---|---|---|---|---|\n");
     for r in &res.runs {
@@ -29,28 +26,20 @@ pub fn markdown_report(res: &TwoParamResult) -> String {
             r.steps,
             r.converged,
             r.diverged,
-            r.error
-                .as_ref()
-                .map_or(String::new(), |e| format!(" ({e})"))
+            r.error.as_ref().map_or(String::new(), |e| format!(" ({e})"))
         );
     }
     s.push_str("\n## Distance of GD at h_M to each flow at t = n h_M\n\n| point | flow | max distance | final distance |\n|---|---|---|---|\n");
     for d in &res.distances {
         for f in &d.flows {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.3e} | {:.3e} |",
-                d.point, f.flow, f.max_distance, f.final_distance
-            );
+            let _ = writeln!(s, "| {} | {} | {:.3e} | {:.3e} |", d.point, f.flow, f.max_distance, f.final_distance);
         }
     }
-    s.push_str("\n## Fig. 1b: R_IG/E at convergence\n\n| h | λ = h/2 | a²+b² | R_IG/E | converged |\n|---|---|---|---|---|\n");
+    s.push_str(
+        "\n## Fig. 1b: R_IG/E at convergence\n\n| h | λ = h/2 | a²+b² | R_IG/E | converged |\n|---|---|---|---|---|\n",
+    );
     for p in &res.fig1b {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.6} | {:.6} | {} |",
-            p.h, p.lambda, p.norm2, p.ratio, p.converged
-        );
+        let _ = writeln!(s, "| {} | {} | {:.6} | {:.6} | {} |", p.h, p.lambda, p.norm2, p.ratio, p.converged);
     }
     if let Some(r) = &res.ricochet {
         let _ = writeln!(
@@ -65,13 +54,7 @@ pub fn markdown_report(res: &TwoParamResult) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | ({:.5}, {:.5}) | {:.2e} | {:.6} | {:.6} |",
-            r.mu,
-            r.h,
-            r.final_point[0],
-            r.final_point[1],
-            r.final_train_loss,
-            r.final_test_error,
-            early
+            r.mu, r.h, r.final_point[0], r.final_point[1], r.final_train_loss, r.final_test_error, early
         );
     }
     s.push_str("\n## Findings\n\n");

@@ -63,9 +63,7 @@ pub struct ExtraField {
 
 impl std::fmt::Debug for ExtraField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExtraField")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("ExtraField").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
@@ -134,9 +132,7 @@ impl TwoParamConfig {
                     max_time: 8.0,
                 },
             ],
-            fig1b_rates: vec![
-                1e-3, 2e-3, 4e-3, 6e-3, 8e-3, 1e-2, 1.2e-2, 1.5e-2, 1.8e-2, 2e-2, 2.2e-2, 2.5e-2,
-            ],
+            fig1b_rates: vec![1e-3, 2e-3, 4e-3, 6e-3, 8e-3, 1e-2, 1.2e-2, 1.5e-2, 1.8e-2, 2e-2, 2.2e-2, 2.5e-2],
             ricochet_rate: Some(0.18),
             sweep_max_time: 40.0,
             egr_mus: vec![0.0, 0.01, 0.05, 0.1, 0.5],
@@ -146,12 +142,7 @@ impl TwoParamConfig {
             divergence_norm: 1e6,
             compare_points: 200,
             plot_points: 1500,
-            flow: FlowConfig {
-                rtol: 1e-12,
-                atol: 1e-14,
-                max_steps: 1_000_000,
-                ..FlowConfig::default()
-            },
+            flow: FlowConfig { rtol: 1e-12, atol: 1e-14, max_steps: 1_000_000, ..FlowConfig::default() },
             extra_fields: Vec::new(),
         }
     }
@@ -267,11 +258,7 @@ pub fn run(cfg: &TwoParamConfig) -> TwoParamResult {
         trajectories: Vec::new(),
     };
     for (i, p) in cfg.points.iter().enumerate() {
-        let prefix = if i == 0 {
-            String::new()
-        } else {
-            format!("{}_", p.label)
-        };
+        let prefix = if i == 0 { String::new() } else { format!("{}_", p.label) };
         fig1a_point(cfg, p, &prefix, &mut res);
     }
     if let Some(p0) = cfg.points.first() {
@@ -316,8 +303,7 @@ fn fig1a_point(cfg: &TwoParamConfig, p: &InitialPoint, prefix: &str, res: &mut T
     let steps_m = compare_steps(total, cfg.compare_points);
     let mut trs = fig1a_descents(cfg, p, prefix, &lim, &steps_m);
     trs.extend(fig1a_flows(cfg, p, prefix, &lim, &steps_m));
-    res.distances
-        .push(distance_report(p, prefix, &trs, steps_m.len()));
+    res.distances.push(distance_report(p, prefix, &trs, steps_m.len()));
     for tr in trs {
         res.runs.push(summary(cfg, &p.label, &tr));
         res.trajectories.push((p.label.clone(), tr));
@@ -338,39 +324,15 @@ fn fig1a_descents(
     let name = |s: &str| format!("{prefix}{s}");
     let ratio = p.h_moderate / p.h_euler;
     let euler_marks: Vec<usize> = if (ratio - ratio.round()).abs() < 1e-9 {
-        steps_m
-            .iter()
-            .map(|&n| n * ratio.round() as usize)
-            .collect()
+        steps_m.iter().map(|&n| n * ratio.round() as usize).collect()
     } else {
         Vec::new()
     };
     vec![
         descend(&name("gd_hS"), |t| m.grad(t), p.theta0, p.h_small, lim, &[]),
-        descend(
-            &name("gd_hM"),
-            |t| m.grad(t),
-            p.theta0,
-            p.h_moderate,
-            lim,
-            steps_m,
-        ),
-        descend(
-            &name("modified_euler"),
-            |t| m.regularised_grad(t, lambda),
-            p.theta0,
-            p.h_euler,
-            lim,
-            &euler_marks,
-        ),
-        descend(
-            &name("egr"),
-            |t| m.regularised_grad(t, p.mu),
-            p.theta0,
-            p.h_euler,
-            lim,
-            &[],
-        ),
+        descend(&name("gd_hM"), |t| m.grad(t), p.theta0, p.h_moderate, lim, steps_m),
+        descend(&name("modified_euler"), |t| m.regularised_grad(t, lambda), p.theta0, p.h_euler, lim, &euler_marks),
+        descend(&name("egr"), |t| m.regularised_grad(t, p.mu), p.theta0, p.h_euler, lim, &[]),
     ]
 }
 
@@ -387,14 +349,7 @@ fn fig1a_flows(
     let lambda = p.h_moderate / 2.0;
     let times: Vec<f64> = steps_m.iter().map(|&n| n as f64 * p.h_moderate).collect();
     let flow = |nm: &str, f: &dyn Fn(&[f64], &mut [f64])| {
-        flow_run(
-            &format!("{prefix}{nm}"),
-            f,
-            p.theta0,
-            lim,
-            &times,
-            &cfg.flow,
-        )
+        flow_run(&format!("{prefix}{nm}"), f, p.theta0, lim, &times, &cfg.flow)
     };
     let neg = |g: [f64; 2], o: &mut [f64]| {
         o[0] = -g[0];
@@ -402,12 +357,8 @@ fn fig1a_flows(
     };
     let mut trs = vec![
         flow("gradient_flow", &|t, o| neg(m.grad([t[0], t[1]]), o)),
-        flow("modified_dop853", &|t, o| {
-            neg(m.regularised_grad([t[0], t[1]], lambda), o)
-        }),
-        flow("modified2_dop853", &|t, o| {
-            o.copy_from_slice(&m.second_order_field([t[0], t[1]], p.h_moderate))
-        }),
+        flow("modified_dop853", &|t, o| neg(m.regularised_grad([t[0], t[1]], lambda), o)),
+        flow("modified2_dop853", &|t, o| o.copy_from_slice(&m.second_order_field([t[0], t[1]], p.h_moderate))),
     ];
     for x in &cfg.extra_fields {
         trs.push(flow(&x.name, &|t, o| (x.field)(t, p.h_moderate, o)));
@@ -415,12 +366,7 @@ fn fig1a_flows(
     trs
 }
 
-fn distance_report(
-    p: &InitialPoint,
-    prefix: &str,
-    trs: &[Trajectory],
-    compared: usize,
-) -> DistanceReport {
+fn distance_report(p: &InitialPoint, prefix: &str, trs: &[Trajectory], compared: usize) -> DistanceReport {
     let gd = trs.iter().find(|t| t.name == format!("{prefix}gd_hM"));
     let flows: Vec<FlowDistance> = trs
         .iter()
@@ -428,19 +374,10 @@ fn distance_report(
         .filter_map(|t| {
             let gd = gd?;
             let (max_distance, final_distance) = distances(&gd.marks, &t.marks);
-            Some(FlowDistance {
-                flow: t.name.clone(),
-                max_distance,
-                final_distance,
-            })
+            Some(FlowDistance { flow: t.name.clone(), max_distance, final_distance })
         })
         .collect();
-    let get = |s: &str| {
-        flows
-            .iter()
-            .find(|f| f.flow == format!("{prefix}{s}"))
-            .map(|f| f.max_distance)
-    };
+    let get = |s: &str| flows.iter().find(|f| f.flow == format!("{prefix}{s}")).map(|f| f.max_distance);
     DistanceReport {
         point: p.label.clone(),
         h: p.h_moderate,
@@ -475,12 +412,7 @@ pub fn remark_3_2(
 ///     assert!(m.loss([p[0], p[1]]) < 1e-30);
 /// }
 /// ```
-pub fn hyperbola_points(
-    model: &TwoParamModel,
-    a_min: f64,
-    a_max: f64,
-    count: usize,
-) -> Vec<Vec<f64>> {
+pub fn hyperbola_points(model: &TwoParamModel, a_min: f64, a_max: f64, count: usize) -> Vec<Vec<f64>> {
     let c = model.y / model.x;
     (0..count)
         .map(|k| a_min + (a_max - a_min) * k as f64 / (count.max(2) - 1) as f64)

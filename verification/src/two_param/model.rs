@@ -82,12 +82,7 @@ impl TwoParamModel {
     pub fn second_order_field(&self, t: [f64; 2], h: f64) -> [f64; 2] {
         let g = self.grad(t);
         let hs = self.hessian(t);
-        let mv = |m: [[f64; 2]; 2], v: [f64; 2]| {
-            [
-                m[0][0] * v[0] + m[0][1] * v[1],
-                m[1][0] * v[0] + m[1][1] * v[1],
-            ]
-        };
+        let mv = |m: [[f64; 2]; 2], v: [f64; 2]| [m[0][0] * v[0] + m[0][1] * v[1], m[1][0] * v[0] + m[1][1] * v[1]];
         let hg = mv(hs, g);
         let hhg = mv(hs, hg);
         let x2 = self.x * self.x;

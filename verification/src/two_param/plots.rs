@@ -11,47 +11,20 @@ use crate::report::{write_atomic, write_json_atomic, write_png_atomic, ReportErr
 
 /// Writes `two_param.json`, `two_param.md` and the PNGs `fig1a_<point>.png`, `fig1b.png`,
 /// `figA1.png`, `figA2.png` into `dir` (each atomically) and returns the written paths.
-pub fn write_outputs(
-    res: &TwoParamResult,
-    model: &TwoParamModel,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_outputs(res: &TwoParamResult, model: &TwoParamModel, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     let mut labels: Vec<&str> = res.runs.iter().map(|r| r.point.as_str()).collect();
     labels.dedup();
     for label in labels {
-        let trs: Vec<&Trajectory> = res
-            .trajectories
-            .iter()
-            .filter(|(l, t)| l == label && t.name != "gd_hL")
-            .map(|(_, t)| t)
-            .collect();
+        let trs: Vec<&Trajectory> =
+            res.trajectories.iter().filter(|(l, t)| l == label && t.name != "gd_hL").map(|(_, t)| t).collect();
         let path = dir.join(format!("fig1a_{label}.png"));
-        let range = if label == "I" {
-            Some(((0.0, 4.0), (0.0, 4.0)))
-        } else {
-            None
-        };
-        phase_portrait(
-            &path,
-            model,
-            &trs,
-            range,
-            &format!("Fig. 1a, initial point {label}"),
-        )?;
+        let range = if label == "I" { Some(((0.0, 4.0), (0.0, 4.0))) } else { None };
+        phase_portrait(&path, model, &trs, range, &format!("Fig. 1a, initial point {label}"))?;
         written.push(path);
     }
-    if let Some(tr) = res
-        .trajectories
-        .iter()
-        .find(|(_, t)| t.name == "gd_hL")
-        .map(|(_, t)| t)
-    {
-        let small = res
-            .trajectories
-            .iter()
-            .find(|(_, t)| t.name == "gd_hS")
-            .map(|(_, t)| t);
+    if let Some(tr) = res.trajectories.iter().find(|(_, t)| t.name == "gd_hL").map(|(_, t)| t) {
+        let small = res.trajectories.iter().find(|(_, t)| t.name == "gd_hS").map(|(_, t)| t);
         let trs: Vec<&Trajectory> = small.into_iter().chain(std::iter::once(tr)).collect();
         let path = dir.join("figA1.png");
         phase_portrait(&path, model, &trs, None, "Fig. A.1, large learning rate")?;
@@ -77,11 +50,7 @@ type Range2 = ((f64, f64), (f64, f64));
 fn auto_range(trs: &[&Trajectory], model: &TwoParamModel) -> Range2 {
     let mut r = ((0.0f64, 1.0f64), (0.0f64, 1.0f64));
     let mn = model.min_norm_point();
-    for p in trs
-        .iter()
-        .flat_map(|t| t.points.iter())
-        .chain(std::iter::once(&mn))
-    {
+    for p in trs.iter().flat_map(|t| t.points.iter()).chain(std::iter::once(&mn)) {
         if p[0].is_finite() && p[1].is_finite() {
             r.0 = (r.0 .0.min(p[0]), r.0 .1.max(p[0]));
             r.1 = (r.1 .0.min(p[1]), r.1 .1.max(p[1]));
@@ -124,21 +93,12 @@ fn phase_portrait(
             .y_label_area_size(50)
             .build_cartesian_2d(a0..a1, b0..b1)
             .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .x_desc("a")
-            .y_desc("b")
-            .draw()
-            .map_err(msg)?;
+        chart.configure_mesh().x_desc("a").y_desc("b").draw().map_err(msg)?;
         draw_arrows(&mut chart, model, ((a0, a1), (b0, b1)))?;
         draw_hyperbola(&mut chart, model, ((a0, a1), (b0, b1)))?;
         let mn = model.min_norm_point();
         chart
-            .draw_series(std::iter::once(Cross::new(
-                (mn[0], mn[1]),
-                8,
-                BLACK.stroke_width(3),
-            )))
+            .draw_series(std::iter::once(Cross::new((mn[0], mn[1]), 8, BLACK.stroke_width(3))))
             .map_err(msg)?
             .label("minimum-norm minimum")
             .legend(|(x, y)| Cross::new((x + 10, y), 5, BLACK.stroke_width(2)));
@@ -168,10 +128,7 @@ fn draw_arrows(chart: &mut Chart2<'_, '_>, model: &TwoParamModel, r: Range2) -> 
     let mut segs = Vec::new();
     for i in 0..n {
         for j in 0..n {
-            let (a, b) = (
-                r.0 .0 + (i as f64 + 0.5) * da,
-                r.1 .0 + (j as f64 + 0.5) * db,
-            );
+            let (a, b) = (r.0 .0 + (i as f64 + 0.5) * da, r.1 .0 + (j as f64 + 0.5) * db);
             let g = model.grad([a, b]);
             // direction −∇E in screen-normalised units
             let (u, v) = (-g[0] / da, -g[1] / db);
@@ -182,12 +139,7 @@ fn draw_arrows(chart: &mut Chart2<'_, '_>, model: &TwoParamModel, r: Range2) -> 
             let (u, v) = (0.4 * u / len, 0.4 * v / len);
             let tip = (a + u * da, b + v * db);
             let tail = (a - u * da, b - v * db);
-            let back = |s: f64| {
-                (
-                    tip.0 + (-u * 0.5 + s * v * 0.35) * da,
-                    tip.1 + (-v * 0.5 - s * u * 0.35) * db,
-                )
-            };
+            let back = |s: f64| (tip.0 + (-u * 0.5 + s * v * 0.35) * da, tip.1 + (-v * 0.5 - s * u * 0.35) * db);
             segs.push(vec![tail, tip]);
             segs.push(vec![back(1.0), tip, back(-1.0)]);
         }
@@ -198,41 +150,26 @@ fn draw_arrows(chart: &mut Chart2<'_, '_>, model: &TwoParamModel, r: Range2) -> 
     Ok(())
 }
 
-fn draw_hyperbola(
-    chart: &mut Chart2<'_, '_>,
-    model: &TwoParamModel,
-    r: Range2,
-) -> Result<(), String> {
+fn draw_hyperbola(chart: &mut Chart2<'_, '_>, model: &TwoParamModel, r: Range2) -> Result<(), String> {
     let c = model.y / model.x;
     for sign in [1.0, -1.0] {
         let pts: Vec<(f64, f64)> = (1..=2000)
-            .map(|k| {
-                sign * (r.0 .1 - r.0 .0).abs().max(r.0 .0.abs()).max(r.0 .1.abs()) * k as f64
-                    / 2000.0
-            })
+            .map(|k| sign * (r.0 .1 - r.0 .0).abs().max(r.0 .0.abs()).max(r.0 .1.abs()) * k as f64 / 2000.0)
             .map(|a| (a, c / a))
             .filter(|&(a, b)| a >= r.0 .0 && a <= r.0 .1 && b >= r.1 .0 && b <= r.1 .1)
             .collect();
         if pts.len() > 1 {
-            let s = chart
-                .draw_series(DashedLineSeries::new(pts, 8, 5, BLACK.stroke_width(2)))
-                .map_err(msg)?;
+            let s = chart.draw_series(DashedLineSeries::new(pts, 8, 5, BLACK.stroke_width(2))).map_err(msg)?;
             if sign > 0.0 {
-                s.label("minima ab = y/x").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2))
-                });
+                s.label("minima ab = y/x")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
             }
         }
     }
     Ok(())
 }
 
-fn draw_trajectory(
-    chart: &mut Chart2<'_, '_>,
-    t: &Trajectory,
-    i: usize,
-    r: Range2,
-) -> Result<(), String> {
+fn draw_trajectory(chart: &mut Chart2<'_, '_>, t: &Trajectory, i: usize, r: Range2) -> Result<(), String> {
     let (color, dashed) = style_for(&t.name, i);
     let inside = |p: &[f64; 2]| {
         p[0].is_finite()
@@ -240,32 +177,19 @@ fn draw_trajectory(
             && (p[0] - r.0 .0) * (p[0] - r.0 .1) <= 0.0
             && (p[1] - r.1 .0) * (p[1] - r.1 .1) <= 0.0
     };
-    let pts: Vec<(f64, f64)> = t
-        .points
-        .iter()
-        .filter(|p| inside(p))
-        .map(|p| (p[0], p[1]))
-        .collect();
+    let pts: Vec<(f64, f64)> = t.points.iter().filter(|p| inside(p)).map(|p| (p[0], p[1])).collect();
     if pts.len() < 2 {
         return Ok(());
     }
-    let label = if t.steps == 0 {
-        format!("{} (Dop853, t <= {})", t.name, t.h)
-    } else {
-        format!("{} (h = {})", t.name, t.h)
-    };
+    let label =
+        if t.steps == 0 { format!("{} (Dop853, t <= {})", t.name, t.h) } else { format!("{} (h = {})", t.name, t.h) };
     let style = color.stroke_width(2);
     let anno = if dashed {
-        chart
-            .draw_series(DashedLineSeries::new(pts, 10, 6, style))
-            .map_err(msg)?
+        chart.draw_series(DashedLineSeries::new(pts, 10, 6, style)).map_err(msg)?
     } else {
-        chart
-            .draw_series(LineSeries::new(pts, style))
-            .map_err(msg)?
+        chart.draw_series(LineSeries::new(pts, style)).map_err(msg)?
     };
-    anno.label(label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+    anno.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     Ok(())
 }
 
@@ -277,20 +201,12 @@ fn line_plot(
     series: &[(String, Vec<(f64, f64)>)],
     logx: bool,
 ) -> Result<(), ReportError> {
-    let all: Vec<(f64, f64)> = series
-        .iter()
-        .flat_map(|s| s.1.iter().copied())
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    let (mut x0, mut x1, mut y0, mut y1) = all.iter().fold(
-        (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ),
-        |a, p| (a.0.min(p.0), a.1.max(p.0), a.2.min(p.1), a.3.max(p.1)),
-    );
+    let all: Vec<(f64, f64)> =
+        series.iter().flat_map(|s| s.1.iter().copied()).filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+    let (mut x0, mut x1, mut y0, mut y1) =
+        all.iter().fold((f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY), |a, p| {
+            (a.0.min(p.0), a.1.max(p.0), a.2.min(p.1), a.3.max(p.1))
+        });
     if !x0.is_finite() {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
@@ -299,40 +215,21 @@ fn line_plot(
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     write_png_atomic(path, (900, 600), |root: &Area<'_>| {
         let mut b = ChartBuilder::on(root);
-        b.caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70);
+        b.caption(title, ("sans-serif", 20)).margin(12).x_label_area_size(40).y_label_area_size(70);
         if logx {
-            let mut chart = b
-                .build_cartesian_2d((x0.max(1.0)..x1).log_scale(), y0..y1)
-                .map_err(msg)?;
-            chart
-                .configure_mesh()
-                .x_desc(xdesc)
-                .y_desc(ydesc)
-                .draw()
-                .map_err(msg)?;
+            let mut chart = b.build_cartesian_2d((x0.max(1.0)..x1).log_scale(), y0..y1).map_err(msg)?;
+            chart.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(msg)?;
             draw_lines(&mut chart, series)
         } else {
             let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(msg)?;
-            chart
-                .configure_mesh()
-                .x_desc(xdesc)
-                .y_desc(ydesc)
-                .draw()
-                .map_err(msg)?;
+            chart.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(msg)?;
             draw_lines(&mut chart, series)
         }
     })
 }
 
 fn draw_lines<'a, X>(
-    chart: &mut ChartContext<
-        'a,
-        BitMapBackend<'a>,
-        Cartesian2d<X, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
     series: &[(String, Vec<(f64, f64)>)],
 ) -> Result<(), String>
 where
@@ -345,12 +242,8 @@ where
                 .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
                 .map_err(msg)?
                 .label(name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(msg)?;
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled()))).map_err(msg)?;
         }
         chart
             .configure_series_labels()
@@ -363,12 +256,7 @@ where
 }
 
 fn fig1b_plot(path: &Path, res: &TwoParamResult) -> Result<(), ReportError> {
-    let pts: Vec<(f64, f64)> = res
-        .fig1b
-        .iter()
-        .filter(|p| p.converged)
-        .map(|p| (p.lambda, p.ratio))
-        .collect();
+    let pts: Vec<(f64, f64)> = res.fig1b.iter().filter(|p| p.converged).map(|p| (p.lambda, p.ratio)).collect();
     line_plot(
         path,
         "Fig. 1b: R_IG/E at convergence (R_IG with 1/m)",
@@ -383,16 +271,7 @@ fn fig_a2_plot(path: &Path, res: &TwoParamResult) -> Result<(), ReportError> {
     let series: Vec<(String, Vec<(f64, f64)>)> = res
         .egr_test
         .iter()
-        .map(|r| {
-            (
-                format!("mu = {}", r.mu),
-                r.curve
-                    .iter()
-                    .filter(|c| c.0 >= 1)
-                    .map(|&(n, e)| (n as f64, e))
-                    .collect(),
-            )
-        })
+        .map(|r| (format!("mu = {}", r.mu), r.curve.iter().filter(|c| c.0 >= 1).map(|&(n, e)| (n as f64, e)).collect()))
         .collect();
     line_plot(
         path,

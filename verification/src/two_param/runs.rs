@@ -51,14 +51,7 @@ fn keep_step(n: usize, stride: usize) -> bool {
 /// Fixed-step descent `θ_{n+1} = θ_n − h g(θ_n)` (GD, eq. A.30; Euler on A.28; EGR, eq. A.32).
 /// `marks` (increasing step indices) are recorded exactly; after convergence the converged
 /// point stands for later marks.
-pub fn descend<G>(
-    name: &str,
-    g: G,
-    theta0: [f64; 2],
-    h: f64,
-    lim: &DescentLimits,
-    marks: &[usize],
-) -> Trajectory
+pub fn descend<G>(name: &str, g: G, theta0: [f64; 2], h: f64, lim: &DescentLimits, marks: &[usize]) -> Trajectory
 where
     G: Fn([f64; 2]) -> [f64; 2],
 {
@@ -130,9 +123,7 @@ where
     F: Fn(&[f64], &mut [f64]),
 {
     let (max_time, keep, grad_tol) = (lim.max_time, (lim.keep / 3).max(2), lim.grad_tol);
-    let mut times: Vec<f64> = (1..=keep)
-        .map(|k| max_time * (k as f64 / keep as f64).powi(3))
-        .collect();
+    let mut times: Vec<f64> = (1..=keep).map(|k| max_time * (k as f64 / keep as f64).powi(3)).collect();
     times.dedup();
     let mut tr = Trajectory {
         name: name.into(),
@@ -179,13 +170,6 @@ pub fn compare_steps(total: usize, count: usize) -> Vec<usize> {
 
 /// `(max_k ‖a_k − b_k‖, ‖a_last − b_last‖)` over the common prefix.
 pub fn distances(a: &[[f64; 2]], b: &[[f64; 2]]) -> (f64, f64) {
-    let d: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
-        .collect();
-    (
-        d.iter().copied().fold(0.0, f64::max),
-        d.last().copied().unwrap_or(f64::NAN),
-    )
+    let d: Vec<f64> = a.iter().zip(b).map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt()).collect();
+    (d.iter().copied().fold(0.0, f64::max), d.last().copied().unwrap_or(f64::NAN))
 }

@@ -75,12 +75,7 @@ pub struct EgrTestRun {
 }
 
 fn limits(cfg: &TwoParamConfig, max_time: f64) -> DescentLimits {
-    DescentLimits {
-        max_time,
-        grad_tol: cfg.grad_tol,
-        divergence_norm: cfg.divergence_norm,
-        keep: cfg.plot_points,
-    }
+    DescentLimits { max_time, grad_tol: cfg.grad_tol, divergence_norm: cfg.divergence_norm, keep: cfg.plot_points }
 }
 
 /// Fig. 1b: GD from `theta0` at each rate of `cfg.fig1b_rates`, to convergence.
@@ -113,19 +108,8 @@ pub fn fig1b(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<Fig1bPoint> {
 /// Fig. A.1: GD at the large rate `h` from `theta0`.
 pub fn ricochet(cfg: &TwoParamConfig, theta0: [f64; 2], h: f64) -> (RicochetReport, Trajectory) {
     let m = cfg.model;
-    let tr = descend(
-        "gd_hL",
-        |t| m.grad(t),
-        theta0,
-        h,
-        &limits(cfg, cfg.sweep_max_time),
-        &[],
-    );
-    let crossings = tr
-        .points
-        .windows(2)
-        .filter(|w| m.residual(w[0]).signum() != m.residual(w[1]).signum())
-        .count();
+    let tr = descend("gd_hL", |t| m.grad(t), theta0, h, &limits(cfg, cfg.sweep_max_time), &[]);
+    let crossings = tr.points.windows(2).filter(|w| m.residual(w[0]).signum() != m.residual(w[1]).signum()).count();
     let rep = RicochetReport {
         h,
         converged: tr.converged,
@@ -151,10 +135,7 @@ fn log_marks(total: usize, count: usize) -> Vec<usize> {
 
 /// Test error of `run` at the recorded iteration closest to `n`.
 fn test_error_near(run: &EgrTestRun, n: usize) -> f64 {
-    run.curve
-        .iter()
-        .min_by_key(|c| c.0.abs_diff(n))
-        .map_or(f64::NAN, |c| c.1)
+    run.curve.iter().min_by_key(|c| c.0.abs_diff(n)).map_or(f64::NAN, |c| c.1)
 }
 
 /// Fig. A.2: EGR (`E_μ`, eq. A.31) by GD at `cfg.egr_h` for each μ; test error
@@ -168,22 +149,11 @@ pub fn egr_test(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<EgrTestRun> {
     cfg.egr_mus
         .iter()
         .map(|&mu| {
-            let tr = descend(
-                "egr",
-                |t| m.regularised_grad(t, mu),
-                theta0,
-                cfg.egr_h,
-                &lim,
-                &marks,
-            );
+            let tr = descend("egr", |t| m.regularised_grad(t, mu), theta0, cfg.egr_h, &lim, &marks);
             EgrTestRun {
                 mu,
                 h: cfg.egr_h,
-                curve: marks
-                    .iter()
-                    .zip(&tr.marks)
-                    .map(|(&n, &t)| (n, m.loss_at(t, xt, yt)))
-                    .collect(),
+                curve: marks.iter().zip(&tr.marks).map(|(&n, &t)| (n, m.loss_at(t, xt, yt))).collect(),
                 final_test_error: m.loss_at(tr.last, xt, yt),
                 final_train_loss: m.loss(tr.last),
                 final_point: tr.last,
@@ -197,12 +167,7 @@ pub fn egr_test(cfg: &TwoParamConfig, theta0: [f64; 2]) -> Vec<EgrTestRun> {
 pub fn notes(res: &TwoParamResult) -> Vec<String> {
     let mut n = Vec::new();
     for d in &res.distances {
-        let get = |s: &str| {
-            d.flows
-                .iter()
-                .find(|f| f.flow.ends_with(s))
-                .map(|f| f.max_distance)
-        };
+        let get = |s: &str| d.flows.iter().find(|f| f.flow.ends_with(s)).map(|f| f.max_distance);
         if let (Some(gf), Some(m1)) = (get("gradient_flow"), get("modified_dop853")) {
             n.push(format!(
                 "point {}: max distance GD(h_M = {}) to gradient flow {:.3e}, to first-order modified flow {:.3e} ({:.1}x closer){}",
@@ -218,18 +183,10 @@ pub fn notes(res: &TwoParamResult) -> Vec<String> {
             a.h,
             b.ratio,
             b.h,
-            if b.ratio < a.ratio {
-                ": smaller for larger rates, as the paper reports"
-            } else {
-                ": NOT decreasing"
-            }
+            if b.ratio < a.ratio { ": smaller for larger rates, as the paper reports" } else { ": NOT decreasing" }
         ));
     }
-    for (label, t) in res
-        .trajectories
-        .iter()
-        .filter(|(_, t)| t.name.ends_with("egr"))
-    {
+    for (label, t) in res.trajectories.iter().filter(|(_, t)| t.name.ends_with("egr")) {
         if let [p0, p1, ..] = t.points[..] {
             if p0[0] * p1[0] < 0.0 && p0[1] * p1[1] < 0.0 {
                 n.push(format!(
@@ -260,8 +217,8 @@ pub fn notes(res: &TwoParamResult) -> Vec<String> {
             ));
         }
         let fin: Vec<f64> = res.egr_test.iter().map(|r| r.final_test_error).collect();
-        let spread = fin.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-            - fin.iter().cloned().fold(f64::INFINITY, f64::min);
+        let spread =
+            fin.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - fin.iter().cloned().fold(f64::INFINITY, f64::min);
         n.push(format!(
             "Fig. A.2: final test errors for mu = {:?}: {:?} (spread {:.2e}); at convergence every run sits on ab = y/x, where the test error is (y_t - y x_t/x)^2/2 whatever mu, so the claim can only hold along training, not at convergence",
             res.egr_test.iter().map(|r| r.mu).collect::<Vec<_>>(),

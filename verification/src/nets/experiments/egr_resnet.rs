@@ -61,7 +61,12 @@ impl EgrResnetConfig {
     /// CPU scale: small ResNet on a 10,000-image Fashion-MNIST subset.
     pub fn cpu() -> Self {
         EgrResnetConfig {
-            data: DataConfig { kind: DatasetKind::FashionMnist, train_limit: Some(10_000), test_limit: Some(2_000), ..DataConfig::default() },
+            data: DataConfig {
+                kind: DatasetKind::FashionMnist,
+                train_limit: Some(10_000),
+                test_limit: Some(2_000),
+                ..DataConfig::default()
+            },
             model: ResNetConfig::small(1, 10),
             mus: vec![0.0, 0.01, 0.05, 0.2],
             learning_rate: 0.05,
@@ -202,7 +207,14 @@ pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
             let acc: Vec<f64> = rs.iter().filter_map(|r| r.summary.best.as_ref().map(|b| b.test_acc)).collect();
             let rig: Vec<f64> = rs.iter().filter_map(|r| r.summary.best.as_ref().map(|b| b.r_ig)).collect();
             let st: Vec<f64> = rs.iter().map(|r| r.summary.step_s).collect();
-            EgrPoint { mu: rs[0].summary.mu, test_acc_mean: mean(&acc), test_acc_std: std_dev(&acc), r_ig_mean: mean(&rig), step_s: mean(&st), n: acc.len() }
+            EgrPoint {
+                mu: rs[0].summary.mu,
+                test_acc_mean: mean(&acc),
+                test_acc_std: std_dev(&acc),
+                r_ig_mean: mean(&rig),
+                step_s: mean(&st),
+                n: acc.len(),
+            }
         })
         .collect();
     let verdict = egr_verdict(&points);
@@ -210,14 +222,16 @@ pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
         Some(dir) => vec![plots::egr_plot(dir, &points)?],
         None => vec![],
     };
-    let diverged = sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Diverged).map(|r| r.spec.id.clone()).collect();
+    let diverged =
+        sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Diverged).map(|r| r.spec.id.clone()).collect();
     Ok(EgrResnetReport { points, diverged, verdict, plots, interrupted: sweep.interrupted })
 }
 
 fn egr_verdict(points: &[EgrPoint]) -> Verdict {
     let mu: Vec<f64> = points.iter().map(|p| p.mu).collect();
     let acc: Vec<f64> = points.iter().map(|p| p.test_acc_mean).collect();
-    let mut v = correlation_verdict("EGR (Figure 3c)", "EGR (mu > 0) raises max test accuracy over mu = 0", &mu, &acc, 1.0);
+    let mut v =
+        correlation_verdict("EGR (Figure 3c)", "EGR (mu > 0) raises max test accuracy over mu = 0", &mu, &acc, 1.0);
     let base = points.iter().find(|p| p.mu == 0.0).map(|p| p.test_acc_mean);
     let best = points.iter().filter(|p| p.mu > 0.0).max_by(|a, b| a.test_acc_mean.total_cmp(&b.test_acc_mean));
     v.outcome = match (base, best) {

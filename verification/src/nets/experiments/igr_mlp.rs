@@ -74,7 +74,12 @@ impl IgrMlpConfig {
             patience: Some(15),
             seed: 0,
             noise_width: 64,
-            noise: NoiseConfig { sigmas: vec![0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0], realisations: 100, slope_realisations: 5, seed: 7 },
+            noise: NoiseConfig {
+                sigmas: vec![0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0],
+                realisations: 100,
+                slope_realisations: 5,
+                seed: 7,
+            },
             sweep: SweepConfig { out_dir: PathBuf::from("results/igr-mlp-ci"), ..SweepConfig::default() },
             plots_dir: Some(PathBuf::from("results/igr-mlp-ci")),
             precision: Precision::F32,
@@ -226,7 +231,13 @@ fn at_best_verdicts(table: &[RunRow]) -> Vec<Verdict> {
     let rig: Vec<f64> = table.iter().map(|r| r.best.r_ig).collect();
     let acc: Vec<f64> = table.iter().map(|r| r.best.test_acc).collect();
     let ratio: Vec<f64> = table.iter().map(|r| r.best.r_ig / r.best.train_loss).collect();
-    let mut v1 = correlation_verdict("2.1 (max test accuracy)", "R_IG at max test accuracy falls as lambda = h m / 4 grows", &lam, &rig, -1.0);
+    let mut v1 = correlation_verdict(
+        "2.1 (max test accuracy)",
+        "R_IG at max test accuracy falls as lambda = h m / 4 grows",
+        &lam,
+        &rig,
+        -1.0,
+    );
     if let Some(r) = crate::nets::stats::spearman(&lam, &ratio) {
         v1.numbers.insert("spearman_rho_lambda_vs_rig_over_e".into(), r);
     }
@@ -267,8 +278,15 @@ fn noise_verdicts(runs: &[RunRecord], table: &[RunRow], width: usize) -> Vec<Ver
         .collect();
     let h: Vec<f64> = sel.iter().map(|r| r.summary.learning_rate).collect();
     let slope0: Vec<f64> = sel.iter().map(|r| r.summary.best.as_ref().map_or(f64::NAN, |b| b.slope)).collect();
-    let mut out = vec![correlation_verdict("2.2 (no noise)", &format!("slope sqrt(m R_IG) at max test accuracy is smaller for larger h (width {width})"), &h, &slope0, -1.0)];
-    let sigmas: Vec<f64> = sel.first().map(|r| r.summary.noise.iter().map(|p| p.sigma).filter(|s| *s > 0.0).collect()).unwrap_or_default();
+    let mut out = vec![correlation_verdict(
+        "2.2 (no noise)",
+        &format!("slope sqrt(m R_IG) at max test accuracy is smaller for larger h (width {width})"),
+        &h,
+        &slope0,
+        -1.0,
+    )];
+    let sigmas: Vec<f64> =
+        sel.first().map(|r| r.summary.noise.iter().map(|p| p.sigma).filter(|s| *s > 0.0).collect()).unwrap_or_default();
     let level = |sigma: f64, f: fn(&crate::nets::runlog::NoisePoint) -> f64| -> Vec<f64> {
         sel.iter().map(|r| r.summary.noise.iter().find(|p| p.sigma == sigma).map_or(f64::NAN, f)).collect()
     };
@@ -279,7 +297,11 @@ fn noise_verdicts(runs: &[RunRecord], table: &[RunRow], width: usize) -> Vec<Ver
         slope_parts.push((tag.clone(), correlation_verdict("", "", &h, &level(s, |p| p.slope_mean), -1.0)));
         acc_parts.push((tag, correlation_verdict("", "", &h, &level(s, |p| p.acc_mean), 1.0)));
     }
-    out.push(majority_verdict("2.2 (noisy parameters)", "slope stays smaller for larger h under theta(1+eta) noise", &slope_parts));
+    out.push(majority_verdict(
+        "2.2 (noisy parameters)",
+        "slope stays smaller for larger h under theta(1+eta) noise",
+        &slope_parts,
+    ));
     out.push(majority_verdict("2.4", "test accuracy under theta(1+eta) noise is higher for larger h", &acc_parts));
     out
 }

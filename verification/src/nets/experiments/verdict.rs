@@ -48,7 +48,15 @@ pub struct Verdict {
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let nums: Vec<String> = self.numbers.iter().map(|(k, v)| format!("{k} = {v:.4}")).collect();
-        write!(f, "Prediction {}: {} -> {} (n = {}; {})", self.prediction, self.claim, self.outcome, self.n, nums.join(", "))
+        write!(
+            f,
+            "Prediction {}: {} -> {} (n = {}; {})",
+            self.prediction,
+            self.claim,
+            self.outcome,
+            self.n,
+            nums.join(", ")
+        )
     }
 }
 
