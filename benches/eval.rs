@@ -3,6 +3,7 @@
 //! (c) a hand-written transcription of the same formula with Horner in h (benches/handwritten_lv4.rs).
 //! Peers (d) SymPy lambdify + numpy and (e) SymEngine LLVM are in benches/peers/eval_lambdify.py.
 
+#[rustfmt::skip]
 #[path = "generated/lv4.rs"]
 mod generated;
 #[path = "handwritten_lv4.rs"]

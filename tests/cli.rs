@@ -163,3 +163,11 @@ fn theorems_on_the_two_parameter_model() {
     let t = v["remark_3_2_tracking"]["threshold"].as_f64().unwrap();
     assert!(t > 1e-3 && t < 0.3, "a tracking threshold inside the scan from (2.8, 3.5): {t}");
 }
+
+#[test]
+fn verify_theorems_flag_runs_the_propositions() {
+    let (code, out, err) = bea(&["verify", "--theorems", "--example", "quartic"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["prop_3_3_slope_identity"]["pass"], true, "{}", v["prop_3_3_slope_identity"]);
+}

@@ -161,6 +161,9 @@ pub struct VerifyArgs {
     /// Exit with an error when a check fails.
     #[arg(long)]
     pub strict: bool,
+    /// Check the paper's propositions instead (same as `bea theorems`; needs a loss).
+    #[arg(long)]
+    pub theorems: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

@@ -98,6 +98,15 @@ pub fn verify_problem(
 }
 
 pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
+    if a.theorems {
+        let t = super::args::TheoremArgs {
+            problem: a.problem.clone(),
+            at: a.at.clone(),
+            h: 0.025,
+            output: a.output.clone(),
+        };
+        return super::experiment_cmd::run_theorems(&t);
+    }
     let mut raw = a.problem.to_raw()?;
     if raw.recursion.is_none() {
         raw.recursion = Some(Recursion::General);
