@@ -8,7 +8,7 @@
 //! Jacobian is computed once. Reference: Hairer, Lubich & Wanner, *Geometric Numerical Integration*, 2nd ed.,
 //! ch. IX (f_1 = -1/2 f'f, f_2 = 1/3 f'f'f + 1/12 f''(f,f)).
 
-use super::{inv_factorial, jacobian, lie, DeriveError, Guard};
+use super::{jacobian, lie, minus_sum_over_factorials, DeriveError, Guard};
 use crate::algebra::{Algebra, Elem};
 use std::collections::HashMap;
 
@@ -42,15 +42,7 @@ pub(crate) fn corrections(
             }
             g.insert((k, j), acc);
         }
-        let mut fl = vec![Elem::default(); f.len()];
-        for k in 2..=l + 1 {
-            let c = inv_factorial(k).neg();
-            for (x, t) in fl.iter_mut().zip(&g[&(k, l + 1 - k)]) {
-                let s = alg.scale(t, &c);
-                *x = alg.add(x, &s);
-            }
-        }
-        let fl: Vec<Elem> = fl.iter().map(|e| alg.normalize(e)).collect();
+        let fl = minus_sum_over_factorials(alg, f.len(), (2..=l + 1).map(|k| (k, &g[&(k, l + 1 - k)])));
         guard.check(alg, l)?;
         fs.push(fl);
     }

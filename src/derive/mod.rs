@@ -160,3 +160,21 @@ pub(crate) fn inv_factorial(k: usize) -> crate::algebra::Coef {
     }
     c
 }
+
+/// `f_l = - sum_k T_k / k!` over the given `(k, T_k)`, normalised: the last step of both recursions
+/// (GUIDE section 2 for the general one, eq. A.14 for the paper's).
+pub(crate) fn minus_sum_over_factorials<'a>(
+    alg: &mut Algebra,
+    dim: usize,
+    terms: impl Iterator<Item = (usize, &'a Vec<Elem>)>,
+) -> Vec<Elem> {
+    let mut fl = vec![Elem::default(); dim];
+    for (k, t) in terms {
+        let c = inv_factorial(k).neg();
+        for (x, tk) in fl.iter_mut().zip(t) {
+            let s = alg.scale(tk, &c);
+            *x = alg.add(x, &s);
+        }
+    }
+    fl.iter().map(|e| alg.normalize(e)).collect()
+}

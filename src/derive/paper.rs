@@ -12,7 +12,7 @@
 //! implemented here, so `L_{2,k} = grad S_k` and `L_{n,k} = D_f L_{n-1,k}` with `S_k = sum_{i+j=k} <f_i,f_j>/2`.
 //! Where this differs from the general recursion is a finding for the harness to measure, not a bug to fix here.
 
-use super::{inv_factorial, jacobian, lie, DeriveError, Guard};
+use super::{jacobian, lie, minus_sum_over_factorials, DeriveError, Guard};
 use crate::algebra::{Algebra, Elem};
 use std::collections::HashMap;
 
@@ -49,15 +49,7 @@ pub(crate) fn corrections(
             big_l.insert((nn, k), next);
             guard.check(alg, l)?;
         }
-        let mut fl = vec![Elem::default(); f.len()];
-        for nn in 2..=l + 1 {
-            let c = inv_factorial(nn).neg();
-            for (x, t) in fl.iter_mut().zip(&big_l[&(nn, l + 1 - nn)]) {
-                let sc = alg.scale(t, &c);
-                *x = alg.add(x, &sc);
-            }
-        }
-        let fl: Vec<Elem> = fl.iter().map(|e| alg.normalize(e)).collect();
+        let fl = minus_sum_over_factorials(alg, f.len(), (2..=l + 1).map(|nn| (nn, &big_l[&(nn, l + 1 - nn)])));
         guard.check(alg, l)?;
         fs.push(fl);
     }
