@@ -8,8 +8,8 @@ use crate::emit::evaluator::{param_values, Evaluator, ModifiedFieldEvaluator};
 use crate::spec::{examples, lower_value, Problem};
 use anyhow::{anyhow, Context};
 use bea_verification::theorems::{
-    check_modified_minima, check_norm_growth, check_slope_identity, find_tracking_threshold, ClosureLoss, MinimaConfig,
-    NormGrowthConfig, SlopeConfig, TrackingConfig,
+    check_modified_minima, check_norm_growth, check_slope_identity, find_tracking_threshold, ClosureLoss, Loss,
+    MinimaConfig, NormGrowthConfig, SlopeConfig, TrackingConfig,
 };
 use bea_verification::two_param::{self, ExtraField, TwoParamConfig};
 use std::collections::BTreeMap;
@@ -90,7 +90,7 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     // A local minimum: the end of a long gradient-descent run with a small step.
     let mut th = theta0.clone();
     for _ in 0..200_000 {
-        let gr = l_grad(&field, &th);
+        let gr = l.grad(&th);
         th.iter_mut().zip(&gr).for_each(|(t, gi)| *t -= 1e-3 * gi);
     }
     let minima = check_modified_minima(&l, &[th.clone()], &[theta0.clone()], &MinimaConfig { h, ..Default::default() });
@@ -105,10 +105,4 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     });
     let text = serde_json::to_string_pretty(&out)? + "\n";
     super::write_output(a.output.as_deref(), &text)
-}
-
-fn l_grad(field: &ModifiedFieldEvaluator, th: &[f64]) -> Vec<f64> {
-    let mut f = vec![0.0; th.len()];
-    field.eval(th, 0.0, 0, &mut f);
-    f.iter().map(|x| -x).collect()
 }

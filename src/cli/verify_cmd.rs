@@ -2,7 +2,6 @@
 //! numeric harness (`bea-verification`): it sees only compiled numeric closures, never the derivation.
 
 use super::args::VerifyArgs;
-use crate::derive::bseries::series::method_order;
 use crate::derive::ModifiedEquation;
 use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
@@ -63,16 +62,15 @@ pub fn verify_problem(
     }
     let f0 = &evs[0].1;
     let f = |th: &[f64], out: &mut [f64]| f0.eval(th, 0.0, 0, out);
-    let (tableau, order_p) = match &d.tableau {
-        None => (Tableau { a: vec![vec![0.0]], b: vec![1.0] }, 1),
+    let tableau = match &d.tableau {
+        None => Tableau { a: vec![vec![0.0]], b: vec![1.0] },
         Some(t) => {
             let a = t.a().iter().map(|r| r.iter().map(|c| c.to_f64()).collect()).collect();
             let b = t.b().iter().map(|c| c.to_f64()).collect();
-            (Tableau { a, b }, method_order(t, 8))
+            Tableau { a, b }
         }
     };
     let step = |th: &[f64], h: f64| -> Vec<f64> { rk_step(&tableau, &f, th, h) };
-    let _ = order_p;
     let mut cands = Vec::new();
     for (label, ev) in &evs {
         let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
