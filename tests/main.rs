@@ -8,4 +8,5 @@ mod hardening;
 mod oracles;
 mod properties;
 mod strategies;
+mod taylor;
 mod verify;

@@ -19,7 +19,21 @@ pub(crate) fn corrections(
     order: usize,
     guard: &Guard,
 ) -> Result<Vec<Vec<Elem>>, DeriveError> {
-    let mut fs: Vec<Vec<Elem>> = vec![f.to_vec()];
+    corrections_of_step(alg, &[f.to_vec()], order, guard)
+}
+
+/// `f_1..f_order` of any one-step method whose step is `y + sum_{j>=1} h^j d_j(y)`, given `d = [d_1, d_2, ...]`
+/// (missing `d_j` are zero; explicit Euler is `d = [f]`). The same recursion with the step's own terms:
+/// `f_0 = d_1` and `f_l = d_{l+1} - sum_{k=2}^{l+1} G[k][l+1-k] / k!` (GNI ch. IX, eq. IX.1.4 matched order by
+/// order). Used by [`super::taylor`] for (partitioned) Runge-Kutta steps expanded in `h`.
+pub(crate) fn corrections_of_step(
+    alg: &mut Algebra,
+    d: &[Vec<Elem>],
+    order: usize,
+    guard: &Guard,
+) -> Result<Vec<Vec<Elem>>, DeriveError> {
+    let mut fs: Vec<Vec<Elem>> = vec![d[0].clone()];
+    let f = &d[0];
     let mut g: HashMap<(usize, usize), Vec<Elem>> = HashMap::new();
     let mut jac: HashMap<(usize, usize), Vec<Vec<Elem>>> = HashMap::new();
     for l in 1..=order {
@@ -42,7 +56,11 @@ pub(crate) fn corrections(
             }
             g.insert((k, j), acc);
         }
-        let fl = minus_sum_over_factorials(alg, f.len(), (2..=l + 1).map(|k| (k, &g[&(k, l + 1 - k)])));
+        let mut fl = minus_sum_over_factorials(alg, f.len(), (2..=l + 1).map(|k| (k, &g[&(k, l + 1 - k)])));
+        if let Some(dl) = d.get(l).filter(|dl| dl.iter().any(|e| !e.is_zero())) {
+            fl = fl.iter().zip(dl).map(|(x, y)| alg.add(x, y)).collect::<Vec<_>>();
+            fl = fl.iter().map(|e| alg.normalize(e)).collect();
+        }
         guard.check(alg, l)?;
         fs.push(fl);
     }

@@ -13,6 +13,7 @@
 pub mod bseries;
 pub mod general;
 pub mod paper;
+pub mod taylor;
 
 use crate::algebra::{Algebra, Budget, Elem};
 use crate::spec::{Problem, Recursion};
