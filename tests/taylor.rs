@@ -228,3 +228,31 @@ fn partitioned_methods_refuse_odd_dimension_and_unknown_names() {
     let err = PartitionedRk::new("bad", vec![two, one], vec![0, 1]).unwrap_err().to_string();
     assert!(err.contains("stages"), "{err}");
 }
+
+/// The numeric harness (`bea verify`): the derived modified fields of the partitioned methods against their numeric
+/// step (`bea_verification::rk::prk_step`, fixed-point iteration of the stages) on Lotka–Volterra, the pendulum and
+/// the harmonic oscillator: local-error slopes `l + 1` for the first nonzero `f_l` left out (N + 2 for symplectic
+/// Euler, 3 then 5 for Störmer–Verlet). Also through the method name as a user writes it.
+#[test]
+fn partitioned_methods_pass_the_order_harness() {
+    use bea::cli::verify_problem;
+    use bea_verification::order::OrderConfig;
+    for method in ["symplectic-euler", "IMEX_Euler", "symplectic-euler-b", "stormer-verlet"] {
+        for name in ["lotka-volterra", "pendulum", "harmonic"] {
+            let mut raw = example(name).unwrap();
+            raw.method = Some(method.to_string());
+            let p = Problem::from_raw(&raw).unwrap();
+            let r = verify_problem(&p, 3, None, &OrderConfig::default()).unwrap();
+            assert_eq!(r.checks.len(), 4);
+            for c in &r.checks {
+                assert!(c.pass, "{method} on {name}: N = {} slope {:?}, expected {}", c.order, c.slope, c.expected);
+                let want = if p.method == "stormer-verlet" { [3, 3, 5, 5][c.order] } else { c.order + 2 };
+                assert_eq!(c.expected, want, "{method} on {name}, N = {}", c.order);
+            }
+        }
+    }
+    let mut raw = example("poly3d").unwrap();
+    raw.method = Some("symplectic-euler".into());
+    let err = verify_problem(&Problem::from_raw(&raw).unwrap(), 1, None, &OrderConfig::default()).unwrap_err();
+    assert!(err.to_string().contains("even number of variables"), "{err}");
+}

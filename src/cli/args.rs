@@ -63,7 +63,8 @@ pub struct ProblemArgs {
     #[arg(long)]
     pub recursion: Option<String>,
     /// The method: explicit-euler (gradient descent, default), implicit-euler, explicit-midpoint, implicit-midpoint,
-    /// heun, rk4, ssprk33, heavy-ball (with --beta), or a Butcher tableau TOML file.
+    /// heun, rk4, ssprk33, heavy-ball (with --beta), a Butcher tableau TOML file, or a partitioned method for an even
+    /// number of variables (first half part 1): symplectic-euler, symplectic-euler-b, stormer-verlet.
     #[arg(long)]
     pub method: Option<String>,
     /// Momentum of heavy-ball, in (-1, 1), e.g. 0.9 or 9/10.

@@ -1,7 +1,9 @@
 //! Dispatch on the problem's method: explicit Euler by the direct recursions, other Runge-Kutta methods and
-//! heavy-ball momentum by B-series (`crate::derive::bseries`).
+//! heavy-ball momentum by B-series (`crate::derive::bseries`), partitioned methods (symplectic Euler,
+//! Stormer-Verlet) by Taylor expansion of their step (`crate::derive::taylor`).
 
 use crate::derive::bseries::{derive_heavy_ball, derive_method_with, method_by_name, tableau::ButcherTableau};
+use crate::derive::taylor::{canonical_partitioned_name, derive_partitioned, PartitionedRk};
 use crate::derive::{derive_with, DeriveOptions, ModifiedEquation};
 use crate::spec::{Problem, Recursion};
 use anyhow::anyhow;
@@ -14,19 +16,35 @@ pub struct Derived {
     pub label: String,
     /// The tableau, for Runge-Kutta methods other than explicit Euler.
     pub tableau: Option<ButcherTableau>,
+    /// The parts, for partitioned Runge-Kutta methods (symplectic Euler, Stormer-Verlet).
+    pub partitioned: Option<PartitionedRk>,
 }
 
 /// Derive the problem's modified equation with its method.
 pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Derived> {
     let m = problem.method.as_str();
     if m == "explicit-euler" {
-        return Ok(Derived { me: derive_with(problem, opts)?, label: m.to_string(), tableau: None });
+        return Ok(Derived { me: derive_with(problem, opts)?, label: m.to_string(), tableau: None, partitioned: None });
     }
     if problem.recursion != Recursion::General {
         return Err(anyhow!(
-            "--recursion {:?} applies to explicit Euler only; the method {m} is derived by B-series",
-            problem.recursion
+            "--recursion {:?} applies to explicit Euler only; the method {m} is derived by {}",
+            problem.recursion,
+            if canonical_partitioned_name(m).is_some() { "Taylor expansion of its step" } else { "B-series" }
         ));
+    }
+    if canonical_partitioned_name(m).is_some() {
+        let method = PartitionedRk::named(m, &problem.vars)?;
+        let me = derive_partitioned(problem, &method, opts)?;
+        let part = |k: usize| -> String {
+            let names: Vec<&str> = (0..problem.vars.len())
+                .filter(|&i| method.part_of()[i] == k)
+                .map(|i| problem.vars[i].as_str())
+                .collect();
+            format!("{} for {}", method.parts()[k].name(), names.join(", "))
+        };
+        let label = format!("{m} ({}; {})", part(0), part(1));
+        return Ok(Derived { me, label, tableau: None, partitioned: Some(method) });
     }
     if m == "heavy-ball" {
         let beta = problem.beta.clone().ok_or_else(|| anyhow!("heavy-ball needs --beta"))?;
@@ -35,11 +53,11 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
         p.field = d.leading;
         p.loss = None; // f_0 = f/(1 - beta): its potential is E/(1 - beta), recovered by the structure check
         let me = ModifiedEquation { problem: p, general: Some(d.corrections), paper: None, elapsed: d.elapsed };
-        return Ok(Derived { me, label: format!("heavy-ball (beta = {beta})"), tableau: None });
+        return Ok(Derived { me, label: format!("heavy-ball (beta = {beta})"), tableau: None, partitioned: None });
     }
     let t = method_by_name(m)?;
     let d = derive_method_with(problem, &t, opts)?;
     let label = d.method.clone();
     let me = d.into_modified_equation().ok_or_else(|| anyhow!("the method {m} is not consistent (f_0 != f)"))?;
-    Ok(Derived { me, label, tableau: Some(t) })
+    Ok(Derived { me, label, tableau: Some(t), partitioned: None })
 }

@@ -22,6 +22,9 @@ pub(super) fn run(a: &SeriesArgs) -> anyhow::Result<()> {
         if a.beta.is_some() {
             return Err(anyhow!("--beta applies to heavy-ball only"));
         }
+        if let Some(m) = crate::derive::taylor::canonical_partitioned_name(&a.method) {
+            return Err(anyhow!("{m} is a partitioned method: its modified equation is a P-series (trees with two colours), which bea does not tabulate; `bea derive --method {m}` derives its modified field by Taylor expansion of the step"));
+        }
         modified_equation(&BSeries::of_method(&method_by_name(&a.method)?, a.order))?
     };
     let mut text = match a.format.as_str() {

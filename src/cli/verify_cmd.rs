@@ -7,7 +7,8 @@ use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
 use bea_verification::order::{check_orders, format_table, plot_orders, Candidate, OrderConfig, OrderReport};
-use bea_verification::rk::{rk_step, Tableau};
+use crate::derive::bseries::tableau::ButcherTableau;
+use bea_verification::rk::{prk_step, Tableau};
 use std::collections::{BTreeMap, HashMap};
 
 /// Compile every derived recursion of `me` to numbers, with the problem's parameter values and the verify
@@ -62,21 +63,22 @@ pub fn verify_problem(
     }
     let f0 = &evs[0].1;
     let f = |th: &[f64], out: &mut [f64]| f0.eval(th, 0.0, 0, out);
-    let tableau = match &d.tableau {
-        None => Tableau { a: vec![vec![0.0]], b: vec![1.0] },
-        Some(t) => {
-            let a = t.a().iter().map(|r| r.iter().map(|c| c.to_f64()).collect()).collect();
-            let b = t.b().iter().map(|c| c.to_f64()).collect();
-            Tableau { a, b }
-        }
+    let numeric = |t: &ButcherTableau| Tableau {
+        a: t.a().iter().map(|r| r.iter().map(|c| c.to_f64()).collect()).collect(),
+        b: t.b().iter().map(|c| c.to_f64()).collect(),
     };
-    let step = |th: &[f64], h: f64| -> Vec<f64> { rk_step(&tableau, &f, th, h) };
+    let (parts, part_of) = match (&d.tableau, &d.partitioned) {
+        (_, Some(m)) => (m.parts().iter().map(numeric).collect(), m.part_of().to_vec()),
+        (Some(t), None) => (vec![numeric(t)], vec![0; theta0.len()]),
+        (None, None) => (vec![Tableau { a: vec![vec![0.0]], b: vec![1.0] }], vec![0; theta0.len()]),
+    };
+    let step = |th: &[f64], h: f64| -> Vec<f64> { prk_step(&parts, &part_of, &f, th, h) };
     let mut cands = Vec::new();
     for (label, ev) in &evs {
         let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
         let nonzero: Vec<bool> =
             corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default();
-        let label = if d.tableau.is_some() { d.label.clone() } else { label.to_string() };
+        let label = if d.tableau.is_some() || d.partitioned.is_some() { d.label.clone() } else { label.to_string() };
         for n in 0..=max_order {
             if label == "paper" && n == 0 {
                 continue; // N = 0 is the plain field, the same for both

@@ -70,6 +70,23 @@ pub enum TaylorError {
     Derive(#[from] DeriveError),
 }
 
+/// The canonical name of a partitioned built-in (case-insensitive, `_` and spaces read as `-`; aliases
+/// `symplectic-euler-a`, `imex-euler`, `stoermer-verlet`, `verlet`), or `None`.
+///
+/// ```
+/// use bea::derive::taylor::canonical_partitioned_name;
+/// assert_eq!(canonical_partitioned_name("IMEX_Euler"), Some("symplectic-euler"));
+/// assert_eq!(canonical_partitioned_name("rk4"), None);
+/// ```
+pub fn canonical_partitioned_name(name: &str) -> Option<&'static str> {
+    match name.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+        "symplectic-euler" | "symplectic-euler-a" | "imex-euler" => Some("symplectic-euler"),
+        "symplectic-euler-b" => Some("symplectic-euler-b"),
+        "stormer-verlet" | "stoermer-verlet" | "verlet" => Some("stormer-verlet"),
+        _ => None,
+    }
+}
+
 /// A partitioned Runge–Kutta method: one tableau per part, and the part of every component.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartitionedRk {
@@ -114,13 +131,13 @@ impl PartitionedRk {
     /// assert!(err.contains("even number of variables"), "{err}");
     /// ```
     pub fn named(name: &str, vars: &[String]) -> Result<PartitionedRk, TaylorError> {
-        let key = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        let key = canonical_partitioned_name(name).ok_or_else(|| TaylorError::UnknownMethod(name.to_string()))?;
         let t = |a: Vec<Vec<(i64, i64)>>, b: Vec<(i64, i64)>, n: &str| {
             let conv = |v: &[(i64, i64)]| v.iter().map(|&(p, q)| rat(p, q)).collect::<Vec<_>>();
             ButcherTableau::new(n, a.iter().map(|r| conv(r)).collect(), conv(&b))
         };
-        let (canonical, parts) = match key.as_str() {
-            "symplectic-euler" | "symplectic-euler-a" | "imex-euler" => (
+        let (canonical, parts) = match key {
+            "symplectic-euler" => (
                 "symplectic-euler",
                 vec![
                     t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
@@ -134,7 +151,7 @@ impl PartitionedRk {
                     t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
                 ],
             ),
-            "stormer-verlet" | "stoermer-verlet" | "verlet" => {
+            "stormer-verlet" => {
                 let half = vec![(1, 2), (1, 2)];
                 let iiib = t(vec![vec![(1, 2), (0, 1)], vec![(1, 2), (0, 1)]], half.clone(), "lobatto-iiib")?;
                 let iiia = t(vec![vec![(0, 1), (0, 1)], vec![(1, 2), (1, 2)]], half, "lobatto-iiia")?;

@@ -125,7 +125,8 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
 }
 
 /// The method's canonical name: `explicit-euler` (also `gd`, `gradient-descent`), a built-in Runge-Kutta method,
-/// `heavy-ball`, or a path to a tableau TOML file (kept as given).
+/// `heavy-ball`, a partitioned built-in (`symplectic-euler`, `symplectic-euler-b`, `stormer-verlet`), or a path to a
+/// tableau TOML file (kept as given).
 fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
     let Some(m) = m else { return Ok("explicit-euler".into()) };
     let k = m.trim().to_ascii_lowercase().replace('_', "-");
@@ -137,6 +138,9 @@ fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
     };
     if k == "heavy-ball" || crate::derive::bseries::tableau::BUILTIN_METHODS.contains(&k.as_str()) {
         return Ok(k);
+    }
+    if let Some(c) = crate::derive::taylor::canonical_partitioned_name(&k) {
+        return Ok(c.to_string());
     }
     if m.ends_with(".toml") || std::path::Path::new(m).is_file() {
         return Ok(m.to_string());

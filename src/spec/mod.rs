@@ -204,7 +204,7 @@ pub enum SpecError {
         name: String,
     },
     /// Unknown method name.
-    #[error("unknown method '{name}': use explicit-euler (gd), implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, or a tableau .toml file")]
+    #[error("unknown method '{name}': use explicit-euler (gd), implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, symplectic-euler, symplectic-euler-b, stormer-verlet, or a tableau .toml file")]
     UnknownMethod {
         /// the name
         name: String,

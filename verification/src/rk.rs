@@ -21,11 +21,35 @@ pub struct Tableau {
 /// assert!((y1[0] - (1.0 - 0.1 + 0.005)).abs() < 1e-15);
 /// ```
 pub fn rk_step(t: &Tableau, f: &dyn Fn(&[f64], &mut [f64]), y: &[f64], h: f64) -> Vec<f64> {
-    let (s, n) = (t.b.len(), y.len());
-    let explicit = t.a.iter().enumerate().all(|(i, row)| row[i..].iter().all(|v| *v == 0.0));
+    prk_step(std::slice::from_ref(t), &vec![0; y.len()], f, y, h)
+}
+
+/// One step of a partitioned Runge–Kutta method: component `m` uses the tableau `parts[part_of[m]]` (all parts
+/// with the same number of stages), `Y_i = y + h sum_j a^{p(m)}_ij f(Y_j)` and `y_1 = y + h sum_i b^{p(m)}_i
+/// f(Y_i)` componentwise. With one part it is [`rk_step`]. Symplectic Euler on `(u, v)` (u implicit):
+///
+/// ```
+/// use bea_verification::rk::{prk_step, Tableau};
+/// let implicit = Tableau { a: vec![vec![1.0]], b: vec![1.0] };
+/// let explicit = Tableau { a: vec![vec![0.0]], b: vec![1.0] };
+/// // u' = u (v - 2), v' = v (1 - u): u_1 = u / (1 - h (v - 2)), v_1 = v + h v (1 - u_1).
+/// let f = |y: &[f64], out: &mut [f64]| { out[0] = y[0] * (y[1] - 2.0); out[1] = y[1] * (1.0 - y[0]); };
+/// let (u, v, h) = (1.5, 1.2, 0.1);
+/// let y1 = prk_step(&[implicit, explicit], &[0, 1], &f, &[u, v], h);
+/// let u1 = u / (1.0 - h * (v - 2.0));
+/// assert!((y1[0] - u1).abs() < 1e-14 && (y1[1] - (v + h * v * (1.0 - u1))).abs() < 1e-14);
+/// ```
+///
+/// # Panics
+/// If a part index is out of range or the parts' stage counts differ (callers build these from validated methods).
+pub fn prk_step(parts: &[Tableau], part_of: &[usize], f: &dyn Fn(&[f64], &mut [f64]), y: &[f64], h: f64) -> Vec<f64> {
+    let (s, n) = (parts[0].b.len(), y.len());
+    assert!(parts.iter().all(|t| t.b.len() == s && t.a.len() == s), "parts with different stage counts");
+    let tab = |m: usize| &parts[part_of[m]];
+    let explicit = parts.iter().all(|t| t.a.iter().enumerate().all(|(i, row)| row[i..].iter().all(|v| *v == 0.0)));
     let mut k = vec![vec![0.0; n]; s];
     let stage = |k: &[Vec<f64>], i: usize| -> Vec<f64> {
-        (0..n).map(|m| y[m] + h * (0..s).map(|j| t.a[i][j] * k[j][m]).sum::<f64>()).collect()
+        (0..n).map(|m| y[m] + h * (0..s).map(|j| tab(m).a[i][j] * k[j][m]).sum::<f64>()).collect()
     };
     if explicit {
         for i in 0..s {
@@ -33,8 +57,8 @@ pub fn rk_step(t: &Tableau, f: &dyn Fn(&[f64], &mut [f64]), y: &[f64], h: f64) -
             f(&yi, &mut k[i]);
         }
     } else {
-        for i in 0..s {
-            f(y, &mut k[i]);
+        for ki in k.iter_mut() {
+            f(y, ki);
         }
         let mut converged = false;
         let mut prev = f64::INFINITY;
@@ -58,5 +82,5 @@ pub fn rk_step(t: &Tableau, f: &dyn Fn(&[f64], &mut [f64]), y: &[f64], h: f64) -
             return vec![f64::NAN; n];
         }
     }
-    (0..n).map(|m| y[m] + h * (0..s).map(|i| t.b[i] * k[i][m]).sum::<f64>()).collect()
+    (0..n).map(|m| y[m] + h * (0..s).map(|i| tab(m).b[i] * k[i][m]).sum::<f64>()).collect()
 }
