@@ -256,3 +256,26 @@ fn partitioned_methods_pass_the_order_harness() {
     let err = verify_problem(&Problem::from_raw(&raw).unwrap(), 1, None, &OrderConfig::default()).unwrap_err();
     assert!(err.to_string().contains("even number of variables"), "{err}");
 }
+
+/// Snapshots of the partitioned methods' modified fields (`series/snapshots/partitioned-*.snap`), as `bea derive`
+/// prints them, so any change in these derived formulas shows up in review.
+#[test]
+fn partitioned_snapshots() {
+    use bea::emit::{render, Format, Report};
+    for (name, method, order) in [
+        ("lotka-volterra", "symplectic-euler", 3),
+        ("lotka-volterra", "stormer-verlet", 4),
+        ("pendulum", "symplectic-euler", 3),
+        ("pendulum", "stormer-verlet", 4),
+    ] {
+        let p = catalogue_problem(name, order);
+        let m = PartitionedRk::named(method, &p.vars).unwrap();
+        let mut me = derive_partitioned(&p, &m, &Default::default()).unwrap();
+        let mut report = Report::build(&mut me);
+        report.method = method.to_string();
+        let text = render(&report, Format::Text);
+        insta::with_settings!({ snapshot_path => "../series/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("partitioned-{method}@{name}"), text);
+        });
+    }
+}

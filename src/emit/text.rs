@@ -46,7 +46,10 @@ impl Emitter for Text {
         if r.method == "explicit-euler" {
             let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
         } else {
-            let _ = writeln!(out, "modified equation of {} (by B-series)", r.method);
+            let partitioned =
+                r.method.split_whitespace().next().and_then(crate::derive::taylor::canonical_partitioned_name).is_some();
+            let how = if partitioned { "by Taylor expansion of the step" } else { "by B-series" };
+            let _ = writeln!(out, "modified equation of {} ({how})", r.method);
         }
         if let Some(n) = &r.name {
             let _ = writeln!(out, "problem: {n}");
