@@ -46,8 +46,12 @@ impl Emitter for Text {
         if r.method == "explicit-euler" {
             let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
         } else {
-            let partitioned =
-                r.method.split_whitespace().next().and_then(crate::derive::taylor::canonical_partitioned_name).is_some();
+            let partitioned = r
+                .method
+                .split_whitespace()
+                .next()
+                .and_then(crate::derive::taylor::canonical_partitioned_name)
+                .is_some();
             let how = if partitioned { "by Taylor expansion of the step" } else { "by B-series" };
             let _ = writeln!(out, "modified equation of {} ({how})", r.method);
         }
