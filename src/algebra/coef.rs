@@ -149,13 +149,27 @@ impl Coef {
         })
     }
     /// Integer power (negative exponents take the reciprocal); `None` for 0^negative.
+    ///
+    /// Numerator and denominator are raised separately (binary powering): powers of a reduced fraction are reduced,
+    /// so no gcd is taken. (Repeated multiplication took a gcd of ever larger numbers at each step: `(81/625)^-1000`
+    /// took 0.6 s in a debug build; found by fuzzing.)
+    ///
+    /// ```
+    /// use bea::algebra::Coef;
+    /// assert_eq!(Coef::new(-2, 3).pow(3), Some(Coef::new(-8, 27)));
+    /// assert_eq!(Coef::new(-2, 3).pow(-3), Some(Coef::new(-27, 8)));
+    /// assert_eq!(Coef::zero().pow(-1), None);
+    /// ```
     pub fn pow(&self, e: i64) -> Option<Coef> {
         let base = if e < 0 { self.recip()? } else { self.clone() };
-        let mut acc = Coef::one();
-        for _ in 0..e.unsigned_abs() {
-            acc = acc.mul(&base);
+        Some(Coef::from_big(num_traits::Pow::pow(base.to_big(), e.unsigned_abs())))
+    }
+    /// Size in bits: of the numerator plus of the denominator.
+    pub fn bits(&self) -> u64 {
+        match self {
+            Coef::Small(n, d) => u64::from(256 - n.unsigned_abs().leading_zeros() - d.unsigned_abs().leading_zeros()),
+            Coef::Big(r) => r.numer().bits() + r.denom().bits(),
         }
-        Some(acc)
     }
     /// Nearest `f64`.
     pub fn to_f64(&self) -> f64 {

@@ -123,6 +123,10 @@ pub struct Algebra {
     rules: Vec<(usize, u16, Elem)>,
     budget: Budget,
     exceeded: Cell<Option<usize>>,
+    /// Limit on the total metered work (see [`Algebra::set_work_limit`]); `None`: unmetered.
+    work_limit: Option<u128>,
+    /// Work spent since the limit was set.
+    work: Cell<u128>,
 }
 
 impl Algebra {
@@ -141,6 +145,8 @@ impl Algebra {
             rules: Vec::new(),
             budget: Budget::default(),
             exceeded: Cell::new(None),
+            work_limit: None,
+            work: Cell::new(0),
         };
         for i in 0..n_state {
             a.intern(GenKind::State(i));
@@ -171,6 +177,42 @@ impl Algebra {
     /// Results computed after that are meaningless; callers must check this and fail.
     pub fn exceeded(&self) -> Option<usize> {
         self.exceeded.get()
+    }
+    /// Meter the total work of the products from now on (`None`: stop metering) and reset the count to 0.
+    ///
+    /// The work of one product of polynomials is its term products weighted by the 64-bit words of the largest
+    /// coefficients of both factors (`|a| * |b| * words(a) * words(b)`), so that it tracks CPU time also when
+    /// coefficients grow (binomial coefficients from `cos^2 -> 1 - sin^2`). Every product is counted, the ones
+    /// inside the rewrite rules, denominator lifting and differentiation included. A product that would take the
+    /// total past the limit is refused like an over-budget one: [`Algebra::exceeded`] becomes `Some` and stays so,
+    /// and later products are skipped, so an oversized computation fails fast instead of running for minutes.
+    /// Validation uses it (found by fuzzing: the gradient of the loss `tan(x)^1000 + 0.6` took 30 s).
+    ///
+    /// ```
+    /// use bea::algebra::{Algebra, Coef};
+    /// let mut alg = Algebra::new(2);
+    /// alg.set_work_limit(Some(50));
+    /// let s = alg.add(&alg.state(0), &alg.state(1));
+    /// let sq = alg.mul(&s, &s); // 2 * 2 term products: within the limit
+    /// assert!(alg.exceeded().is_none() && alg.work() == 4);
+    /// let big = alg.pow(&s, 20); // (x + y)^20 needs far more
+    /// assert!(alg.exceeded().is_some() && alg.work() > 50);
+    /// # let _ = (sq, big, Coef::one());
+    /// ```
+    pub fn set_work_limit(&mut self, limit: Option<u128>) {
+        self.work_limit = limit;
+        self.work.set(0);
+    }
+    /// The work metered since [`Algebra::set_work_limit`] (0 when unmetered).
+    pub fn work(&self) -> u128 {
+        self.work.get()
+    }
+    /// Charge the product `a * b` to the work meter; `false` if that takes the total past the limit.
+    fn charge(&self, a: &Poly, b: &Poly) -> bool {
+        let Some(limit) = self.work_limit else { return true };
+        let w = (a.len() as u128) * (b.len() as u128) * coef_words(a) * coef_words(b);
+        self.work.set(self.work.get().saturating_add(w));
+        self.work.get() <= limit
     }
     /// [`add_den`], flagging an exponent overflow like an over-budget product (see [`Algebra::exceeded`]).
     fn den_sum(&self, a: &[u16], b: &[u16]) -> Vec<u16> {
@@ -279,7 +321,7 @@ impl Algebra {
     }
     fn pmul(&self, a: &Poly, b: &Poly) -> Poly {
         let n = a.len().saturating_mul(b.len());
-        if n > self.budget.max_product_terms || self.exceeded.get().is_some() {
+        if n > self.budget.max_product_terms || self.exceeded.get().is_some() || !self.charge(a, b) {
             self.exceeded.set(Some(self.exceeded.get().unwrap_or(0).max(n)));
             return Poly::zero();
         }
@@ -572,6 +614,12 @@ impl Algebra {
     pub fn depends_on_state(&mut self, a: &Elem) -> bool {
         (0..self.n_state).any(|j| !self.diff(a, j).is_zero())
     }
+}
+
+/// One plus the 64-bit words of the largest coefficient of `p` (numerator and denominator bits), without
+/// allocating for the small (`i128`) form.
+fn coef_words(p: &Poly) -> u128 {
+    1 + (p.terms().iter().map(|(_, c)| c.bits()).max().unwrap_or(0) / 64) as u128
 }
 
 fn mk(num: Poly, mut den: Vec<u16>) -> Elem {
