@@ -1,7 +1,8 @@
 //! Order checks: passes on hand-written corrections, catches wrong ones, survives bad input.
-use bea_verification::flow::FlowConfig;
+use bea_verification::flow::{FlowConfig, FlowError};
 use bea_verification::order::{
-    check_order, check_orders, format_table, plot_orders, Candidate, CheckError, OrderConfig,
+    check_order, check_order_with, check_orders, check_orders_with, format_table, plot_orders, Candidate, CheckError,
+    OrderConfig, StepKind,
 };
 use bea_verification::problems::{Field2, Linear2, LOTKA_VOLTERRA, TWO_PARAM_GRADIENT};
 
@@ -112,4 +113,134 @@ fn json_shape_table_and_plot() {
     plot_orders(&rep, &png).unwrap();
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------- two-step methods: heavy-ball momentum ----------
+
+/// Heavy ball `θ_{n+1} = θ_n − h a θ_n + β(θ_n − θ_{n−1})` on the 1-D quadratic `E = a x²/2` (`f = −a x`).
+fn heavy_ball_1d(a: f64, beta: f64) -> impl Fn(&[f64], &[f64], f64) -> Vec<f64> {
+    move |prev: &[f64], cur: &[f64], h: f64| vec![cur[0] - h * a * cur[0] + beta * (cur[0] - prev[0])]
+}
+
+/// Its modified field on the slow manifold, by hand: `θ_n = ζ^n θ_0` with `ζ` the root of
+/// `ζ² − (1 + β − h a) ζ + β = 0` that tends to 1, so `y' = (ln ζ / h) y`. Expanding in `h`:
+/// `f_0 = −a x/(1−β)` (= f/(1−β)), `f_1 = −(1+β) a² x/(2(1−β)³)` (= −(1+β)/(2(1−β)³) f′f, f′f = a² x),
+/// `f_2 = −(1+4β+β²) a³ x/(3(1−β)⁵)`, `f_3 = −(1+β)(1+8β+β²) a⁴ x/(4(1−β)⁷)`; at β = 0 these are the
+/// coefficients of `ln(1 − h a)/h`, gradient descent's modified field (Hairer, Lubich & Wanner, GNI ch. IX).
+fn heavy_ball_coefficients(a: f64, b: f64) -> [f64; 4] {
+    let m = 1.0 - b;
+    [
+        -a / m,
+        -(1.0 + b) * a * a / (2.0 * m.powi(3)),
+        -(1.0 + 4.0 * b + b * b) * a.powi(3) / (3.0 * m.powi(5)),
+        -(1.0 + b) * (1.0 + 8.0 * b + b * b) * a.powi(4) / (4.0 * m.powi(7)),
+    ]
+}
+
+/// `Σ_{l ≤ n} h^l c_l x` as a candidate.
+fn linear_candidate(label: &str, n: usize, c: [f64; 4]) -> Candidate<'static> {
+    Candidate::new(label, n, move |th: &[f64], h: f64, out: &mut [f64]| {
+        out[0] = (0..=n).rev().fold(0.0, |acc, l| acc * h + c[l]) * th[0];
+    })
+}
+
+/// The expansion parameter is `h/(1−β)²`: the default grid scaled by `(1−β)²`.
+fn heavy_ball_cfg(beta: f64) -> OrderConfig {
+    let mut cfg = OrderConfig::default();
+    cfg.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
+    cfg
+}
+
+/// The hand-written heavy-ball corrections pass with slope N + 2 for N = 0..3 (β = 1/2, 9/10, −3/10).
+/// (Not β = −1/2: there `f_4 ∝ 1 + 16β + 36β² + 16β³ + β⁴ = 1/16` nearly vanishes and N = 3 shows 5.4.)
+#[test]
+fn heavy_ball_hand_written_corrections_pass() {
+    let a = 1.0;
+    for beta in [0.5, 0.9, -0.3] {
+        let c = heavy_ball_coefficients(a, beta);
+        let cands: Vec<Candidate> = (0..=3).map(|n| linear_candidate("heavy-ball", n, c)).collect();
+        let step = heavy_ball_1d(a, beta);
+        let rep = check_orders_with(StepKind::TwoStep(&step), &cands, &[1.0], &heavy_ball_cfg(beta));
+        assert!(rep.all_pass(), "beta = {beta}:\n{}", format_table(&rep));
+    }
+}
+
+/// The exact slow-manifold field `ln ζ / h` leaves nothing above the floor: the two-step check measures
+/// the right thing (a wrong start or a wrong comparison time would leave an O(h²) error).
+#[test]
+fn heavy_ball_exact_field_sits_on_the_floor() {
+    let (a, beta) = (1.0, 0.5);
+    let exact = Candidate::new("exact", 60, move |th: &[f64], h: f64, out: &mut [f64]| {
+        let c = 1.0 + beta - h * a;
+        let zeta = (c + (c * c - 4.0 * beta).sqrt()) / 2.0;
+        out[0] = zeta.ln() / h * th[0];
+    });
+    let step = heavy_ball_1d(a, beta);
+    let r = check_order_with(StepKind::TwoStep(&step), &exact, &[1.0], &heavy_ball_cfg(beta));
+    assert!(!r.pass);
+    assert!(matches!(r.error, Some(CheckError::TooFewPoints { .. })), "{:?}", r.error);
+    assert!(r.points.iter().all(|p| p[1] < 1e-14), "{:?}", r.points);
+}
+
+/// A deliberately wrong first correction, gradient descent's `−½ f′f` divided by `1 − β`, fails with slope
+/// about 2 (not 3), while the right one passes on the same grid.
+#[test]
+fn heavy_ball_with_the_gradient_descent_coefficient_fails() {
+    let a = 1.0;
+    for beta in [0.5, 0.9] {
+        let mut wrong = heavy_ball_coefficients(a, beta);
+        wrong[1] = -0.5 * a * a / (1.0 - beta);
+        let step = heavy_ball_1d(a, beta);
+        let cfg = heavy_ball_cfg(beta);
+        let bad = check_order_with(StepKind::TwoStep(&step), &linear_candidate("wrong", 1, wrong), &[1.0], &cfg);
+        let s = bad.slope.unwrap();
+        assert!(!bad.pass && (s - 2.0).abs() < 0.1, "beta = {beta}: slope {s}");
+        let right = heavy_ball_coefficients(a, beta);
+        let good = check_order_with(StepKind::TwoStep(&step), &linear_candidate("right", 1, right), &[1.0], &cfg);
+        assert!(good.pass, "beta = {beta}: {:?}", good.slope);
+    }
+}
+
+/// The one-step API is the `OneStep` kind: the same report either way.
+#[test]
+fn one_step_kind_matches_check_orders() {
+    let cands: Vec<Candidate> = (0..=1).map(|n| hand(&LOTKA_VOLTERRA, n, 1.0, "hand")).collect();
+    let step = euler(&LOTKA_VOLTERRA);
+    let cfg = OrderConfig::default();
+    let a = check_orders(&step, &cands, &[1.5, 1.2], &cfg);
+    let b = check_orders_with(StepKind::OneStep(&step), &cands, &[1.5, 1.2], &cfg);
+    assert_eq!(a, b);
+}
+
+/// A two-step map that returns NaN is reported with where it was called (θ_prev, θ, h), a panicking one as
+/// Panicked, and a NaN in the candidate's flow with its location; other checks still run.
+#[test]
+fn two_step_bad_input_becomes_errors() {
+    let c = heavy_ball_coefficients(1.0, 0.5);
+    let cfg = heavy_ball_cfg(0.5);
+    let nan_step = |_: &[f64], cur: &[f64], h: f64| vec![if h < 0.01 { f64::NAN } else { cur[0] }];
+    let r = check_order_with(StepKind::TwoStep(&nan_step), &linear_candidate("x", 0, c), &[1.0], &cfg);
+    match &r.error {
+        Some(CheckError::BadTwoStep { h, theta_prev, theta, value }) => {
+            assert!(*h < 0.01 && theta_prev == &vec![1.0] && theta[0] < 1.0 && value[0].is_nan(), "{:?}", r.error);
+        }
+        e => panic!("expected BadTwoStep, got {e:?}"),
+    }
+    assert!(!r.pass && r.error.as_ref().unwrap().to_string().contains("theta_prev = [1.0]"));
+
+    let panics = |_: &[f64], _: &[f64], h: f64| -> Vec<f64> { panic!("undefined at h = {h}") };
+    let r = check_order_with(StepKind::TwoStep(&panics), &linear_candidate("x", 0, c), &[1.0], &cfg);
+    assert!(matches!(r.error, Some(CheckError::Panicked { .. })), "{:?}", r.error);
+
+    let nan_field = Candidate::new("nan", 0, |th: &[f64], _h: f64, out: &mut [f64]| {
+        out[0] = if th[0] < 0.99 { f64::NAN } else { -2.0 * th[0] };
+    });
+    let step = heavy_ball_1d(1.0, 0.5);
+    let good = linear_candidate("good", 1, c);
+    let rep = check_orders_with(StepKind::TwoStep(&step), &[nan_field, good], &[1.0], &cfg);
+    match &rep.checks[0].error {
+        Some(CheckError::Flow { source: FlowError::NonFinite { theta, .. }, .. }) => assert!(theta[0] < 0.99),
+        e => panic!("expected a NonFinite flow error, got {e:?}"),
+    }
+    assert!(rep.checks[1].pass, "{}", format_table(&rep));
 }

@@ -15,6 +15,26 @@
 //! The slope of `ln err` against `ln h` is fitted by least squares over the points of a
 //! geometric grid whose error is well above the detected floor ([`fit::analyse`]).
 //!
+//! # Two-step methods
+//!
+//! A two-step method `θ_{n+1} = Ψ_h(θ_{n-1}, θ_n)` (heavy-ball momentum
+//! `θ_{n+1} = θ_n − h∇E(θ_n) + β(θ_n − θ_{n−1})`) has no one-step map to compare with; its modified
+//! field describes the iterates on an invariant "slow manifold" (the underlying one-step method,
+//! Kirchgraber 1986; Hairer, Lubich & Wanner, GNI Sect. XV.2), on which `θ_{n-1}` is a function of
+//! `θ_n`. [`StepKind::TwoStep`] measures the local error of a candidate `f̃_N` by starting *on the
+//! candidate's own flow*: `θ_0 = y0`, `θ_1 = φ_h(y0)`, one step `θ_2 = Ψ_h(θ_0, θ_1)`, and
+//!
+//! `err(h) = ‖θ_2 − φ_{2h}(y0)‖₂`,
+//!
+//! both flows by the same Dop853 integration ([`FlowConfig`]). When the trajectory of `f̃_N` satisfies
+//! the recursion up to its truncation, `err = O(h^{N+2})` again (each flow point deviates from the exact
+//! modified flow by `O(h^{N+2})`, and `Ψ_h` is a bounded combination of them). Starting on the flow is
+//! needed: from the usual start `θ_1 = θ_0 − h∇E(θ_0)` (zero initial velocity) the pair `(θ_0, θ_1)` is
+//! off the slow manifold by `O(h²)` in position, i.e. `O(h)` in the velocity `(θ_1 − θ_0)/h`, and the
+//! iterates carry an `O(h)` transient (decaying like `β^n`) that no truncation of the modified field can
+//! describe, so every `N` would show the same low slope. The expected slope is `N + 2` unless
+//! [`Candidate::with_expected`] says otherwise. See [`check_order_with`].
+//!
 //! Precision: everything is `f64`. With the default grid the errors of `N ≤ 4` on smooth
 //! 2-D problems of unit scale lie well above the rounding floor (about `1e-15 ‖θ0‖`); for
 //! `N ≥ 5` the usable window shrinks to the largest h, where higher terms bias the slope,
@@ -23,6 +43,7 @@
 pub mod fit;
 mod plot;
 mod table;
+mod two_step;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -161,6 +182,18 @@ pub enum CheckError {
         /// What the step map returned.
         value: Vec<f64>,
     },
+    /// The two-step map returned a non-finite value or a vector of the wrong length.
+    #[error("the two-step map is not finite or has the wrong length at h = {h} from theta_prev = {theta_prev:?}, theta = {theta:?}: {value:?}")]
+    BadTwoStep {
+        /// The step size.
+        h: f64,
+        /// `θ_{n-1}` given to the map (the start point `θ_0`).
+        theta_prev: Vec<f64>,
+        /// `θ_n` given to the map (`θ_1`, on the candidate's flow).
+        theta: Vec<f64>,
+        /// What the map returned.
+        value: Vec<f64>,
+    },
     /// The exact flow of the truncated field could not be computed.
     #[error("flow of the truncated field failed at h = {h}: {source}")]
     Flow {
@@ -239,14 +272,58 @@ impl OrderReport {
     }
 }
 
+/// A one-step map `step(θ, h) = Φ_h(θ)`.
+pub type OneStepMap<'a> = dyn Fn(&[f64], f64) -> Vec<f64> + 'a;
+
+/// A two-step map `step(θ_prev, θ, h) = Ψ_h(θ_{n−1}, θ_n)`.
+pub type TwoStepMap<'a> = dyn Fn(&[f64], &[f64], f64) -> Vec<f64> + 'a;
+
+/// The method whose local error is measured: a one-step map, or a two-step map (see the module doc).
+///
+/// ```
+/// use bea_verification::order::{check_order_with, Candidate, OrderConfig, StepKind};
+/// // Heavy ball with β = 1/2 on E = x²/2 (f = −x): f_0 = f/(1−β) = −2x.
+/// let hb = |prev: &[f64], cur: &[f64], h: f64| vec![cur[0] - h * cur[0] + 0.5 * (cur[0] - prev[0])];
+/// let c = Candidate::new("hand", 0, |th: &[f64], _h: f64, out: &mut [f64]| out[0] = -2.0 * th[0]);
+/// let r = check_order_with(StepKind::TwoStep(&hb), &c, &[1.0], &OrderConfig::default());
+/// assert!(r.pass, "{r:?}");
+/// ```
+#[derive(Clone, Copy)]
+pub enum StepKind<'a> {
+    /// `θ_{n+1} = Φ_h(θ_n)`: `step(θ, h)`; the local error is `‖Φ_h(θ0) − φ_h(θ0)‖`.
+    OneStep(&'a OneStepMap<'a>),
+    /// `θ_{n+1} = Ψ_h(θ_{n−1}, θ_n)`: `step(θ_prev, θ, h)`; the local error is
+    /// `‖Ψ_h(θ0, φ_h(θ0)) − φ_{2h}(θ0)‖`, started on the candidate's flow.
+    TwoStep(&'a TwoStepMap<'a>),
+}
+
+impl std::fmt::Debug for StepKind<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StepKind::OneStep(_) => "OneStep",
+            StepKind::TwoStep(_) => "TwoStep",
+        })
+    }
+}
+
 /// Runs [`check_order`] for every candidate (each independently: one failing or panicking
 /// candidate does not stop the others).
 pub fn check_orders<S>(step: &S, candidates: &[Candidate<'_>], theta0: &[f64], cfg: &OrderConfig) -> OrderReport
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
+    check_orders_with(StepKind::OneStep(step), candidates, theta0, cfg)
+}
+
+/// [`check_orders`] for any [`StepKind`] (one-step or two-step methods).
+pub fn check_orders_with(
+    step: StepKind<'_>,
+    candidates: &[Candidate<'_>],
+    theta0: &[f64],
+    cfg: &OrderConfig,
+) -> OrderReport {
     OrderReport {
-        checks: candidates.iter().map(|c| check_order(step, c, theta0, cfg)).collect(),
+        checks: candidates.iter().map(|c| check_order_with(step, c, theta0, cfg)).collect(),
         theta0: theta0.to_vec(),
     }
 }
@@ -258,6 +335,14 @@ pub fn check_order<S>(step: &S, cand: &Candidate<'_>, theta0: &[f64], cfg: &Orde
 where
     S: Fn(&[f64], f64) -> Vec<f64>,
 {
+    check_order_with(StepKind::OneStep(step), cand, theta0, cfg)
+}
+
+/// [`check_order`] for any [`StepKind`]: for [`StepKind::TwoStep`] every point starts on the
+/// candidate's flow (`θ_1 = φ_h(θ0)`) and compares one step with `φ_{2h}(θ0)` (module doc). Never
+/// panics; a non-finite or misshapen two-step result is [`CheckError::BadTwoStep`], with the points
+/// it was given.
+pub fn check_order_with(step: StepKind<'_>, cand: &Candidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
     let mut check = OrderCheck {
         recursion: cand.recursion.clone(),
         order: cand.order,
@@ -276,7 +361,11 @@ where
         return check;
     }
     for h in cfg.grid.values() {
-        match local_error(step, cand, theta0, h, &cfg.flow) {
+        let point = match step {
+            StepKind::OneStep(s) => local_error(&s, cand, theta0, h, &cfg.flow),
+            StepKind::TwoStep(s) => two_step::local_error(s, cand, theta0, h, &cfg.flow),
+        };
+        match point {
             Ok(err) => check.points.push([h, err]),
             Err(e) => {
                 check.error.get_or_insert(e);
@@ -316,7 +405,7 @@ fn check_start(cand: &Candidate<'_>, theta0: &[f64], h: f64) -> Result<(), Check
 }
 
 /// Runs `f`, turning a panic into [`CheckError::Panicked`].
-fn guarded<T>(h: f64, f: impl FnOnce() -> T) -> Result<T, CheckError> {
+pub(crate) fn guarded<T>(h: f64, f: impl FnOnce() -> T) -> Result<T, CheckError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
         let message = p
             .downcast_ref::<&str>()

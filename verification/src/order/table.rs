@@ -18,9 +18,11 @@ use super::OrderReport;
 pub fn format_table(report: &OrderReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "local-error order checks at theta0 = {:?}", report.theta0);
+    // The label column fits the longest label (e.g. "heavy-ball (beta = 9/10)").
+    let w = report.checks.iter().map(|c| c.recursion.chars().count()).max().unwrap_or(0).max(12);
     let _ = writeln!(
         s,
-        "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9}",
+        "{:<w$} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9}",
         "recursion", "N", "slope", "expected", "pass", "used", "floor"
     );
     for c in &report.checks {
@@ -29,7 +31,7 @@ pub fn format_table(report: &OrderReport) -> String {
         let used = format!("{}/{}", c.used_h.len(), c.points.len());
         let _ = writeln!(
             s,
-            "{:<12} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9.2e}  (tol ±{})",
+            "{:<w$} {:>3} {:>8} {:>8} {:>5}  {:>6}  {:>9.2e}  (tol ±{})",
             c.recursion, c.order, slope, c.expected, verdict, used, c.floor, c.tolerance
         );
         if let Some(e) = &c.error {
