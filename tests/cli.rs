@@ -171,3 +171,23 @@ fn verify_theorems_flag_runs_the_propositions() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["prop_3_3_slope_identity"]["pass"], true, "{}", v["prop_3_3_slope_identity"]);
 }
+
+/// `bea verify --method heavy-ball` runs the two-step order check and prints the slope table with verdicts;
+/// `--strict` makes a failure the exit status. Vector fields and a missing --beta are clear errors.
+#[test]
+fn verify_heavy_ball_prints_passing_slopes() {
+    for (example, beta) in [("quartic", "0.5"), ("two-param", "0.5"), ("quartic", "0.9")] {
+        let (code, out, err) =
+            bea(&["verify", "--example", example, "--method", "heavy-ball", "--beta", beta, "--strict"]);
+        assert_eq!(code, 0, "{example} beta = {beta}: {err}\n{out}");
+        assert!(out.contains("4 of 4 checks pass"), "{out}");
+        assert!(out.contains("two-step method") && !out.contains("FAIL"), "{out}");
+        assert_eq!(out.matches("PASS").count(), 4, "{out}");
+    }
+    let (code, _, err) = bea(&["verify", "--example", "pendulum", "--method", "heavy-ball", "--beta", "0.5"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("needs a loss") && !err.contains("panicked"), "{err}");
+    let (code, _, err) = bea(&["verify", "--example", "quartic", "--method", "heavy-ball"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("beta") && !err.contains("panicked"), "{err}");
+}

@@ -72,3 +72,98 @@ fn every_builtin_method_has_the_right_order() {
         }
     }
 }
+
+// ---------- heavy-ball momentum: a two-step method, checked by the harness's TwoStep kind ----------
+
+fn heavy_ball_problem(name: &str, beta: &str) -> Problem {
+    let mut raw = examples::example(name).unwrap();
+    raw.method = Some("heavy-ball".into());
+    raw.beta = Some(bea::spec::RawValue::Text(beta.into()));
+    Problem::from_raw(&raw).unwrap()
+}
+
+/// The catalogue's losses (the examples with `loss`): quartic and two-param.
+fn catalogue_losses() -> Vec<&'static str> {
+    let losses: Vec<&str> =
+        examples::CATALOGUE.iter().map(|(n, _)| *n).filter(|n| examples::example(n).unwrap().loss.is_some()).collect();
+    assert!(losses.contains(&"quartic") && losses.contains(&"two-param"), "{losses:?}");
+    losses
+}
+
+/// Heavy ball's slow-manifold modified field (derived by B-series, `f_0 = f/(1-β)`), truncated at N = 0..3, has
+/// local-error slope N + 2 against one heavy-ball step started on its flow, on every catalogue loss, β = 1/2 and
+/// 9/10 (issue 5: "verify it with the order harness on the catalogue losses").
+#[test]
+fn heavy_ball_has_the_right_order_on_the_catalogue_losses() {
+    for name in catalogue_losses() {
+        for beta in ["1/2", "9/10"] {
+            let r = verify_problem(&heavy_ball_problem(name, beta), 3, None, &OrderConfig::default()).unwrap();
+            assert_eq!(r.checks.len(), 4);
+            for c in &r.checks {
+                assert!(
+                    c.pass && c.expected == c.order + 2,
+                    "heavy-ball beta = {beta} on {name}: N = {} slope {:?}, expected {} ({:?})",
+                    c.order,
+                    c.slope,
+                    c.expected,
+                    c.error
+                );
+            }
+        }
+    }
+}
+
+/// The same check catches a wrong first correction on a catalogue loss: gradient descent's `f_1 = -1/2 f'f`
+/// divided by `1 - β` (the coefficient one gets by rescaling time instead of deriving) gives slope 2, not 3,
+/// while bea's derived `f_1 = -(1+β)/(2(1-β)^3) f'f` passes on the same grid.
+#[test]
+fn heavy_ball_check_fails_a_wrong_first_correction() {
+    use bea::derive::bseries::derive_heavy_ball;
+    use bea::emit::evaluator::ModifiedFieldEvaluator;
+    use bea_verification::order::{check_order_with, Candidate, StepKind};
+    use std::collections::HashMap;
+
+    let mut p = Problem::from_raw(&examples::example("quartic").unwrap()).unwrap();
+    p.order = 1;
+    let theta0 = p.verify.at.clone().unwrap();
+    let none = HashMap::new();
+    for (beta, b) in [(bea::algebra::Coef::new(1, 2), 0.5), (bea::algebra::Coef::new(9, 10), 0.9)] {
+        let hb = derive_heavy_ball(&p, beta).unwrap();
+        let right = ModifiedFieldEvaluator::compile(&hb.problem.algebra, &hb.leading, &hb.corrections, &none).unwrap();
+        let gd = bea::derive::derive(&p).unwrap();
+        let gd =
+            ModifiedFieldEvaluator::compile(&gd.problem.algebra, &gd.problem.field, gd.corrections(), &none).unwrap();
+        let f = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, &[], &none).unwrap();
+        let step = |prev: &[f64], cur: &[f64], h: f64| -> Vec<f64> {
+            let mut g = vec![0.0; 2];
+            f.eval(cur, 0.0, 0, &mut g);
+            (0..2).map(|i| cur[i] + h * g[i] + b * (cur[i] - prev[i])).collect()
+        };
+        let wrong = Candidate::new("gd-f1", 1, |th: &[f64], h: f64, out: &mut [f64]| {
+            let (mut f0, mut f1, mut f01) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+            right.eval(th, 0.0, 0, &mut f0); // f/(1-β)
+            gd.eval(th, 0.0, 0, &mut f1);
+            gd.eval(th, 1.0, 1, &mut f01); // f + f_1(GD)
+            for i in 0..2 {
+                out[i] = f0[i] + h * (f01[i] - f1[i]) / (1.0 - b);
+            }
+        });
+        let derived = Candidate::new("derived", 1, |th: &[f64], h: f64, out: &mut [f64]| right.eval(th, h, 1, out));
+        let mut cfg = OrderConfig::default();
+        cfg.grid.h_max *= (1.0 - b) * (1.0 - b);
+        let bad = check_order_with(StepKind::TwoStep(&step), &wrong, &theta0, &cfg);
+        let s = bad.slope.unwrap();
+        assert!(!bad.pass && (s - 2.0).abs() < 0.15, "beta = {b}: wrong f_1 slope {s}");
+        let good = check_order_with(StepKind::TwoStep(&step), &derived, &theta0, &cfg);
+        assert!(good.pass, "beta = {b}: derived f_1 slope {:?}", good.slope);
+    }
+}
+
+/// Heavy ball steps along -grad E: a vector-field problem is refused with a clear error, not a panic.
+#[test]
+fn heavy_ball_verify_needs_a_loss() {
+    let e = verify_problem(&heavy_ball_problem("lotka-volterra", "1/2"), 2, None, &OrderConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs a loss") && e.contains("lotka-volterra"), "{e}");
+}

@@ -2,24 +2,32 @@
 //! numeric harness (`bea-verification`): it sees only compiled numeric closures, never the derivation.
 
 use super::args::VerifyArgs;
+use crate::algebra::Elem;
+use crate::derive::bseries::tableau::ButcherTableau;
 use crate::derive::ModifiedEquation;
 use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
-use bea_verification::order::{check_orders, format_table, plot_orders, Candidate, OrderConfig, OrderReport};
-use crate::derive::bseries::tableau::ButcherTableau;
+use bea_verification::order::{
+    check_orders, check_orders_with, format_table, plot_orders, Candidate, OrderConfig, OrderReport, StepKind,
+};
 use bea_verification::rk::{prk_step, Tableau};
 use std::collections::{BTreeMap, HashMap};
+
+/// The problem's parameter values as numbers, with the verify defaults of its file (`[verify] set`).
+fn numeric_params(p: &Problem) -> anyhow::Result<HashMap<String, f64>> {
+    let mut extra = BTreeMap::new();
+    for (k, v) in &p.verify.set {
+        extra.insert(k.clone(), lower_value(k, v)?);
+    }
+    Ok(param_values(&p.params, &extra))
+}
 
 /// Compile every derived recursion of `me` to numbers, with the problem's parameter values and the verify
 /// defaults of its file.
 pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static str, ModifiedFieldEvaluator)>> {
     let p = &me.problem;
-    let mut extra = BTreeMap::new();
-    for (k, v) in &p.verify.set {
-        extra.insert(k.clone(), lower_value(k, v)?);
-    }
-    let params: HashMap<String, f64> = param_values(&p.params, &extra);
+    let params = numeric_params(p)?;
     let mut out = Vec::new();
     for (label, corr) in [("general", &me.general), ("paper", &me.paper)] {
         if let Some(c) = corr {
@@ -31,22 +39,8 @@ pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static st
     Ok(out)
 }
 
-/// The order report for a problem (used by `bea verify` and the tests): explicit Euler with the chosen
-/// recursion(s), or another Runge-Kutta method by B-series, against the method's numeric step.
-pub fn verify_problem(
-    problem: &Problem,
-    max_order: usize,
-    at: Option<Vec<f64>>,
-    cfg: &OrderConfig,
-) -> anyhow::Result<OrderReport> {
-    let mut p = problem.clone();
-    // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
-    p.order = max_order.max(1) + 1;
-    if p.method == "heavy-ball" {
-        return Err(anyhow!("bea verify checks one-step methods; heavy-ball is a two-step method (its slopes are checked in the tests, tests/bseries.rs)"));
-    }
-    let d = super::method::derive_any(&p, &Default::default())?;
-    let evs = compiled(&d.me)?;
+/// The start point: `--at`, else the file's `[verify] at`; one finite coordinate per variable.
+fn start_point(p: &Problem, at: Option<Vec<f64>>) -> anyhow::Result<Vec<f64>> {
     let theta0 = at
         .or_else(|| p.verify.at.clone())
         .ok_or_else(|| anyhow!("no start point: give one with --at (e.g. --at 1.5,1.2)"))?;
@@ -61,6 +55,39 @@ pub fn verify_problem(
     if theta0.iter().any(|x| !x.is_finite()) {
         return Err(anyhow!("--at must be finite numbers, got {theta0:?}"));
     }
+    Ok(theta0)
+}
+
+/// The expected slope of the truncation at `n`: `l + 1` for the first `l > n` with `f_l != 0` (`nonzero[l - 1]`
+/// for `l = 1..=max_order + 1`). It is N + 2 for explicit Euler, p + 1 below the order p of a method, and one
+/// more where a correction vanishes (the even-only series of implicit midpoint).
+fn expected_slope(nonzero: &[bool], n: usize, max_order: usize) -> usize {
+    let first = (n + 1..=max_order + 1).find(|&l| nonzero.get(l - 1).copied().unwrap_or(true)).unwrap_or(max_order + 2);
+    first + 1
+}
+
+fn nonzero_orders(corr: Option<&Vec<Vec<Elem>>>) -> Vec<bool> {
+    corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default()
+}
+
+/// The order report for a problem (used by `bea verify` and the tests): explicit Euler with the chosen
+/// recursion(s), or another Runge-Kutta method by B-series, against the method's numeric step; heavy-ball
+/// momentum (a two-step method, loss problems only) by [`verify_heavy_ball`].
+pub fn verify_problem(
+    problem: &Problem,
+    max_order: usize,
+    at: Option<Vec<f64>>,
+    cfg: &OrderConfig,
+) -> anyhow::Result<OrderReport> {
+    let mut p = problem.clone();
+    // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
+    p.order = max_order.max(1) + 1;
+    if p.method == "heavy-ball" {
+        return verify_heavy_ball(&p, max_order, at, cfg);
+    }
+    let d = super::method::derive_any(&p, &Default::default())?;
+    let evs = compiled(&d.me)?;
+    let theta0 = start_point(&p, at)?;
     let f0 = &evs[0].1;
     let f = |th: &[f64], out: &mut [f64]| f0.eval(th, 0.0, 0, out);
     let numeric = |t: &ButcherTableau| Tableau {
@@ -76,25 +103,62 @@ pub fn verify_problem(
     let mut cands = Vec::new();
     for (label, ev) in &evs {
         let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
-        let nonzero: Vec<bool> =
-            corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default();
+        let nonzero = nonzero_orders(corr);
         let label = if d.tableau.is_some() || d.partitioned.is_some() { d.label.clone() } else { label.to_string() };
         for n in 0..=max_order {
             if label == "paper" && n == 0 {
                 continue; // N = 0 is the plain field, the same for both
             }
-            // The local error of the truncation at N is O(h^(l+1)) for the first l > N with f_l != 0: N + 2 for
-            // explicit Euler, p + 1 below the order p of a method, and one more where a correction vanishes
-            // (the even-only series of implicit midpoint).
-            let first = (n + 1..=max_order + 1).find(|&l| nonzero[l - 1]).unwrap_or(max_order + 2);
-            let expected = first + 1;
             cands.push(
                 Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
-                    .with_expected(expected),
+                    .with_expected(expected_slope(&nonzero, n, max_order)),
             );
         }
     }
     Ok(check_orders(&step, &cands, &theta0, cfg))
+}
+
+/// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n − θ_{n−1})`, `f = −∇E`: the harness's two-step check
+/// ([`StepKind::TwoStep`]: start on the candidate's flow, one step, compare with the flow over `2h`) of the
+/// derived slow-manifold field `f_0 + h f_1 + … + h^N f_N` (`f_0 = f/(1−β)`, time `t = nh`), `N = 0..max_order`.
+/// The expansion parameter is `h/(1−β)²`, so the grid's `h_max` is multiplied by `min(1, (1−β)²)`.
+/// `p.order` must exceed `max_order` (one more correction sets the expected slopes).
+fn verify_heavy_ball(
+    p: &Problem,
+    max_order: usize,
+    at: Option<Vec<f64>>,
+    cfg: &OrderConfig,
+) -> anyhow::Result<OrderReport> {
+    if p.loss.is_none() {
+        return Err(anyhow!(
+            "bea verify --method heavy-ball needs a loss E (the method steps along f = -grad E): give --loss or a \
+             loss example (quartic, two-param); {} is a vector field",
+            p.name.as_deref().unwrap_or("this problem")
+        ));
+    }
+    let beta = p.beta.as_ref().ok_or_else(|| anyhow!("heavy-ball needs --beta, e.g. --beta 0.9 or 9/10"))?.to_f64();
+    let theta0 = start_point(p, at)?;
+    let d = super::method::derive_any(p, &Default::default())?;
+    let evs = compiled(&d.me)?;
+    let ev = &evs.first().ok_or_else(|| anyhow!("heavy-ball derivation returned no field"))?.1;
+    // The method's own field f = -grad E, compiled from the problem (not from the derivation).
+    let f = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, &[], &numeric_params(p)?)
+        .with_context(|| "cannot evaluate the problem numerically")?;
+    let step = |prev: &[f64], cur: &[f64], h: f64| -> Vec<f64> {
+        let mut g = vec![0.0; cur.len()];
+        f.eval(cur, 0.0, 0, &mut g);
+        (0..cur.len()).map(|i| cur[i] + h * g[i] + beta * (cur[i] - prev[i])).collect()
+    };
+    let nonzero = nonzero_orders(d.me.general.as_ref());
+    let cands: Vec<Candidate> = (0..=max_order)
+        .map(|n| {
+            Candidate::new(d.label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
+                .with_expected(expected_slope(&nonzero, n, max_order))
+        })
+        .collect();
+    let mut cfg = *cfg;
+    cfg.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
+    Ok(check_orders_with(StepKind::TwoStep(&step), &cands, &theta0, &cfg))
 }
 
 pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
@@ -120,8 +184,14 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
         "text" => {
             let pass = report.checks.iter().filter(|c| c.pass).count();
+            let note = if problem.method == "heavy-ball" {
+                "heavy-ball is a two-step method: each point starts on the candidate's flow (theta_1 = flow over h), \
+                 takes one step and compares with the flow over 2h; h grid scaled by min(1, (1-beta)^2)\n"
+            } else {
+                ""
+            };
             format!(
-                "{}\n{pass} of {} checks pass (expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1)\n",
+                "{}\n{note}{pass} of {} checks pass (expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1)\n",
                 format_table(&report),
                 report.checks.len()
             )

@@ -27,6 +27,11 @@
 //! bea's [`crate::derive::bseries::derive_heavy_ball`] keeps the time `t = nh` and returns `f_0 = f/(1-β)`.
 //! This holds on the slow manifold; from the usual start `θ_{-1} = θ_0` the iterates carry an extra
 //! `O(h)` transient offset (see [`crate::derive::bseries::momentum_check`]).
+//!
+//! # Verification
+//! `bea verify --method heavy-ball --beta B` runs the independent order harness on the compiled `f_0..f_N`
+//! (`bea_verification::order::StepKind::TwoStep`: start on the candidate's flow, one step, compare with the
+//! flow over `2h`; slope `N + 2`); [`crate::derive::bseries::momentum_check`] is the engine's own quick check.
 
 use std::sync::Arc;
 
