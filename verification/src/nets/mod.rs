@@ -4,6 +4,8 @@
 //! - [`data`], [`idx`]: the embedded UCI digits (default) and verified MNIST / Fashion-MNIST idx files.
 //! - [`models`], [`resnet`]: the paper's 5-hidden-layer ReLU MLP, a small ResNet and ResNet-18.
 //! - [`linear`]: the fused CPU layer `act(x W + b)` with a hand-written backward.
+//! - [`fast_mlp`]: the allocation-free f32 CPU training step (SGD and EGR) of the MLP, used by
+//!   [`train`] for MLP runs; candle's autograd stays the reference and the path for ResNets.
 //! - [`hvp`]: gradients, finite-difference and exact Hessian-vector products, the EGR gradient.
 //! - [`train`], [`metrics`], [`runlog`]: GD/SGD(+EGR) runs logging E, R_IG, lambda, accuracies,
 //!   slope and parameter norm to atomically written JSONL files.
@@ -23,6 +25,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod experiments;
+pub mod fast_mlp;
 pub mod hvp;
 pub mod idx;
 pub mod interrupt;

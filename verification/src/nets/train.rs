@@ -1,5 +1,11 @@
 //! Training runs: full-batch GD or SGD with plain learning rate h, optional EGR, periodic
 //! evaluation of the IGR quantities, divergence detection and clean interruption.
+//!
+//! The step of an f32 MLP on the CPU (plain, or EGR with the forward-difference HVP) runs on the
+//! hand-written [`FastMlp`] ([`Engine::Auto`]); everything else, and any run with
+//! [`Engine::Candle`], on candle's autograd. Both draw the same batches; the candle parameters
+//! are brought up to date before every evaluation, so evaluation, logging and the noise analysis
+//! do not depend on the engine.
 
 use std::path::Path;
 use std::time::Instant;
@@ -8,10 +14,11 @@ use candle_core::{Device, Tensor};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use super::data::{DataConfig, Split};
+use super::data::{DataConfig, Dataset, Split};
 use super::device::{open_device, DeviceKind, Precision};
 use super::error::{NetsError, Result};
-use super::hvp::{egr_grad, HvpConfig};
+use super::fast_mlp::{self, FastMlp};
+use super::hvp::{egr_grad, HvpConfig, HvpMethod};
 use super::interrupt;
 use super::metrics::{evaluate, noise_analysis, DeviceData, NoiseConfig};
 use super::models::{ModelSpec, Net};
@@ -47,6 +54,21 @@ pub struct TrainConfig {
     pub precision: Precision,
     /// Device.
     pub device: DeviceKind,
+    /// Which implementation runs the training step.
+    #[serde(default)]
+    pub engine: Engine,
+}
+
+/// The implementation of the training step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// [`FastMlp`] for f32 MLPs on the CPU (plain steps, or EGR with the forward-difference HVP;
+    /// threads from [`fast_mlp::default_threads`]); candle's autograd otherwise.
+    #[default]
+    Auto,
+    /// candle's autograd always (the reference implementation).
+    Candle,
 }
 
 impl Default for TrainConfig {
@@ -64,6 +86,7 @@ impl Default for TrainConfig {
             noise: None,
             precision: Precision::F32,
             device: DeviceKind::Cpu,
+            engine: Engine::Auto,
         }
     }
 }
@@ -122,18 +145,94 @@ struct Sampler {
 }
 
 impl Sampler {
-    fn next(&mut self, device: &Device) -> Result<Option<Tensor>> {
+    /// The next batch's indices (`None` = the whole set).
+    fn next_ids(&mut self) -> Option<&[u32]> {
         if self.batch == self.n {
-            return Ok(None);
+            return None;
         }
         if self.pos + self.batch > self.order.len() {
             self.order = (0..self.n as u32).collect();
             self.rng.shuffle(&mut self.order);
             self.pos = 0;
         }
-        let ids = &self.order[self.pos..self.pos + self.batch];
         self.pos += self.batch;
-        Ok(Some(Tensor::from_slice(ids, ids.len(), device)?))
+        Some(&self.order[self.pos - self.batch..self.pos])
+    }
+    fn next(&mut self, device: &Device) -> Result<Option<Tensor>> {
+        self.next_ids().map(|ids| Ok(Tensor::from_slice(ids, ids.len(), device)?)).transpose()
+    }
+}
+
+/// The training-step implementation of a run (see [`Engine`]).
+enum Stepper {
+    Candle,
+    Fast {
+        net: Box<FastMlp>,
+        /// Reused batch buffers.
+        x: Vec<f32>,
+        y: Vec<u32>,
+        /// Whether the candle parameters lag behind.
+        dirty: bool,
+    },
+}
+
+impl Stepper {
+    fn new(spec: &RunSpec, net: &dyn Net) -> Result<Self> {
+        let t = &spec.train;
+        let fast = t.engine == Engine::Auto
+            && t.precision == Precision::F32
+            && t.device == DeviceKind::Cpu
+            && (t.mu == 0.0 || t.hvp.method == HvpMethod::Forward);
+        Ok(match &spec.model {
+            ModelSpec::Mlp(c) if fast => Stepper::Fast {
+                net: Box::new(FastMlp::from_vars(c, net.params(), fast_mlp::default_threads())?),
+                x: vec![],
+                y: vec![],
+                dirty: false,
+            },
+            _ => Stepper::Candle,
+        })
+    }
+    fn step(
+        &mut self,
+        net: &dyn Net,
+        data: &DeviceData,
+        train: &Dataset,
+        s: &mut Sampler,
+        t: &TrainConfig,
+    ) -> Result<f64> {
+        let Stepper::Fast { net: f, x, y, dirty } = self else { return step(net, data, s, t) };
+        let k = train.image_len();
+        let xs: &[f32] = match s.next_ids() {
+            Some(ids) => {
+                x.clear();
+                y.clear();
+                for &i in ids {
+                    let i = i as usize;
+                    x.extend_from_slice(&train.pixels[i * k..(i + 1) * k]);
+                    y.push(u32::from(train.labels[i]));
+                }
+                x
+            }
+            None => {
+                if y.len() != train.len() {
+                    *y = train.labels.iter().map(|&l| u32::from(l)).collect();
+                }
+                &train.pixels
+            }
+        };
+        *dirty = true;
+        f.egr_step(xs, y, t.learning_rate, t.mu, t.hvp.eps_rel)
+    }
+    /// Bring the candle parameters up to date.
+    fn sync(&mut self, net: &dyn Net) -> Result<()> {
+        if let Stepper::Fast { net: f, dirty, .. } = self {
+            if *dirty {
+                f.store_vars(net.params())?;
+                *dirty = false;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -191,8 +290,10 @@ pub fn train_run(spec: &RunSpec, split: &Split, out: Option<&Path>, bar: Option<
     let mut p = Progress { evals: vec![], best: None, since_best: 0, step_time: 0.0 };
     let (mut status, mut diverged_at, mut done) = (RunStatus::Finished, None, 0);
     let m = params::count(net.params());
+    let mut stepper = Stepper::new(spec, net.as_ref())?;
     for s in 0..=t.steps {
         if s % t.eval_every == 0 || s == t.steps {
+            stepper.sync(net.as_ref())?;
             let r = evaluate(net.as_ref(), &data, s, t, batch as f64 / n as f64, start.elapsed().as_secs_f64())?;
             if !r.train_loss.is_finite() {
                 (status, diverged_at) = (RunStatus::Diverged, Some(s));
@@ -214,7 +315,7 @@ pub fn train_run(spec: &RunSpec, split: &Split, out: Option<&Path>, bar: Option<
             break;
         }
         let t0 = Instant::now();
-        let loss = step(net.as_ref(), &data, &mut sampler, t)?;
+        let loss = stepper.step(net.as_ref(), &data, &split.train, &mut sampler, t)?;
         p.step_time += t0.elapsed().as_secs_f64();
         done = s + 1;
         if !loss.is_finite() {
@@ -225,6 +326,7 @@ pub fn train_run(spec: &RunSpec, split: &Split, out: Option<&Path>, bar: Option<
             b.set_position(done as u64);
         }
     }
+    stepper.sync(net.as_ref())?;
     finish(spec, net.as_ref(), &data, p, (status, diverged_at, done, m), start, out)
 }
 

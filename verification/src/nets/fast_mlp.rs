@@ -1,0 +1,728 @@
+//! A hand-written, allocation-free training step for the dense ReLU MLP ([`MlpConfig`]) on the
+//! CPU in f32: forward, backward, SGD update and the EGR step with the forward-difference
+//! Hessian-vector product of [`hvp`](super::hvp), on preallocated buffers, with the gemm crate
+//! (the one candle's CPU matmul uses) called directly.
+//!
+//! Why: candle's autograd allocates and zero-fills a fresh tensor for every node and every
+//! gradient accumulation, so its backward pass cost about 4x the forward on the paper's
+//! 784-400x4-10 batch-32 step (NETS.md). Here one step is a fixed sequence of gemm calls plus
+//! fused element-wise passes and allocates nothing.
+//!
+//! Layout. Parameters are one flat vector theta in candle's order (`W_0, b_0, W_1, ...`, each
+//! `W_l` row-major `(in, out)`, as in [`Mlp`](super::models::Mlp)), so norms and updates are
+//! single passes. Activations and their gradients are stored *feature-major*, `(features, batch)`
+//! row-major, i.e. the transposes `Z^T = W^T A^T`: measured with the gemm crate on this machine
+//! (NETS.md), the products then run at 95-110 GFLOP/s in all three shapes of a step, where the
+//! batch-major `dX = dZ W^T` ran at 65-73; bias, ReLU, mask and bias-gradient passes walk
+//! contiguous rows; no transposes are needed (the input batch, row-major `(batch, in)`, is read
+//! through strides).
+//!
+//! - forward, layer l: `Z_l^T = W_l^T A_{l-1}^T` (gemm), then `A_l^T = relu(Z_l^T + b_l)` in place;
+//! - loss: mean softmax cross-entropy; its gradient `(softmax - onehot) / B` in the same pass;
+//! - backward: `db_l = rowsum(dZ_l^T)`, `dA_{l-1}^T = W_l dZ_l^T` masked by the ReLU pattern in
+//!   place, `dW_l = A_{l-1}^T dZ_l` (gemm). For a plain SGD step the last product is written
+//!   straight into `W_l` (`W_l <- W_l - h A^T dZ`, the gemm's `alpha`/`beta`) after `W_l` has
+//!   served the `dA` product of the same rows, so no gradient buffer is touched.
+//!
+//! Threads: every product is split over the rows of its output across a private rayon pool
+//! (`threads > 1`); each thread applies the fused element-wise work to its own rows.
+//!
+//! The ReLU-pattern record / replay of [`Mode`](super::models::Mode) is [`Pattern`] here: the EGR
+//! step records the pattern at theta and replays it at `theta + eps g/||g||`, exactly as
+//! [`hvp::egr_grad`](super::hvp::egr_grad) does through candle (`tests/nets_fast.rs` checks the
+//! two against each other).
+
+use std::ops::Range;
+use std::sync::Mutex;
+
+use candle_core::{DType, Device, Tensor, Var};
+
+use super::error::{NetsError, Result};
+use super::models::MlpConfig;
+
+/// Worker threads of the fast MLP in training runs: `BEA_MLP_THREADS` if set to a positive
+/// integer, else 1 (see NETS.md for the 1- vs 2-thread measurements).
+pub fn default_threads() -> usize {
+    std::env::var("BEA_MLP_THREADS").ok().and_then(|v| v.trim().parse().ok()).filter(|&n| n > 0).unwrap_or(1)
+}
+
+/// How the hidden ReLUs of a pass treat the activation pattern (see [`Mode`](super::models::Mode)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// `relu(z)`.
+    Plain,
+    /// `relu(z)`, and the pattern `z > 0` is recorded.
+    Record,
+    /// `z * mask` with the pattern recorded last (the gradient is masked the same way).
+    Replay,
+}
+
+/// Where the backward pass puts the parameter gradient.
+#[derive(Clone, Copy)]
+enum Sink {
+    /// Into the given buffer (length m), accumulating `||g||^2` when asked.
+    Store(Ptr, bool),
+    /// `theta <- theta - h g` in place.
+    Sgd(f32),
+}
+
+#[derive(Clone, Copy)]
+struct Ptr(*mut f32);
+// SAFETY: `Ptr` is only handed to threads that write disjoint row ranges of the buffer it points
+// to (see `Par::chunks`), while the owner holds `&mut` access for the duration of the call.
+unsafe impl Send for Ptr {}
+unsafe impl Sync for Ptr {}
+
+impl Ptr {
+    fn at(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}
+
+/// Row-major `dst (m x n) = beta * lhs (m x k) rhs (k x n) [+ alpha * dst]`, strides in elements
+/// as (row stride, column stride).
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_rm(
+    (m, n, k): (usize, usize, usize),
+    dst: *mut f32,
+    (d_rs, d_cs): (usize, usize),
+    lhs: *const f32,
+    (a_rs, a_cs): (usize, usize),
+    rhs: *const f32,
+    (b_rs, b_cs): (usize, usize),
+    acc: Option<f32>,
+    beta: f32,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let s = |x: usize| x as isize;
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        s(d_cs),
+        s(d_rs),
+        acc.is_some(),
+        lhs,
+        s(a_cs),
+        s(a_rs),
+        rhs,
+        s(b_cs),
+        s(b_rs),
+        acc.unwrap_or(0.0),
+        beta,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
+}
+
+/// A private thread pool (or none) and row splitting.
+struct Par {
+    pool: Option<rayon::ThreadPool>,
+    threads: usize,
+}
+
+impl Par {
+    fn new(threads: usize) -> Result<Self> {
+        let threads = threads.max(1);
+        let pool = if threads > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("bea-mlp-{i}"))
+                    .build()
+                    .map_err(|e| NetsError::config("threads", format!("cannot start {threads} threads: {e}")))?,
+            )
+        } else {
+            None
+        };
+        Ok(Par { pool, threads })
+    }
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(p) => p.install(f),
+            None => f(),
+        }
+    }
+    /// `f` on disjoint ranges covering `0..n` (interior bounds multiples of `align`), one per thread.
+    fn chunks(&self, n: usize, align: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+        if self.threads <= 1 || n < 2 * align {
+            return f(0..n);
+        }
+        split(0..n, self.threads, align, f);
+    }
+}
+
+fn split(r: Range<usize>, parts: usize, align: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+    if parts <= 1 || r.len() < 2 * align {
+        return f(r);
+    }
+    let left = parts / 2;
+    let mid = (r.start + (r.len() * left / parts).div_ceil(align) * align).min(r.end);
+    rayon::join(|| split(r.start..mid, left, align, f), || split(mid..r.end, parts - left, align, f));
+}
+
+/// Per-batch-size buffers.
+#[derive(Default)]
+struct Work {
+    batch: usize,
+    /// `A_l^T` of every layer (the last is the logits), `(dims[l+1], batch)`.
+    acts: Vec<Vec<f32>>,
+    /// Recorded ReLU patterns (1/0) of the hidden layers.
+    masks: Vec<Vec<f32>>,
+    /// Gradient ping-pong buffers, `(max width, batch)`.
+    dz: Vec<f32>,
+    da: Vec<f32>,
+}
+
+/// The fast MLP: parameters, gradient buffers and workspace. See the module docs.
+///
+/// ```
+/// use bea_verification::nets::fast_mlp::FastMlp;
+/// use bea_verification::nets::models::MlpConfig;
+/// let cfg = MlpConfig { input: 4, hidden: vec![8], classes: 3 };
+/// let mut net = FastMlp::new(&cfg, 1).unwrap();
+/// net.theta_mut().iter_mut().enumerate().for_each(|(i, t)| *t = ((i * 7 % 11) as f32 - 5.0) / 10.0);
+/// let (x, y) = (vec![0.5f32; 8], vec![0u32, 2]);
+/// let before = net.loss_and_grad(&x, &y).unwrap();
+/// for _ in 0..20 {
+///     net.sgd_step(&x, &y, 0.1).unwrap();
+/// }
+/// assert!(net.loss_and_grad(&x, &y).unwrap() < before);
+/// assert!(net.sgd_step(&x[..7], &y, 0.1).is_err()); // shape mismatch: an error, not a panic
+/// ```
+pub struct FastMlp {
+    dims: Vec<usize>,
+    /// Offsets of `W_l` and `b_l` in theta.
+    offs: Vec<(usize, usize)>,
+    theta: Vec<f32>,
+    grad: Vec<f32>,
+    /// EGR: displaced parameters, then the displaced gradient / total gradient.
+    theta_plus: Vec<f32>,
+    grad_plus: Vec<f32>,
+    /// `||theta||^2` when known (kept by the EGR update pass).
+    theta_sq: Option<f64>,
+    work: Work,
+    par: Par,
+}
+
+impl std::fmt::Debug for FastMlp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastMlp")
+            .field("dims", &self.dims)
+            .field("m", &self.theta.len())
+            .field("threads", &self.par.threads)
+            .finish()
+    }
+}
+
+impl FastMlp {
+    /// Zero parameters for `config`, `threads` worker threads (1 = run on the caller's thread).
+    pub fn new(config: &MlpConfig, threads: usize) -> Result<Self> {
+        if config.input == 0 || config.classes == 0 || config.hidden.contains(&0) {
+            return Err(NetsError::config("mlp", "all layer widths must be positive"));
+        }
+        let mut dims = vec![config.input];
+        dims.extend(&config.hidden);
+        dims.push(config.classes);
+        let (mut offs, mut m) = (vec![], 0);
+        for w in dims.windows(2) {
+            offs.push((m, m + w[0] * w[1]));
+            m += w[0] * w[1] + w[1];
+        }
+        Ok(FastMlp {
+            dims,
+            offs,
+            theta: vec![0.0; m],
+            grad: vec![0.0; m],
+            theta_plus: vec![],
+            grad_plus: vec![],
+            theta_sq: None,
+            work: Work::default(),
+            par: Par::new(threads)?,
+        })
+    }
+
+    /// Build for `config` with the values of candle parameters `params` (the order and shapes of
+    /// [`Mlp::params`](super::models::Mlp), f32 on the CPU).
+    pub fn from_vars(config: &MlpConfig, params: &[Var], threads: usize) -> Result<Self> {
+        let mut f = FastMlp::new(config, threads)?;
+        f.load_vars(params)?;
+        Ok(f)
+    }
+
+    /// Number of parameters m.
+    pub fn param_count(&self) -> usize {
+        self.theta.len()
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.par.threads
+    }
+
+    /// The flat parameter vector theta.
+    pub fn theta(&self) -> &[f32] {
+        &self.theta
+    }
+
+    /// Mutable theta.
+    pub fn theta_mut(&mut self) -> &mut [f32] {
+        self.theta_sq = None;
+        &mut self.theta
+    }
+
+    /// The gradient of the last [`FastMlp::loss_and_grad`] (or of the first evaluation of the last
+    /// EGR step); after a plain [`FastMlp::sgd_step`] it is stale.
+    pub fn grad(&self) -> &[f32] {
+        &self.grad
+    }
+
+    fn shapes(&self) -> Vec<Vec<usize>> {
+        self.dims.windows(2).flat_map(|w| [vec![w[0], w[1]], vec![w[1]]]).collect()
+    }
+
+    fn check_vars(&self, params: &[Var]) -> Result<()> {
+        let shapes = self.shapes();
+        if params.len() != shapes.len() {
+            return Err(NetsError::shape(format!(
+                "{} parameter tensors for an MLP with {}",
+                params.len(),
+                shapes.len()
+            )));
+        }
+        for (i, (v, s)) in params.iter().zip(&shapes).enumerate() {
+            if v.dims() != s.as_slice() || v.dtype() != DType::F32 || !v.device().is_cpu() {
+                return Err(NetsError::shape(format!(
+                    "parameter {i}: {:?} {:?} on {:?}, the fast MLP needs {s:?} f32 on the CPU",
+                    v.dims(),
+                    v.dtype(),
+                    v.device().location()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Copy the values of candle parameters into theta.
+    pub fn load_vars(&mut self, params: &[Var]) -> Result<()> {
+        self.check_vars(params)?;
+        let mut at = 0;
+        for v in params {
+            let vals = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+            self.theta[at..at + vals.len()].copy_from_slice(&vals);
+            at += vals.len();
+        }
+        self.theta_sq = None;
+        Ok(())
+    }
+
+    /// Write theta into candle parameters (same order and shapes as [`FastMlp::load_vars`]).
+    pub fn store_vars(&self, params: &[Var]) -> Result<()> {
+        self.check_vars(params)?;
+        self.split_into_tensors(&self.theta)?.iter().zip(params).try_for_each(|(t, v)| Ok(v.set(t)?))
+    }
+
+    /// A flat vector of length m (theta, a gradient) as candle tensors in parameter order.
+    pub fn split_into_tensors(&self, flat: &[f32]) -> Result<Vec<Tensor>> {
+        if flat.len() != self.theta.len() {
+            return Err(NetsError::shape(format!(
+                "vector of {} values for {} parameters",
+                flat.len(),
+                self.theta.len()
+            )));
+        }
+        let mut at = 0;
+        self.shapes()
+            .into_iter()
+            .map(|s| {
+                let n: usize = s.iter().product();
+                let t = Tensor::from_slice(&flat[at..at + n], s.as_slice(), &Device::Cpu)?;
+                at += n;
+                Ok(t)
+            })
+            .collect()
+    }
+
+    fn check_batch(&self, x: &[f32], y: &[u32]) -> Result<usize> {
+        let (b, k, c) = (y.len(), self.dims[0], *self.dims.last().unwrap_or(&0));
+        if b == 0 {
+            return Err(NetsError::shape("empty batch"));
+        }
+        if x.len() != b * k {
+            return Err(NetsError::shape(format!(
+                "{} input values for {b} labels; the MLP expects inputs (batch, {k}) row-major",
+                x.len()
+            )));
+        }
+        if let Some(&bad) = y.iter().find(|&&l| l as usize >= c) {
+            return Err(NetsError::shape(format!("label {bad} out of range for {c} classes")));
+        }
+        Ok(b)
+    }
+
+    fn prepare(&mut self, b: usize, egr: bool) {
+        let w = &mut self.work;
+        if w.batch != b {
+            w.batch = b;
+            w.acts = self.dims[1..].iter().map(|&n| vec![0.0; n * b]).collect();
+            w.masks.clear();
+            let widest = self.dims.iter().copied().max().unwrap_or(0);
+            w.dz = vec![0.0; widest * b];
+            w.da = vec![0.0; widest * b];
+        }
+        if egr && w.masks.is_empty() {
+            let hidden = &self.dims[1..self.dims.len() - 1];
+            w.masks = hidden.iter().map(|&n| vec![0.0; n * b]).collect();
+        }
+        if egr && self.theta_plus.len() != self.theta.len() {
+            self.theta_plus = vec![0.0; self.theta.len()];
+            self.grad_plus = vec![0.0; self.theta.len()];
+        }
+    }
+
+    /// Mean cross-entropy loss on the batch and its gradient (in [`FastMlp::grad`]).
+    /// `x`: `(batch, input)` row-major; `y`: labels.
+    pub fn loss_and_grad(&mut self, x: &[f32], y: &[u32]) -> Result<f64> {
+        let b = self.check_batch(x, y)?;
+        self.prepare(b, false);
+        let sink = Sink::Store(Ptr(self.grad.as_mut_ptr()), false);
+        let theta = Ptr(self.theta.as_mut_ptr());
+        Ok(self.pass(theta, x, y, Pattern::Plain, sink).0)
+    }
+
+    /// One SGD step `theta <- theta - h grad E` on the batch; returns the batch loss at the old
+    /// theta. A non-finite loss leaves theta unchanged (the caller marks the run diverged).
+    pub fn sgd_step(&mut self, x: &[f32], y: &[u32], h: f64) -> Result<f64> {
+        let b = self.check_batch(x, y)?;
+        self.prepare(b, false);
+        // Forward first: the fused update must not run when the loss is not finite.
+        let theta = Ptr(self.theta.as_mut_ptr());
+        let loss = self.forward_loss(theta, x, y, Pattern::Plain);
+        if loss.is_finite() {
+            self.theta_sq = None;
+            self.backward(theta, x, Sink::Sgd(h as f32), Pattern::Plain);
+        }
+        Ok(loss)
+    }
+
+    /// The EGR gradient `g + 2 mu H g` of `E + mu ||grad E||^2` on the batch, by the forward
+    /// difference of [`hvp::egr_grad`](super::hvp::egr_grad): displacement `eps g/||g||` with
+    /// `eps = eps_rel max(||theta||, 1)`, the ReLU pattern of theta replayed, and
+    /// `g + c (g_plus - g)`, `c = 2 mu ||g|| / eps`. Returns the batch loss and the total gradient
+    /// (`grad` keeps g).
+    pub fn egr_grad(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, &[f32])> {
+        let (loss, c) = self.egr_evals(x, y, mu, eps_rel)?;
+        let Some(c) = c else { return Ok((loss, &self.grad)) };
+        let (g, gp) = (&self.grad, Ptr(self.grad_plus.as_mut_ptr()));
+        self.par.run(|| {
+            self.par.chunks(g.len(), 4096, &|r| {
+                // SAFETY: disjoint ranges of grad_plus, which is m long.
+                let gp = unsafe { std::slice::from_raw_parts_mut(gp.at(r.start), r.len()) };
+                for (p, &gi) in gp.iter_mut().zip(&g[r]) {
+                    *p = gi + c * (*p - gi);
+                }
+            })
+        });
+        Ok((loss, &self.grad_plus))
+    }
+
+    /// One EGR step `theta <- theta - h (g + 2 mu H g)` ([`FastMlp::egr_grad`] fused with the
+    /// update); `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta.
+    pub fn egr_step(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
+        if mu == 0.0 {
+            return self.sgd_step(x, y, h);
+        }
+        let (loss, c) = self.egr_evals(x, y, mu, eps_rel)?;
+        if !loss.is_finite() {
+            return Ok(loss);
+        }
+        let a = -h as f32;
+        let (g, gp, th) = (&self.grad, &self.grad_plus, Ptr(self.theta.as_mut_ptr()));
+        let sq = Mutex::new(0.0f64);
+        self.par.run(|| {
+            self.par.chunks(g.len(), 4096, &|r| {
+                // SAFETY: disjoint ranges of theta, which is m long.
+                let th = unsafe { std::slice::from_raw_parts_mut(th.at(r.start), r.len()) };
+                let mut s = 0.0f64;
+                match c {
+                    Some(c) => {
+                        for ((t, &gi), &pi) in th.iter_mut().zip(&g[r.clone()]).zip(&gp[r]) {
+                            *t += a * (gi + c * (pi - gi));
+                            s += (*t as f64) * (*t as f64);
+                        }
+                    }
+                    None => {
+                        for (t, &gi) in th.iter_mut().zip(&g[r]) {
+                            *t += a * gi;
+                            s += (*t as f64) * (*t as f64);
+                        }
+                    }
+                }
+                *sq.lock().expect("norm lock") += s;
+            })
+        });
+        self.theta_sq = Some(sq.into_inner().expect("norm lock"));
+        Ok(loss)
+    }
+
+    /// The two gradient evaluations of an EGR step: g at theta (pattern recorded) into `grad`,
+    /// g_plus at the displaced theta (pattern replayed) into `grad_plus`. Returns the loss and
+    /// the combination factor c (`None` when g is zero or not finite, or the loss not finite:
+    /// then the total gradient is g).
+    fn egr_evals(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, Option<f32>)> {
+        if !(mu >= 0.0 && mu.is_finite() && eps_rel > 0.0 && eps_rel.is_finite()) {
+            return Err(NetsError::config("mu/eps_rel", format!("mu = {mu} must be >= 0 and eps_rel = {eps_rel} > 0")));
+        }
+        let b = self.check_batch(x, y)?;
+        self.prepare(b, true);
+        let (theta, grad) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
+        let (loss, g_sq) = self.pass(theta, x, y, Pattern::Record, Sink::Store(grad, true));
+        let g_norm = g_sq.sqrt();
+        if mu == 0.0 || !loss.is_finite() || g_norm == 0.0 || !g_norm.is_finite() {
+            return Ok((loss, None));
+        }
+        let t_sq = match self.theta_sq {
+            Some(s) => s,
+            None => self.sum_sq(&self.theta),
+        };
+        self.theta_sq = Some(t_sq);
+        let eps = eps_rel * t_sq.sqrt().max(1.0);
+        let alpha = (eps / g_norm) as f32;
+        let (th, g, tp) = (&self.theta, &self.grad, Ptr(self.theta_plus.as_mut_ptr()));
+        self.par.run(|| {
+            self.par.chunks(th.len(), 4096, &|r| {
+                // SAFETY: disjoint ranges of theta_plus, which is m long.
+                let tp = unsafe { std::slice::from_raw_parts_mut(tp.at(r.start), r.len()) };
+                for ((p, &t), &gi) in tp.iter_mut().zip(&th[r.clone()]).zip(&g[r]) {
+                    *p = t + alpha * gi;
+                }
+            })
+        });
+        let (tp, gp) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.grad_plus.as_mut_ptr()));
+        self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, false));
+        Ok((loss, Some((2.0 * mu * g_norm / eps) as f32)))
+    }
+
+    fn sum_sq(&self, v: &[f32]) -> f64 {
+        let sq = Mutex::new(0.0f64);
+        self.par.run(|| {
+            self.par.chunks(v.len(), 4096, &|r| {
+                let s: f64 = v[r].iter().map(|&t| (t as f64) * (t as f64)).sum();
+                *sq.lock().expect("norm lock") += s;
+            })
+        });
+        sq.into_inner().expect("norm lock")
+    }
+
+    /// Forward, loss and backward with parameters at `theta` (m values). Returns the loss and,
+    /// for `Sink::Store(_, true)`, `||g||^2`.
+    fn pass(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, sink: Sink) -> (f64, f64) {
+        let loss = self.forward_loss(theta, x, y, pat);
+        if !loss.is_finite() {
+            return (loss, f64::NAN);
+        }
+        (loss, self.backward(theta, x, sink, pat))
+    }
+
+    /// Forward pass and loss; leaves `dZ^T` of the logits in `work.dz`.
+    fn forward_loss(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern) -> f64 {
+        let FastMlp { dims, offs, work, par, .. } = self;
+        let (b, layers) = (work.batch, offs.len());
+        par.run(|| {
+            for l in 0..layers {
+                let (k, n) = (dims[l], dims[l + 1]);
+                let (wo, bo) = offs[l];
+                let (input, in_st) = input_of(x, &work.acts, l, k, b);
+                let out = Ptr(work.acts[l].as_mut_ptr());
+                let mask = work.masks.get_mut(l).map(|m| Ptr(m.as_mut_ptr()));
+                let act = if l + 1 == layers { None } else { Some(pat) };
+                par.chunks(n, 8, &|r| {
+                    // SAFETY: rows r of Z^T (n x b) belong to this thread; W_l (k x n) at theta+wo
+                    // is read as W^T (n x k); the input is (k x b) by the given strides.
+                    unsafe {
+                        let dst = out.at(r.start * b);
+                        gemm_rm(
+                            (r.len(), b, k),
+                            dst,
+                            (b, 1),
+                            theta.at(wo + r.start),
+                            (1, n),
+                            input.at(0),
+                            in_st,
+                            None,
+                            1.0,
+                        );
+                        let rows = std::slice::from_raw_parts_mut(dst, r.len() * b);
+                        let bias = std::slice::from_raw_parts(theta.at(bo + r.start), r.len());
+                        let mask = mask.map(|m| std::slice::from_raw_parts_mut(m.at(r.start * b), r.len() * b));
+                        bias_act(rows, bias, b, act, mask);
+                    }
+                });
+            }
+        });
+        softmax_ce(&work.acts[layers - 1], y, dims[layers], &mut work.dz)
+    }
+
+    /// Backward pass from `work.dz` (gradient of the logits); returns `||g||^2` when the sink
+    /// asks for it.
+    fn backward(&mut self, theta: Ptr, x: &[f32], sink: Sink, pat: Pattern) -> f64 {
+        let FastMlp { dims, offs, work, par, .. } = self;
+        let b = work.batch;
+        let sq = Mutex::new(0.0f64);
+        par.run(|| {
+            for l in (0..offs.len()).rev() {
+                let (k, n) = (dims[l], dims[l + 1]);
+                let (wo, bo) = offs[l];
+                let dz = &work.dz[..n * b];
+                bias_grad(dz, b, theta, bo, sink, &sq);
+                let da = Ptr(work.da.as_mut_ptr());
+                let (input, in_st) = input_of(x, &work.acts, l, k, b);
+                let prev = if l == 0 {
+                    None
+                } else {
+                    Some((&work.acts[l - 1], work.masks.get(l - 1).filter(|_| pat == Pattern::Replay)))
+                };
+                par.chunks(k, 8, &|r| {
+                    // SAFETY: rows r of dA^T (k x b) and of W_l / dW_l (k x n) belong to this thread;
+                    // W_l rows r are read by the dA product before the SGD sink overwrites them.
+                    unsafe {
+                        if let Some((act, mask)) = prev {
+                            let dst = da.at(r.start * b);
+                            let w = theta.at(wo + r.start * n);
+                            gemm_rm((r.len(), b, n), dst, (b, 1), w, (n, 1), dz.as_ptr(), (b, 1), None, 1.0);
+                            let rows = std::slice::from_raw_parts_mut(dst, r.len() * b);
+                            let span = r.start * b..r.end * b;
+                            relu_grad(rows, &act[span.clone()], mask.map(|m| &m[span]));
+                        }
+                        let a_rows = input.at(r.start * in_st.0);
+                        let (dst, acc, beta) = match sink {
+                            Sink::Store(g, _) => (g.at(wo + r.start * n), None, 1.0),
+                            Sink::Sgd(h) => (theta.at(wo + r.start * n), Some(1.0), -h),
+                        };
+                        gemm_rm((r.len(), n, b), dst, (n, 1), a_rows, in_st, dz.as_ptr(), (1, b), acc, beta);
+                        if let Sink::Store(_, true) = sink {
+                            let rows = std::slice::from_raw_parts(dst, r.len() * n);
+                            let s: f64 = rows.iter().map(|&v| (v as f64) * (v as f64)).sum();
+                            *sq.lock().expect("norm lock") += s;
+                        }
+                    }
+                });
+                if l > 0 {
+                    std::mem::swap(&mut work.dz, &mut work.da);
+                }
+            }
+        });
+        sq.into_inner().expect("norm lock")
+    }
+}
+
+/// The input of layer l as a `(k x b)` matrix: the row-major batch `(b x k)` read through strides
+/// for the first layer, the feature-major activations of the layer below otherwise. (Read only;
+/// `Ptr` is `*mut` so that it can cross into the worker threads.)
+fn input_of(x: &[f32], acts: &[Vec<f32>], l: usize, k: usize, b: usize) -> (Ptr, (usize, usize)) {
+    if l == 0 {
+        (Ptr(x.as_ptr() as *mut f32), (1, k))
+    } else {
+        (Ptr(acts[l - 1].as_ptr() as *mut f32), (b, 1))
+    }
+}
+
+/// `rows (r x b) += bias` per row, then the hidden activation (`None` = output layer); `mask`
+/// holds the recorded pattern rows (written by `Record`, read by `Replay`).
+fn bias_act(rows: &mut [f32], bias: &[f32], b: usize, act: Option<Pattern>, mask: Option<&mut [f32]>) {
+    let rows = rows.chunks_exact_mut(b).zip(bias);
+    match (act, mask) {
+        (None, _) => rows.for_each(|(row, &bi)| row.iter_mut().for_each(|z| *z += bi)),
+        (Some(Pattern::Record), Some(m)) => {
+            for ((row, &bi), mrow) in rows.zip(m.chunks_exact_mut(b)) {
+                for (z, mk) in row.iter_mut().zip(mrow) {
+                    *z = relu(*z + bi);
+                    *mk = if *z > 0.0 { 1.0 } else { 0.0 };
+                }
+            }
+        }
+        (Some(Pattern::Replay), Some(m)) => {
+            for ((row, &bi), mrow) in rows.zip(m.chunks_exact(b)) {
+                row.iter_mut().zip(mrow).for_each(|(z, &mk)| *z = (*z + bi) * mk);
+            }
+        }
+        _ => rows.for_each(|(row, &bi)| row.iter_mut().for_each(|z| *z = relu(*z + bi))),
+    }
+}
+
+/// `max(z, 0)` with `z < 0` (not `!(z > 0)`) so that a NaN propagates, as in `linear::linear`.
+#[inline(always)]
+fn relu(z: f32) -> f32 {
+    if z < 0.0 {
+        0.0
+    } else {
+        z
+    }
+}
+
+/// `dA <- dA * relu'(.)` in place: the recorded pattern when replaying, else `act > 0`.
+fn relu_grad(rows: &mut [f32], act: &[f32], mask: Option<&[f32]>) {
+    match mask {
+        Some(m) => rows.iter_mut().zip(m).for_each(|(d, &mk)| *d *= mk),
+        None => rows.iter_mut().zip(act).for_each(|(d, &a)| {
+            if a <= 0.0 {
+                *d = 0.0
+            }
+        }),
+    }
+}
+
+/// `db = rowsum(dZ^T)` into the sink.
+fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex<f64>) {
+    let mut s = 0.0f64;
+    for (j, row) in dz.chunks_exact(b).enumerate() {
+        let db: f32 = row.iter().sum();
+        // SAFETY: called outside the parallel region; bo + j < m.
+        unsafe {
+            match sink {
+                Sink::Store(g, norm) => {
+                    *g.at(bo + j) = db;
+                    if norm {
+                        s += (db as f64) * (db as f64);
+                    }
+                }
+                Sink::Sgd(h) => *theta.at(bo + j) += -h * db,
+            }
+        }
+    }
+    *sq.lock().expect("norm lock") += s;
+}
+
+/// Mean softmax cross-entropy of logits `(c x b)` (feature-major) against `y`; writes its
+/// gradient `(softmax - onehot) / b` into `dz` and returns the loss (NaN propagates).
+fn softmax_ce(logits: &[f32], y: &[u32], c: usize, dz: &mut [f32]) -> f64 {
+    let b = y.len();
+    let mut loss = 0.0f64;
+    for (i, &yi) in y.iter().enumerate() {
+        let col = |j: usize| logits[j * b + i];
+        let max = (0..c).map(col).fold(f32::NEG_INFINITY, f32::max);
+        let mut s = 0.0f32;
+        for j in 0..c {
+            let e = (col(j) - max).exp();
+            dz[j * b + i] = e;
+            s += e;
+        }
+        loss += (max + s.ln() - col(yi as usize)) as f64;
+        let inv = 1.0 / (s * b as f32);
+        for j in 0..c {
+            dz[j * b + i] *= inv;
+        }
+        dz[yi as usize * b + i] -= 1.0 / b as f32;
+    }
+    let loss = loss / b as f64;
+    if logits.iter().any(|v| v.is_nan()) {
+        f64::NAN
+    } else {
+        loss
+    }
+}

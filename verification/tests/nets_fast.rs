@@ -1,0 +1,188 @@
+//! The hand-written MLP step (`nets::fast_mlp`) against candle's autograd, the reference: loss
+//! and gradients, one SGD step, the EGR gradient and step (forward-difference HVP with the ReLU
+//! pattern replayed, `hvp::egr_grad`), a whole training run, and bad input.
+
+use bea_verification::nets::data::digits_split;
+use bea_verification::nets::fast_mlp::FastMlp;
+use bea_verification::nets::hvp::{self, HvpConfig};
+use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec, Net};
+use bea_verification::nets::params;
+use bea_verification::nets::stats::Rng;
+use bea_verification::nets::train::{train_run, Engine, RunSpec, TrainConfig};
+use candle_core::{DType, Device, Tensor};
+
+/// A candle MLP with seeded weights and random (non-zero) biases, and a random batch.
+fn setup(cfg: &MlpConfig, batch: usize, seed: u64) -> (Box<dyn Net>, Vec<f32>, Vec<u32>, Tensor, Tensor) {
+    let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, seed).unwrap();
+    let mut rng = Rng::new(seed ^ 77);
+    for v in net.params().iter().skip(1).step_by(2) {
+        let b: Vec<f32> = (0..v.elem_count()).map(|_| (0.1 * rng.normal()) as f32).collect();
+        v.set(&Tensor::from_vec(b, v.dims(), &Device::Cpu).unwrap()).unwrap();
+    }
+    let x: Vec<f32> = (0..batch * cfg.input).map(|_| rng.uniform() as f32).collect();
+    let y: Vec<u32> = (0..batch).map(|_| rng.below(cfg.classes) as u32).collect();
+    let xt = Tensor::from_slice(&x, (batch, cfg.input), &Device::Cpu).unwrap();
+    let yt = Tensor::from_slice(&y, batch, &Device::Cpu).unwrap();
+    (net, x, y, xt, yt)
+}
+
+fn flat(ts: &[Tensor]) -> Vec<f32> {
+    ts.iter().flat_map(|t| t.flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect()
+}
+
+/// `||a - b|| / ||b||`.
+fn rel(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let d: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+    let n: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    (d / n).sqrt()
+}
+
+fn configs() -> Vec<(MlpConfig, usize)> {
+    vec![
+        (MlpConfig { input: 64, hidden: vec![32, 17, 32], classes: 10 }, 13),
+        (MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 }, 32),
+    ]
+}
+
+/// Loss and gradient equal candle autograd's (Mode::Train) to float32 round-off, with 1 and 2
+/// threads, on odd and on the benchmark's sizes.
+#[test]
+fn loss_and_gradient_match_candle() {
+    for (cfg, b) in configs() {
+        let (net, x, y, xt, yt) = setup(&cfg, b, 3);
+        let (loss, g) = hvp::loss_and_grad(net.as_ref(), &xt, &yt, Mode::Train).unwrap();
+        let g = flat(&g);
+        for threads in [1, 2] {
+            let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+            let fl = f.loss_and_grad(&x, &y).unwrap();
+            let e = rel(f.grad(), &g);
+            eprintln!("{cfg:?} b{b} t{threads}: loss {fl} vs {loss}, gradient rel. error {e:.2e}");
+            assert!((fl - loss).abs() <= 1e-5 * (1.0 + loss.abs()), "loss {fl} vs {loss}");
+            assert!(e < 1e-5, "gradient rel. error {e}");
+        }
+    }
+}
+
+/// One SGD step equals candle's (`egr_grad` with mu = 0, then `params::axpy`).
+#[test]
+fn sgd_step_matches_candle() {
+    for (cfg, b) in configs() {
+        let (net, x, y, xt, yt) = setup(&cfg, b, 5);
+        let mut f = FastMlp::from_vars(&cfg, net.params(), 2).unwrap();
+        let h = 0.05;
+        let g = hvp::egr_grad(net.as_ref(), &xt, &yt, 0.0, &HvpConfig::default()).unwrap();
+        params::axpy(net.params(), -h, &g.total).unwrap();
+        let before = f.theta().to_vec();
+        let fl = f.sgd_step(&x, &y, h).unwrap();
+        let after = flat(&net.params().iter().map(|v| v.as_tensor().clone()).collect::<Vec<_>>());
+        let moved: Vec<f32> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+        let fmoved: Vec<f32> = f.theta().iter().zip(&before).map(|(a, b)| a - b).collect();
+        let (e_theta, e_step) = (rel(f.theta(), &after), rel(&fmoved, &moved));
+        eprintln!("{cfg:?}: loss {fl} vs {}; theta rel. error {e_theta:.2e}, update rel. error {e_step:.2e}", g.loss);
+        assert!((fl - g.loss).abs() <= 1e-5 * (1.0 + g.loss.abs()));
+        assert!(e_theta < 1e-6 && e_step < 1e-4, "{e_theta} {e_step}");
+    }
+}
+
+/// The EGR gradient and step equal the existing implementation (`hvp::egr_grad`, forward
+/// difference, ReLU pattern recorded at theta and replayed), up to the float32 noise that the
+/// difference quotient amplifies by `c = 2 mu ||g|| / eps`.
+#[test]
+fn egr_gradient_and_step_match_candle() {
+    let cfg_h = HvpConfig::default();
+    for (cfg, b) in configs() {
+        for mu in [0.01, 0.2] {
+            let (net, x, y, xt, yt) = setup(&cfg, b, 9);
+            let mut f = FastMlp::from_vars(&cfg, net.params(), 2).unwrap();
+            let reference = hvp::egr_grad(net.as_ref(), &xt, &yt, mu, &cfg_h).unwrap();
+            let (r_total, r_grad) = (flat(&reference.total), flat(&reference.grad));
+            let (loss, total) = f.egr_grad(&x, &y, mu, cfg_h.eps_rel).unwrap();
+            let total = total.to_vec();
+            // The regulariser's part alone, 2 mu H g, is the sensitive one.
+            let hg: Vec<f32> = total.iter().zip(f.grad()).map(|(t, g)| t - g).collect();
+            let r_hg: Vec<f32> = r_total.iter().zip(&r_grad).map(|(t, g)| t - g).collect();
+            let (e_total, e_hg) = (rel(&total, &r_total), rel(&hg, &r_hg));
+            eprintln!(
+                "{cfg:?} mu {mu}: loss {loss} vs {}; total rel. error {e_total:.2e}, 2 mu H g rel. error {e_hg:.2e}",
+                reference.loss
+            );
+            assert!((loss - reference.loss).abs() <= 1e-5 * (1.0 + loss.abs()));
+            assert!(e_total < 5e-4 && e_hg < 5e-3, "{e_total} {e_hg}");
+            // The step: theta - h total, as the candle loop does it.
+            let h = 0.05;
+            let before = f.theta().to_vec();
+            f.egr_step(&x, &y, h, mu, cfg_h.eps_rel).unwrap();
+            params::axpy(net.params(), -h, &reference.total).unwrap();
+            let after = flat(&net.params().iter().map(|v| v.as_tensor().clone()).collect::<Vec<_>>());
+            let moved: Vec<f32> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+            let fmoved: Vec<f32> = f.theta().iter().zip(&before).map(|(a, b)| a - b).collect();
+            let e_step = rel(&fmoved, &moved);
+            eprintln!("  step: update rel. error {e_step:.2e}");
+            assert!(e_step < 5e-4, "{e_step}");
+        }
+    }
+}
+
+/// A whole SGD run and an EGR run on the digits: the fast engine and candle give the same
+/// evaluations (same batches, same initialisation) to float32 drift over 60 steps.
+#[test]
+fn training_runs_match_between_engines() {
+    let mut split = digits_split().unwrap();
+    split.train = split.train.truncate(512);
+    split.test = split.test.truncate(200);
+    for mu in [0.0, 0.05] {
+        let run = |engine: Engine| {
+            let train = TrainConfig { steps: 60, eval_every: 30, mu, engine, ..Default::default() };
+            let spec = RunSpec { train, ..Default::default() };
+            train_run(&spec, &split, None, None).unwrap()
+        };
+        let (fast, cand) = (run(Engine::Auto), run(Engine::Candle));
+        for (a, b) in fast.evals.iter().zip(&cand.evals) {
+            eprintln!(
+                "mu {mu} step {}: train loss {:.6} vs {:.6}, R_IG {:.4e} vs {:.4e}",
+                a.step, a.train_loss, b.train_loss, a.r_ig, b.r_ig
+            );
+            assert!((a.train_loss - b.train_loss).abs() < 1e-3 * b.train_loss, "{a:?} vs {b:?}");
+            assert!((a.r_ig - b.r_ig).abs() < 1e-2 * b.r_ig, "{a:?} vs {b:?}");
+            assert_eq!(a.train_acc, b.train_acc);
+        }
+        assert_eq!(fast.evals.len(), cand.evals.len());
+    }
+}
+
+/// Shape mismatches and bad labels are errors with a message, never panics.
+#[test]
+fn bad_input_is_an_error() {
+    let cfg = MlpConfig { input: 8, hidden: vec![4], classes: 3 };
+    let mut f = FastMlp::new(&cfg, 1).unwrap();
+    let x = vec![0.5f32; 16];
+    assert!(f.loss_and_grad(&x, &[0, 1]).is_ok());
+    let e = f.loss_and_grad(&x[..15], &[0, 1]).unwrap_err().to_string();
+    assert!(e.contains("shape mismatch") && e.contains("(batch, 8)"), "{e}");
+    let e = f.sgd_step(&x, &[0, 3], 0.1).unwrap_err().to_string();
+    assert!(e.contains("label 3 out of range"), "{e}");
+    assert!(f.egr_step(&[], &[], 0.1, 0.1, 1e-4).is_err());
+    assert!(f.egr_step(&x, &[0, 1], 0.1, -1.0, 1e-4).is_err());
+    assert!(FastMlp::new(&MlpConfig { input: 8, hidden: vec![0], classes: 3 }, 1).is_err());
+    // Parameters of another shape.
+    let other = ModelSpec::Mlp(MlpConfig { input: 8, hidden: vec![5], classes: 3 }).build(&Device::Cpu, DType::F32, 0);
+    let e = FastMlp::from_vars(&cfg, other.unwrap().params(), 1).unwrap_err().to_string();
+    assert!(e.contains("parameter 0"), "{e}");
+    let f64net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F64, 0).unwrap();
+    assert!(f.store_vars(f64net.params()).is_err());
+}
+
+/// A diverging learning rate gives a non-finite loss and leaves theta unchanged.
+#[test]
+fn non_finite_loss_leaves_theta_unchanged() {
+    let cfg = MlpConfig { input: 4, hidden: vec![8], classes: 2 };
+    let mut f = FastMlp::new(&cfg, 1).unwrap();
+    f.theta_mut()[0] = f32::NAN;
+    let before = f.theta().to_vec();
+    let loss = f.sgd_step(&[1.0; 8], &[0, 1], 0.1).unwrap();
+    assert!(loss.is_nan());
+    assert!(f.theta().iter().zip(&before).all(|(a, b)| a.to_bits() == b.to_bits()));
+    let loss = f.egr_step(&[1.0; 8], &[0, 1], 0.1, 0.1, 1e-4).unwrap();
+    assert!(loss.is_nan());
+}
