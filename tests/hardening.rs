@@ -520,8 +520,22 @@ fn is_temp(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp")
 }
 
+/// A process id that is certainly not running: a child that has exited and been reaped.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("true runs");
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
 /// SIGKILL `bea experiment two-param --out DIR` at random moments, rerun it, and check that every final file is
-/// either absent or complete, and that after the rerun the outputs equal an uninterrupted run's (timing aside).
+/// either absent or complete, that after the rerun the outputs equal an uninterrupted run's (timing aside), and
+/// that the rerun removed the hidden temporary files the killed run left (and a planted one of a dead process),
+/// but not a live process's nor a hidden file of another pattern.
 #[test]
 fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
     let base = std::env::temp_dir().join(format!("bea-hardening-kill-{}", std::process::id()));
@@ -567,6 +581,15 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
                 "run {k}: {name} is partial after a kill at {delay:?}"
             );
         }
+        // Plant what the rerun must remove (a dead writer's temporary file) and keep (a live writer's, and a hidden
+        // file of nobody's pattern).
+        let dead = dead_pid();
+        std::fs::create_dir_all(&dir).unwrap();
+        let planted_stale = bea_verification::report::temp_path_for_pid(&dir.join("two_param.json"), dead);
+        let planted_live = bea_verification::report::temp_path_for_pid(&dir.join("figA2.png"), std::process::id());
+        for p in [&planted_stale, &planted_live, &dir.join(".notes.tmp")] {
+            std::fs::write(p, b"partial").unwrap();
+        }
         run_ok(&mut bea_cmd(&[
             "experiment",
             "two-param",
@@ -576,6 +599,14 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
             "--out",
             dir.to_str().unwrap(),
         ]));
+        let mut left: Vec<String> = files(&dir).into_keys().filter(|n| is_temp(n)).collect();
+        left.sort();
+        let mut kept = vec![".notes.tmp".to_string(), name_of(&planted_live)];
+        kept.sort();
+        assert_eq!(
+            left, kept,
+            "run {k}: the rerun removes the killed run's and the dead writer's temporary files only"
+        );
         let got: BTreeMap<String, Vec<u8>> = files(&dir)
             .into_iter()
             .filter(|(n, _)| !is_temp(n))
@@ -590,7 +621,8 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
-/// `bea derive -o FILE` replaces the file atomically: a kill during the run leaves the old file intact.
+/// `bea derive -o FILE` replaces the file atomically: a kill during the run leaves the old file intact; a run
+/// removes the stale temporary files that killed runs left for FILE.
 #[test]
 fn derive_output_file_is_replaced_atomically() {
     let dir = std::env::temp_dir().join(format!("bea-hardening-o-{}", std::process::id()));
@@ -598,6 +630,18 @@ fn derive_output_file_is_replaced_atomically() {
     std::fs::create_dir_all(&dir).unwrap();
     let file: PathBuf = dir.join("out.json");
     std::fs::write(&file, b"old").unwrap();
+    // Left by earlier killed runs: a temporary file of out.json by a dead process (removed), one in the older
+    // `.NAME.tmpPID` form, two hours old (removed), and a dead process's temporary file of another file (kept: a
+    // single-file writer cleans up after its own file only).
+    let dead = dead_pid();
+    let stale = bea_verification::report::temp_path_for_pid(&file, dead);
+    let old_form = dir.join(format!(".out.json.tmp{dead}"));
+    let other = bea_verification::report::temp_path_for_pid(&dir.join("other.json"), dead);
+    for p in [&stale, &old_form, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options().write(true).open(&old_form).unwrap().set_modified(two_hours_ago).unwrap();
     let mut child =
         bea_cmd(&["derive", "--example", "generic2d", "--order", "10", "-o", file.to_str().unwrap()]).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(300));
@@ -607,8 +651,9 @@ fn derive_output_file_is_replaced_atomically() {
     run_ok(&mut bea_cmd(&["derive", "--example", "quartic", "--format", "json", "-o", file.to_str().unwrap()]));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(v["name"], "quartic");
-    let names: Vec<String> =
+    let mut names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, vec!["out.json".to_string()], "no temporary file left behind");
+    names.sort();
+    assert_eq!(names, vec![name_of(&other), "out.json".to_string()], "stale temporary files of out.json removed");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,9 +46,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Write `text` to `path` atomically (temporary file in the same folder, then rename), or to stdout.
+/// Write `text` to `path` atomically (temporary file in the same folder, `fsync`, then rename), or to stdout.
+/// Stale temporary files that a killed earlier run left for the same file are removed first.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
     use anyhow::Context;
+    use bea_verification::report::{remove_stale_temps, write_atomic};
     match path {
         None => {
             print!("{text}");
@@ -56,15 +58,10 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Resul
         }
         Some(p) => {
             let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let tmp = dir.join(format!(
-                ".{}.tmp{}",
-                p.file_name().and_then(|s| s.to_str()).unwrap_or("out"),
-                std::process::id()
-            ));
-            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, p).with_context(|| format!("renaming to {}", p.display()))?;
-            Ok(())
+            if let Some(name) = p.file_name().and_then(|s| s.to_str()) {
+                remove_stale_temps(dir, Some(name)).with_context(|| format!("cleaning up in {}", dir.display()))?;
+            }
+            write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))
         }
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
         cfg.sweep.out_dir = out.clone();
         cfg.plots_dir = Some(out.clone());
     }
+    remove_stale_temps(&cfg.sweep.out_dir)?;
     let report = run_igr_mlp(&cfg).context("igr-mlp experiment")?;
     finish(&serde_json::to_value(&report)?, cfg.sweep.out_dir.join("igr_mlp_report.json"), a)
 }
@@ -57,8 +58,20 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
         cfg.sweep.out_dir = out.clone();
         cfg.plots_dir = Some(out.clone());
     }
+    remove_stale_temps(&cfg.sweep.out_dir)?;
     let report = run_egr_resnet(&cfg).context("egr-resnet experiment")?;
     finish(&serde_json::to_value(&report)?, cfg.sweep.out_dir.join("egr_resnet_report.json"), a)
+}
+
+/// Remove the temporary files that killed earlier runs left in the sweep's folder (run files are written
+/// atomically; see `bea_verification::report::remove_stale_temps` for what counts as stale).
+fn remove_stale_temps(dir: &std::path::Path) -> anyhow::Result<()> {
+    let removed = bea_verification::report::remove_stale_temps(dir, None)
+        .with_context(|| format!("cleaning up stale temporary files in {}", dir.display()))?;
+    if !removed.is_empty() {
+        eprintln!("removed {} stale temporary file(s) left by an interrupted run in {}", removed.len(), dir.display());
+    }
+    Ok(())
 }
 
 fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<()> {

@@ -1,12 +1,15 @@
 //! Writing results: every file goes through [`write_atomic`] (or [`write_png_atomic`]),
 //! which writes a temporary file in the destination's directory and renames it into
-//! place, so an interrupted run never leaves a half-written file.
+//! place, so an interrupted run never leaves a half-written file. A run killed between the write and the rename
+//! leaves a hidden temporary file; writers remove those of dead processes on start ([`remove_stale_temps`]).
 
 pub mod plot;
+mod temp;
+
+pub use temp::{host_tag, remove_stale_temps, temp_owner, temp_path_for, temp_path_for_pid, STALE_AGE};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a report file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -36,22 +39,6 @@ pub enum ReportError {
         /// serde's message.
         message: String,
     },
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh temporary path next to `path`, keeping its extension (plotters picks the
-/// image format from it): `dir/.name.tmp-PID-K.ext`.
-pub fn temp_path_for(path: &Path) -> PathBuf {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
-    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let pid = std::process::id();
-    let name = match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) => format!(".{stem}.tmp-{pid}-{k}.{ext}"),
-        None => format!(".{stem}.tmp-{pid}-{k}"),
-    };
-    dir.join(name)
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {

@@ -7,11 +7,13 @@ use plotters::prelude::*;
 use super::runs::Trajectory;
 use super::{markdown_report, TwoParamModel, TwoParamResult};
 use crate::report::plot::{msg, palette, Area};
-use crate::report::{write_atomic, write_json_atomic, write_png_atomic, ReportError};
+use crate::report::{remove_stale_temps, write_atomic, write_json_atomic, write_png_atomic, ReportError};
 
 /// Writes `two_param.json`, `two_param.md` and the PNGs `fig1a_<point>.png`, `fig1b.png`,
-/// `figA1.png`, `figA2.png` into `dir` (each atomically) and returns the written paths.
+/// `figA1.png`, `figA2.png` into `dir` (each atomically) and returns the written paths. Temporary files that a
+/// killed earlier run left in `dir` are removed first ([`remove_stale_temps`]).
 pub fn write_outputs(res: &TwoParamResult, model: &TwoParamModel, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    remove_stale_temps(dir, None)?;
     let mut written = Vec::new();
     let mut labels: Vec<&str> = res.runs.iter().map(|r| r.point.as_str()).collect();
     labels.dedup();
