@@ -251,6 +251,72 @@ fn fuzz_found_big_constant_inside_sin_is_fast() {
     }
 }
 
+// ---------- NaN and infinity, reported with where they happened ----------
+
+fn field_problem(field: &[&str], vars: &[&str], order: usize) -> bea::spec::Problem {
+    let raw = bea::spec::RawProblem {
+        field: Some(field.iter().map(|s| s.to_string()).collect()),
+        vars: vars.iter().map(|s| s.to_string()).collect(),
+        order: Some(order),
+        ..Default::default()
+    };
+    bea::spec::Problem::from_raw(&raw).expect("valid problem")
+}
+
+fn modified_evaluator(p: &bea::spec::Problem) -> bea::emit::evaluator::ModifiedFieldEvaluator {
+    let me = bea::derive::derive(p).expect("derives");
+    let p = &me.problem; // the derivation's algebra (it registers new denominator factors)
+    bea::emit::evaluator::ModifiedFieldEvaluator::compile(&p.algebra, &p.field, me.corrections(), &Default::default())
+        .expect("compiles")
+        .with_var_names(&p.vars)
+}
+
+/// The checked evaluation names the term (f or f_l), the component (by variable) and the point.
+#[test]
+fn checked_evaluation_names_component_order_and_point() {
+    // 1/x at x = 0: the field itself is infinite in its x component.
+    let ev = modified_evaluator(&field_problem(&["1/x", "y"], &["x", "y"], 2));
+    assert_eq!(ev.check_finite(&[0.0, 1.0], 2).unwrap_err().to_string(), "f[x] is inf at (x=0, y=1)");
+    let mut out = [0.0; 2];
+    let err = ev.eval_checked(&[0.0, 1.0], 0.1, 2, &mut out).unwrap_err();
+    assert_eq!((err.what.as_str(), err.value), ("f[x]", f64::INFINITY));
+    assert_eq!(err.point, vec![("x".to_string(), 0.0), ("y".to_string(), 1.0)]);
+    assert!(ev.eval_checked(&[2.0, 1.0], 0.1, 2, &mut out).is_ok() && out.iter().all(|v| v.is_finite()));
+    // log(x) at x = -1: NaN, in the second component (named by its variable y).
+    let ev = modified_evaluator(&field_problem(&["-y", "log(x)"], &["y", "x"], 1));
+    assert_eq!(ev.check_finite(&[1.0, -1.0], 1).unwrap_err().to_string(), "f[x] is NaN at (y=1, x=-1)");
+    // sqrt(x) at 0: f = 0 and f_1 = -1/4 are finite, f_2 is not: the order is named.
+    let ev = modified_evaluator(&field_problem(&["sqrt(x)", "-y"], &["x", "y"], 2));
+    assert!(ev.check_finite(&[0.0, 1.0], 1).is_ok());
+    assert_eq!(ev.check_finite(&[0.0, 1.0], 2).unwrap_err().to_string(), "f_2[x] is NaN at (x=0, y=1)");
+    // Finite terms whose truncated sum overflows: the sum is named, with h.
+    // f = -1e308 - x, f_1 = -f'f/2 = -5e307 - x/2: at x = 0 with h = 4 the sum is -3e308.
+    let ev = modified_evaluator(&field_problem(&["-1e308 - x"], &["x"], 1));
+    assert!(ev.check_finite(&[0.0], 1).is_ok());
+    let err = ev.eval_checked(&[0.0], 4.0, 1, &mut [0.0]).unwrap_err().to_string();
+    assert_eq!(err, "f + h f_1 [x] is -inf at (x=0) with h = 4");
+}
+
+/// `bea verify` and `bea verify --theorems` stop at a singular start point with an error that names the term
+/// and the point, instead of a table of NaN or null.
+#[test]
+fn verify_reports_where_the_field_is_not_finite() {
+    for (args, want) in [
+        (vec!["verify", "--field", "1/x", "--vars", "x", "--at", "0", "--max-order", "2"], "f[x] is inf at (x=0)"),
+        (vec!["verify", "--field", "log(x); -y", "--vars", "x,y", "--at", "-1,1"], "f[x] is NaN at (x=-1, y=1)"),
+        (vec!["verify", "--field", "sqrt(x); -y", "--vars", "x,y", "--at", "0,1"], "f_2[x] is NaN at (x=0, y=1)"),
+        (
+            vec!["verify", "--theorems", "--loss", "log(x) + y^2", "--vars", "x,y", "--at", "-1,1"],
+            "E is NaN at (x=-1, y=1)",
+        ),
+    ] {
+        let out = bea_cmd(&args).output().expect("bea runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(want) && err.contains("--at"), "{args:?}: {err}");
+    }
+}
+
 // ---------- licence and supply-chain gate ----------
 
 /// OSI-approved licences accepted for dependencies (SPDX identifiers).

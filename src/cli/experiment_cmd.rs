@@ -63,7 +63,7 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
         extra.insert(k.clone(), lower_value(k, v)?);
     }
     let params = param_values(&p.params, &extra);
-    let value = Evaluator::compile(&p.algebra, std::slice::from_ref(&loss), &params)?;
+    let value = Evaluator::compile(&p.algebra, std::slice::from_ref(&loss), &params)?.named(&["E".into()], &p.vars);
     let me = derive(&p)?;
     let field = compiled(&me)?.remove(0).1;
     let dim = p.vars.len();
@@ -71,6 +71,12 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     if theta0.len() != dim {
         return Err(anyhow!("--at has {} coordinates but there are {dim} variables", theta0.len()));
     }
+    // The loss, its gradient field and f_1 must be finite at the start point (else every check is meaningless).
+    let singular = |e: crate::emit::evaluator::NonFinite| {
+        anyhow!("cannot check the theorems at this start point: {e} (a singular point; choose another with --at)")
+    };
+    value.eval_checked(&theta0, &mut [0.0]).map_err(singular)?;
+    field.check_finite(&theta0, 1).map_err(singular)?;
     let e = |th: &[f64]| {
         let mut o = [0.0];
         value.eval(th, &mut o);

@@ -33,7 +33,7 @@ pub(super) fn compiled(me: &ModifiedEquation) -> anyhow::Result<Vec<(&'static st
         if let Some(c) = corr {
             let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, c, &params)
                 .with_context(|| "cannot evaluate the problem numerically")?;
-            out.push((label, ev));
+            out.push((label, ev.with_var_names(&p.vars)));
         }
     }
     Ok(out)
@@ -56,6 +56,17 @@ fn start_point(p: &Problem, at: Option<Vec<f64>>) -> anyhow::Result<Vec<f64>> {
         return Err(anyhow!("--at must be finite numbers, got {theta0:?}"));
     }
     Ok(theta0)
+}
+
+/// Fail, naming the term, the component and the point, if `f` or a correction `f_1..f_n` is NaN or infinite at
+/// the start point (a singular point: no order can be measured there).
+fn check_start_finite(evs: &[(&str, ModifiedFieldEvaluator)], theta0: &[f64], n: usize) -> anyhow::Result<()> {
+    for (_, ev) in evs {
+        ev.check_finite(theta0, n).map_err(|e| {
+            anyhow!("cannot verify at this start point: {e} (a singular point; choose another with --at)")
+        })?;
+    }
+    Ok(())
 }
 
 /// The expected slope of the truncation at `n`: `l + 1` for the first `l > n` with `f_l != 0` (`nonzero[l - 1]`
@@ -88,6 +99,7 @@ pub fn verify_problem(
     let d = super::method::derive_any(&p, &Default::default())?;
     let evs = compiled(&d.me)?;
     let theta0 = start_point(&p, at)?;
+    check_start_finite(&evs, &theta0, max_order)?;
     let f0 = &evs[0].1;
     let f = |th: &[f64], out: &mut [f64]| f0.eval(th, 0.0, 0, out);
     let numeric = |t: &ButcherTableau| Tableau {
@@ -140,6 +152,7 @@ fn verify_heavy_ball(
     let theta0 = start_point(p, at)?;
     let d = super::method::derive_any(p, &Default::default())?;
     let evs = compiled(&d.me)?;
+    check_start_finite(&evs, &theta0, max_order)?;
     let ev = &evs.first().ok_or_else(|| anyhow!("heavy-ball derivation returned no field"))?.1;
     // The method's own field f = -grad E, compiled from the problem (not from the derivation).
     let f = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, &[], &numeric_params(p)?)

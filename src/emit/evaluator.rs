@@ -7,6 +7,7 @@
 
 use crate::algebra::{Algebra, Coef, Elem, Func, GenKind, Mono, Poly};
 use std::collections::HashMap;
+use std::fmt;
 use thiserror::Error;
 
 /// Why an expression cannot be compiled to numbers.
@@ -20,6 +21,41 @@ pub enum EvalError {
     #[error("the unspecified function {0} has no numeric values: give the field explicitly")]
     Unspecified(String),
 }
+
+/// A value that came out NaN or infinite, with where it happened: what was evaluated (a component of the field
+/// `f`, of a correction `f_l`, of the truncated sum, or a named output such as a loss `E`), the point, coordinate
+/// by coordinate with the variables' names, and the step `h` where one entered.
+///
+/// ```
+/// use bea::emit::evaluator::NonFinite;
+/// let e = NonFinite { what: "f_2[x]".into(), value: f64::NAN, point: vec![("x".into(), 0.0), ("y".into(), 1.0)], h: None };
+/// assert_eq!(e.to_string(), "f_2[x] is NaN at (x=0, y=1)");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFinite {
+    /// What was evaluated: `f[x]` (the field's component for the variable `x`), `f_2[y]` (the correction of order
+    /// 2), `f + h f_1 + h^2 f_2 [x]` (the truncated sum), `E`.
+    pub what: String,
+    /// The value: NaN, `inf` or `-inf`.
+    pub value: f64,
+    /// The point.
+    pub point: Vec<(String, f64)>,
+    /// The step size, where the value depends on one.
+    pub h: Option<f64>,
+}
+
+impl fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let point: Vec<String> = self.point.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        write!(f, "{} is {} at ({})", self.what, self.value, point.join(", "))?;
+        if let Some(h) = self.h {
+            write!(f, " with h = {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NonFinite {}
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -38,6 +74,26 @@ pub struct Evaluator {
     n_in: usize,
     ops: Vec<Op>,
     outputs: Vec<u32>,
+    /// Names of the outputs and inputs, for [`NonFinite`] reports.
+    names: Names,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Names {
+    outputs: Vec<String>,
+    vars: Vec<String>,
+}
+
+impl Names {
+    fn output(&self, k: usize) -> String {
+        self.outputs.get(k).cloned().unwrap_or_else(|| format!("output {}", k + 1))
+    }
+    fn var(&self, i: usize) -> String {
+        self.vars.get(i).cloned().unwrap_or_else(|| format!("x_{}", i + 1))
+    }
+    fn point(&self, x: &[f64]) -> Vec<(String, f64)> {
+        x.iter().enumerate().map(|(i, &v)| (self.var(i), v)).collect()
+    }
 }
 
 /// Points per batch.
@@ -158,7 +214,35 @@ impl Evaluator {
             consts: HashMap::new(),
         };
         let outputs = exprs.iter().map(|e| c.elem(e)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Evaluator { n_in: alg.n_state(), ops: c.ops, outputs })
+        Ok(Evaluator { n_in: alg.n_state(), ops: c.ops, outputs, names: Names::default() })
+    }
+    /// Name the outputs and the state variables, for the reports of [`Evaluator::eval_checked`] (unnamed ones
+    /// are `output k` and `x_i`, 1-based).
+    pub fn named(mut self, outputs: &[String], vars: &[String]) -> Evaluator {
+        self.names = Names { outputs: outputs.to_vec(), vars: vars.to_vec() };
+        self
+    }
+    /// [`Evaluator::eval`], then fail with the first output that is NaN or infinite, naming it and the point.
+    ///
+    /// ```
+    /// use bea::emit::evaluator::Evaluator;
+    /// use bea::spec::{Problem, RawProblem};
+    /// let raw = RawProblem { loss: Some("log(x) + y^2".into()), vars: vec!["x".into(), "y".into()], ..Default::default() };
+    /// let p = Problem::from_raw(&raw).unwrap();
+    /// let ev = Evaluator::compile(&p.algebra, &[p.loss.clone().unwrap()], &Default::default()).unwrap();
+    /// let ev = ev.named(&["E".to_string()], &p.vars);
+    /// let mut out = [0.0];
+    /// assert!(ev.eval_checked(&[1.0, 2.0], &mut out).is_ok());
+    /// assert_eq!(ev.eval_checked(&[-1.0, 1.0], &mut out).unwrap_err().to_string(), "E is NaN at (x=-1, y=1)");
+    /// ```
+    pub fn eval_checked(&self, x: &[f64], out: &mut [f64]) -> Result<(), NonFinite> {
+        self.eval(x, out);
+        match out.iter().take(self.outputs.len()).position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(k) => {
+                Err(NonFinite { what: self.names.output(k), value: out[k], point: self.names.point(x), h: None })
+            }
+        }
     }
     /// Number of outputs.
     pub fn n_outputs(&self) -> usize {
@@ -368,6 +452,89 @@ impl ModifiedFieldEvaluator {
         let mut all = vec![0.0; self.eval.n_outputs()];
         self.eval.eval(x, &mut all);
         self.horner(&all, h, n, out);
+    }
+    /// Name the state variables (`vars[i]` for component `i`), for the reports of [`Self::eval_checked`] and
+    /// [`Self::check_finite`]: the components are then `f[x]`, `f_1[x]`, ... (unnamed: `f[x_1]`, ...).
+    pub fn with_var_names(mut self, vars: &[String]) -> Self {
+        let d = self.dim;
+        let var = |i: usize| vars.get(i).cloned().unwrap_or_else(|| format!("x_{}", i + 1));
+        let outputs: Vec<String> = (0..=self.orders)
+            .flat_map(|l| (0..d).map(move |i| (l, i)))
+            .map(|(l, i)| if l == 0 { format!("f[{}]", var(i)) } else { format!("f_{l}[{}]", var(i)) })
+            .collect();
+        let vars: Vec<String> = (0..d).map(var).collect();
+        self.eval = self.eval.named(&outputs, &vars);
+        self
+    }
+    /// Check that `f` and the corrections `f_1, ..., f_n` (`n <= max_order()`) are finite at `x`; the first
+    /// that is not is reported with its order, component and the point, e.g. `f_2[x] is NaN at (x=0, y=1)`.
+    ///
+    /// ```
+    /// use bea::emit::evaluator::ModifiedFieldEvaluator;
+    /// use bea::spec::{Problem, RawProblem};
+    /// let raw = RawProblem { field: Some(vec!["1/x".into(), "y".into()]), vars: vec!["x".into(), "y".into()], ..Default::default() };
+    /// let p = Problem::from_raw(&raw).unwrap();
+    /// let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, &[], &Default::default()).unwrap();
+    /// let ev = ev.with_var_names(&p.vars);
+    /// assert!(ev.check_finite(&[1.0, 1.0], 0).is_ok());
+    /// assert_eq!(ev.check_finite(&[0.0, 1.0], 0).unwrap_err().to_string(), "f[x] is inf at (x=0, y=1)");
+    /// ```
+    pub fn check_finite(&self, x: &[f64], n: usize) -> Result<(), NonFinite> {
+        let mut all = vec![0.0; self.eval.n_outputs()];
+        self.eval.eval(x, &mut all);
+        self.first_non_finite(&all, x, n)
+    }
+    fn first_non_finite(&self, all: &[f64], x: &[f64], n: usize) -> Result<(), NonFinite> {
+        let used = (n.min(self.orders) + 1) * self.dim;
+        match all.iter().take(used).position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(k) => Err(NonFinite {
+                what: self.eval.names.output(k),
+                value: all[k],
+                point: self.eval.names.point(x),
+                h: None,
+            }),
+        }
+    }
+    /// [`Self::eval`], failing with the first of `f, f_1, ..., f_n` that is NaN or infinite at `x` (see
+    /// [`Self::check_finite`]), or with the component of the sum that overflows although its terms are finite.
+    ///
+    /// ```
+    /// use bea::emit::evaluator::ModifiedFieldEvaluator;
+    /// use bea::spec::{Problem, RawProblem};
+    /// let raw = RawProblem { field: Some(vec!["1e300*x".into()]), vars: vec!["x".into()], ..Default::default() };
+    /// let p = Problem::from_raw(&raw).unwrap();
+    /// let ev = ModifiedFieldEvaluator::compile(&p.algebra, &p.field, &[], &Default::default()).unwrap();
+    /// let ev = ev.with_var_names(&p.vars);
+    /// let mut out = [0.0];
+    /// assert!(ev.eval_checked(&[2.0], 0.1, 0, &mut out).is_ok());
+    /// assert_eq!(ev.eval_checked(&[1e10], 0.1, 0, &mut out).unwrap_err().to_string(), "f[x] is inf at (x=10000000000)");
+    /// ```
+    pub fn eval_checked(&self, x: &[f64], h: f64, n: usize, out: &mut [f64]) -> Result<(), NonFinite> {
+        let mut all = vec![0.0; self.eval.n_outputs()];
+        self.eval.eval(x, &mut all);
+        self.first_non_finite(&all, x, n)?;
+        self.horner(&all, h, n, out);
+        match out.iter().take(self.dim).position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(i) => {
+                let n = n.min(self.orders);
+                let sum: Vec<String> = (0..=n)
+                    .map(|l| match l {
+                        0 => "f".to_string(),
+                        1 => "h f_1".to_string(),
+                        l => format!("h^{l} f_{l}"),
+                    })
+                    .collect();
+                let var = self.eval.names.var(i);
+                Err(NonFinite {
+                    what: format!("{} [{var}]", sum.join(" + ")),
+                    value: out[i],
+                    point: self.eval.names.point(x),
+                    h: Some(h),
+                })
+            }
+        }
     }
     fn horner(&self, all: &[f64], h: f64, n: usize, out: &mut [f64]) {
         let d = self.dim;
