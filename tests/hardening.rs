@@ -317,6 +317,45 @@ fn verify_reports_where_the_field_is_not_finite() {
     }
 }
 
+// ---------- the CAS oracle's silent expand limit ----------
+
+/// symplex's `expand` silently leaves a product whose expansion has more than 1,000,000 terms, or a power of a
+/// sum above 200, unexpanded (GUIDE section 4; `EXPAND_TERM_LIMIT` and `max_pow_exponent.min(200)` in
+/// symplex 0.57.0 `transforms/expand.rs`). The oracle seam (`bea::cas`) must say so with an error, quickly,
+/// never answer as if it had expanded.
+#[test]
+fn cas_expand_limit_is_an_error_not_a_wrong_result() {
+    let sum = |p: &str| (1..=40).map(|i| format!("{p}{i}")).collect::<Vec<_>>().join(" + ");
+    // 2 * 40^4 = 5.1 million terms: over the limit, so symplex leaves the products as they are.
+    let big = format!("({})*({})*({})*({})", sum("a"), sum("b"), sum("c"), sum("d"));
+    let t = Instant::now();
+    for (a, b) in [
+        (format!("(x + y)*{big}"), format!("x*{big} + y*{big}")),
+        (format!("(x + y)*{big}"), format!("x*{big} + y*{big} + 1")),
+        ("(x + y)^201".to_string(), "x*(x + y)^200 + y*(x + y)^200".to_string()),
+    ] {
+        match bea::cas::same(&a, &b) {
+            Err(e @ bea::cas::CasError::ExpandLimit { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains("unexpanded") && msg.contains("1,000,000"), "{msg}");
+                assert!(msg.len() < 400, "the error abbreviates the expression: {msg}");
+            }
+            other => panic!("{}...: expected ExpandLimit, got {other:?}", &a[..40.min(a.len())]),
+        }
+    }
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    // Within the limits the oracle still decides, both ways.
+    assert_eq!(bea::cas::same("(x + y)^200", "(x + y)^199*(x + y)").unwrap(), Some(true));
+    assert_eq!(
+        bea::cas::same(&format!("(x + y)*({})", sum("a")), &format!("x*({0}) + y*({0}) + 1", sum("a"))).unwrap(),
+        Some(false)
+    );
+    assert!(matches!(
+        bea::cas::hairer_f1_f2(&["(x + y)^201", "x"], &["x", "y"]),
+        Err(bea::cas::CasError::ExpandLimit { .. })
+    ));
+}
+
 // ---------- licence and supply-chain gate ----------
 
 /// OSI-approved licences accepted for dependencies (SPDX identifiers).
