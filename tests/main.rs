@@ -8,5 +8,6 @@ mod hardening;
 mod oracles;
 mod properties;
 mod strategies;
+mod structure;
 mod taylor;
 mod verify;

@@ -105,7 +105,7 @@ impl Report {
             let mut outs = Vec::new();
             let mut pots = Vec::new();
             for (i, fl) in fs.iter().enumerate() {
-                let hint = if i == 0 && s0.gradient { Some(&quarter) } else { None };
+                let hint = if i == 0 { Some(&quarter) } else { None };
                 let s = analyse(alg, fl, hint);
                 outs.push(correction_out(alg, &vars, i + 1, fl, &s));
                 pots.push(s.potential);

@@ -5,7 +5,11 @@
 //!    field polynomial in the state with state-independent coefficients: a term of state-degree `d` in `f_i`
 //!    contributes `- x_i * term / (d + 1)`;
 //! 2. a candidate supplied by the caller (e.g. `|grad E|^2/4` for the first correction of a loss);
-//! 3. otherwise none is reported, even when the Jacobian is symmetric (the verdict then says so).
+//! 3. for a rational field in the state alone (numeric coefficients), an ansatz: with `f`'s denominator
+//!    `prod_k Q_k^(e_k)`, try `E = N / prod_k Q_k^(e_k - 1)` with `N` a polynomial of bounded degree with unknown
+//!    coefficients, then also `+ sum_k c_k log Q_k`; the coefficients solve a linear system built from `-grad E = f`
+//!    at rational points (exact arithmetic), and the result is kept only if it verifies symbolically;
+//! 4. otherwise none is reported, even when the Jacobian is symmetric (the verdict then says so).
 
 use super::verifies;
 use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
@@ -22,7 +26,156 @@ pub fn potential(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Option<E
             return Some(alg.normalize(h));
         }
     }
+    for with_logs in [false, true] {
+        if let Some(e) = rational_ansatz(alg, f, with_logs) {
+            return Some(e);
+        }
+    }
     None
+}
+
+/// Most unknown coefficients the rational ansatz sets up (it solves a dense exact system).
+const MAX_ANSATZ_UNKNOWNS: usize = 120;
+
+/// Strategy 3 of the module docs.
+fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool) -> Option<Elem> {
+    let n = alg.n_state();
+    // Only state generators anywhere (numerators and denominator factors), and at least one denominator.
+    let only_state = |alg: &Algebra, p: &Poly| p.gens().iter().all(|&g| matches!(alg.gens()[g], GenKind::State(_)));
+    let mut e_max: Vec<u16> = Vec::new();
+    let mut num_deg = 0u32;
+    for fi in f {
+        if !only_state(alg, &fi.num) {
+            return None;
+        }
+        num_deg = num_deg.max(fi.num.terms().iter().map(|(m, _)| m.degree()).max().unwrap_or(0));
+        if e_max.len() < fi.den.len() {
+            e_max.resize(fi.den.len(), 0);
+        }
+        for (k, &e) in fi.den.iter().enumerate() {
+            e_max[k] = e_max[k].max(e);
+        }
+    }
+    let factors: Vec<usize> = (0..e_max.len()).filter(|&k| e_max[k] > 0).collect();
+    if factors.is_empty() || factors.iter().any(|&k| !only_state(alg, &alg.factors()[k].clone())) {
+        return None;
+    }
+    let den_deg: u32 =
+        factors.iter().map(|&k| alg.factors()[k].terms().iter().map(|(m, _)| m.degree()).max().unwrap_or(0)).sum();
+    // -grad(N / D') has numerator degree about deg N + sum deg Q_k - 1 over D = D' prod Q_k.
+    let deg = (num_deg + 1).saturating_sub(den_deg) + 1;
+    let mut basis: Vec<Elem> = Vec::new();
+    let reduced: Vec<u16> = e_max.iter().map(|&e| e.saturating_sub(1)).collect();
+    for mono in monomials(n, deg) {
+        basis.push(Elem { num: Poly::from_terms(vec![(mono, Coef::one())]), den: reduced.clone() });
+        if basis.len() > MAX_ANSATZ_UNKNOWNS {
+            return None;
+        }
+    }
+    if with_logs {
+        for &k in &factors {
+            let q = Elem::poly(alg.factors()[k].clone());
+            basis.push(alg.apply(crate::algebra::Func::Log, q)?);
+        }
+    }
+    let grads: Vec<Vec<Elem>> = basis
+        .iter()
+        .map(|b| {
+            (0..n)
+                .map(|j| {
+                    let d = alg.diff(b, j);
+                    alg.neg(&d)
+                })
+                .collect()
+        })
+        .collect();
+    // Equations sum_j c_j grads[j][i](x) = f_i(x) at rational points where everything is defined.
+    let unknowns = basis.len();
+    let mut rows: Vec<Vec<Coef>> = Vec::new();
+    let mut seed = 0x9E37_79B9u64;
+    let mut tries = 0;
+    while rows.len() < n * (unknowns + 2) && tries < 4 * (unknowns + 2) {
+        tries += 1;
+        let point: Vec<Coef> = (0..n)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let p = ((seed >> 33) % 41) as i128 - 20;
+                let q = ((seed >> 17) % 7) as i128 + 1;
+                Coef::new(p, q)
+            })
+            .collect();
+        let mut block = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut row = Vec::with_capacity(unknowns + 1);
+            for g in &grads {
+                row.push(alg.eval_exact(&g[i], &point));
+            }
+            row.push(alg.eval_exact(&f[i], &point));
+            if row.iter().any(Option::is_none) {
+                block.clear();
+                break;
+            }
+            block.push(row.into_iter().map(Option::unwrap).collect::<Vec<_>>());
+        }
+        rows.extend(block);
+    }
+    let c = solve(rows, unknowns)?;
+    let mut e = Elem::default();
+    for (cj, b) in c.iter().zip(&basis) {
+        if !cj.is_zero() {
+            let t = alg.scale(b, cj);
+            e = alg.add(&e, &t);
+        }
+    }
+    let e = alg.normalize(&e);
+    (!e.is_zero() && verifies(alg, &e, f)).then_some(e)
+}
+
+/// The state monomials of total degree at most `deg`.
+fn monomials(n: usize, deg: u32) -> Vec<Mono> {
+    let mut out = vec![Mono::one()];
+    for i in 0..n {
+        let mut next = Vec::new();
+        for m in &out {
+            for e in 0..=(deg - m.degree()) {
+                next.push(if e == 0 { m.clone() } else { m.mul(&Mono::var(i, e as u16)).unwrap_or_else(|| m.clone()) });
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// An exact solution of the (possibly overdetermined) system `rows = [A | b]` with `unknowns` columns in `A`,
+/// free unknowns set to 0; `None` if inconsistent.
+fn solve(mut rows: Vec<Vec<Coef>>, unknowns: usize) -> Option<Vec<Coef>> {
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    for col in 0..unknowns {
+        let Some(p) = (r..rows.len()).find(|&i| !rows[i][col].is_zero()) else { continue };
+        rows.swap(r, p);
+        let inv = rows[r][col].recip()?;
+        let pivot_row: Vec<Coef> = rows[r].iter().map(|x| x.mul(&inv)).collect();
+        rows[r] = pivot_row.clone();
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i != r && !row[col].is_zero() {
+                let factor = row[col].clone();
+                for (x, p) in row.iter_mut().zip(&pivot_row) {
+                    *x = x.sub(&factor.mul(p));
+                }
+            }
+        }
+        pivots.push(col);
+        r += 1;
+    }
+    if rows[r..].iter().any(|row| !row[unknowns].is_zero()) {
+        return None;
+    }
+    let mut c = vec![Coef::zero(); unknowns];
+    for (i, &col) in pivots.iter().enumerate() {
+        c[col] = rows[i][unknowns].clone();
+    }
+    Some(c)
 }
 
 /// The homotopy-formula candidate, when every component is polynomial in the state variables (its other
