@@ -1,5 +1,13 @@
 //! Per-piece timing of the MLP 784-400x4-10 batch-32 step (profiling aid; `TUNE=1` calls tune_allocator).
+//!
+//! `prof_step compare [STEPS] [ROUNDS]`: the side-by-side benchmark of NETS.md / BENCHMARKS.md:
+//! steps/s of the candle step and of the hand-written `FastMlp` step (1 and 2 threads), SGD and
+//! EGR (mu = 0.01), the protocol of `benches/peers/_mlp_common.py` (64 synthetic batches cycled,
+//! 50 warm-up steps, 5 runs of STEPS = 500 steps, median), the configurations interleaved over
+//! ROUNDS = 2 rounds; one JSON object per configuration and round on stdout.
+use bea_verification::nets::fast_mlp::FastMlp;
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec};
+use bea_verification::nets::stats::Rng;
 use bea_verification::nets::{hvp, params};
 use candle_core::{DType, Device, Tensor};
 use std::time::Instant;
@@ -10,6 +18,15 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("steps") {
         return steps();
+    }
+    if std::env::args().nth(1).as_deref() == Some("compare") {
+        return compare();
+    }
+    if std::env::args().nth(1).as_deref() == Some("fast") {
+        return fast_parts();
+    }
+    if std::env::args().nth(1).as_deref() == Some("loop") {
+        return fast_loop();
     }
     let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 })
         .build(&Device::Cpu, DType::F32, 0)
@@ -104,4 +121,133 @@ fn steps() {
         !bea_verification::nets::linear::fused_disabled(),
         sgd / egr
     );
+}
+
+/// The 64 synthetic batches of the peers' protocol (inputs N(0, 1), labels uniform).
+fn synthetic_batches() -> Vec<(Vec<f32>, Vec<u32>, Tensor, Tensor)> {
+    let mut rng = Rng::new(1);
+    (0..64)
+        .map(|_| {
+            let x: Vec<f32> = (0..32 * 784).map(|_| rng.normal() as f32).collect();
+            let y: Vec<u32> = (0..32).map(|_| rng.below(10) as u32).collect();
+            let xt = Tensor::from_slice(&x, (32, 784), &Device::Cpu).unwrap();
+            let yt = Tensor::from_slice(&y, 32, &Device::Cpu).unwrap();
+            (x, y, xt, yt)
+        })
+        .collect()
+}
+
+/// Median steps/s of 5 runs of `steps` steps after 50 warm-up steps; `step(k)` does step k.
+fn median_rate(steps: usize, mut step: impl FnMut(usize)) -> (f64, Vec<f64>) {
+    (0..50).for_each(&mut step);
+    let mut k = 50;
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..steps {
+                step(k);
+                k += 1;
+            }
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    let raw = runs.clone();
+    runs.sort_by(f64::total_cmp);
+    (steps as f64 / runs[2], raw)
+}
+
+fn compare() {
+    params::tune_allocator();
+    let args: Vec<String> = std::env::args().collect();
+    let steps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(500);
+    let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
+    let data = synthetic_batches();
+    let (lr, mu, hcfg) = (0.01, 0.01, hvp::HvpConfig::default());
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for round in 0..rounds {
+        for (engine, threads, mu) in [
+            ("fast", 1, 0.0),
+            ("fast", 2, 0.0),
+            ("candle", 1, 0.0),
+            ("fast", 1, mu),
+            ("fast", 2, mu),
+            ("candle", 1, mu),
+        ] {
+            let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
+            let load0 = load();
+            let (rate, runs) = if engine == "fast" {
+                let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+                median_rate(steps, |k| {
+                    let (x, y, _, _) = &data[k % data.len()];
+                    f.egr_step(x, y, lr, mu, hcfg.eps_rel).unwrap();
+                })
+            } else {
+                // candle's step as train.rs runs it (rayon threads from RAYON_NUM_THREADS).
+                median_rate(steps, |k| {
+                    let (_, _, x, y) = &data[k % data.len()];
+                    let g = hvp::egr_grad(net.as_ref(), x, y, mu, &hcfg).unwrap();
+                    params::axpy(net.params(), -lr, &g.total).unwrap();
+                })
+            };
+            println!(
+                "{{\"round\": {round}, \"engine\": \"{engine}\", \"threads\": {threads}, \"step\": \"{}\", \"steps_per_s\": {rate:.1}, \"run_s\": {runs:.3?}, \"loadavg_before\": \"{load0}\"}}",
+                if mu == 0.0 { "sgd" } else { "egr" }
+            );
+        }
+    }
+}
+
+/// `prof_step fast`: ms per call of the FastMlp pieces, 1 and 2 threads, median of 5 runs of 200.
+fn fast_parts() {
+    let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
+    let data = synthetic_batches();
+    let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
+    for threads in [1, 2, 1, 2] {
+        let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+        let mut ms = |name: &str, op: &mut dyn FnMut(&mut FastMlp, &[f32], &[u32])| {
+            let (rate, _) = median_rate(200, |k| {
+                let (x, y, _, _) = &data[k % data.len()];
+                op(&mut f, x, y)
+            });
+            println!("threads {threads} {name:14} {:.3} ms", 1e3 / rate);
+        };
+        ms("loss_and_grad", &mut |f, x, y| {
+            f.loss_and_grad(x, y).unwrap();
+        });
+        ms("sgd_step", &mut |f, x, y| {
+            f.sgd_step(x, y, 1e-3).unwrap();
+        });
+        ms("egr_grad", &mut |f, x, y| {
+            f.egr_grad(x, y, 0.01, 1e-4).unwrap();
+        });
+        ms("egr_step", &mut |f, x, y| {
+            f.egr_step(x, y, 1e-3, 0.01, 1e-4).unwrap();
+        });
+    }
+}
+
+/// `prof_step loop sgd|egr N THREADS`: N fast steps and nothing else (for `perf record`).
+fn fast_loop() {
+    let args: Vec<String> = std::env::args().collect();
+    let mu = if args.get(2).map(String::as_str) == Some("egr") { 0.01 } else { 0.0 };
+    let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let threads: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
+    let data = synthetic_batches();
+    let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
+    let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+    let t = Instant::now();
+    for k in 0..n {
+        let (x, y, _, _) = &data[k % data.len()];
+        f.egr_step(x, y, 1e-3, mu, 1e-4).unwrap();
+    }
+    println!("{:.3} ms/step", t.elapsed().as_secs_f64() * 1e3 / n as f64);
 }

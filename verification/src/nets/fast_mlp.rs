@@ -60,10 +60,11 @@ pub enum Pattern {
 /// Where the backward pass puts the parameter gradient.
 #[derive(Clone, Copy)]
 enum Sink {
-    /// Into the given buffer (length m), accumulating `||g||^2` when asked.
+    /// Into the given buffer (length m); with `true` also accumulate `||g||^2` and `||theta||^2`.
     Store(Ptr, bool),
-    /// `theta <- theta - h g` in place.
-    Sgd(f32),
+    /// `dst <- dst - scale g` in place (dst: theta for SGD; for the EGR step theta while the
+    /// pass runs at the displaced parameters).
+    Update(Ptr, f32),
 }
 
 #[derive(Clone, Copy)]
@@ -204,8 +205,6 @@ pub struct FastMlp {
     /// EGR: displaced parameters, then the displaced gradient / total gradient.
     theta_plus: Vec<f32>,
     grad_plus: Vec<f32>,
-    /// `||theta||^2` when known (kept by the EGR update pass).
-    theta_sq: Option<f64>,
     work: Work,
     par: Par,
 }
@@ -241,7 +240,6 @@ impl FastMlp {
             grad: vec![0.0; m],
             theta_plus: vec![],
             grad_plus: vec![],
-            theta_sq: None,
             work: Work::default(),
             par: Par::new(threads)?,
         })
@@ -272,7 +270,6 @@ impl FastMlp {
 
     /// Mutable theta.
     pub fn theta_mut(&mut self) -> &mut [f32] {
-        self.theta_sq = None;
         &mut self.theta
     }
 
@@ -317,7 +314,6 @@ impl FastMlp {
             self.theta[at..at + vals.len()].copy_from_slice(&vals);
             at += vals.len();
         }
-        self.theta_sq = None;
         Ok(())
     }
 
@@ -404,8 +400,7 @@ impl FastMlp {
         let theta = Ptr(self.theta.as_mut_ptr());
         let loss = self.forward_loss(theta, x, y, Pattern::Plain);
         if loss.is_finite() {
-            self.theta_sq = None;
-            self.backward(theta, x, Sink::Sgd(h as f32), Pattern::Plain);
+            self.backward(theta, x, Sink::Update(theta, h as f32), Pattern::Plain);
         }
         Ok(loss)
     }
@@ -416,9 +411,12 @@ impl FastMlp {
     /// `g + c (g_plus - g)`, `c = 2 mu ||g|| / eps`. Returns the batch loss and the total gradient
     /// (`grad` keeps g).
     pub fn egr_grad(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, &[f32])> {
-        let (loss, c) = self.egr_evals(x, y, mu, eps_rel)?;
-        let Some(c) = c else { return Ok((loss, &self.grad)) };
-        let (g, gp) = (&self.grad, Ptr(self.grad_plus.as_mut_ptr()));
+        let (loss, d) = self.egr_first(x, y, mu, eps_rel)?;
+        let Some((alpha, c)) = d else { return Ok((loss, &self.grad)) };
+        self.displace(alpha, None);
+        let (tp, gp) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.grad_plus.as_mut_ptr()));
+        self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, false));
+        let g = &self.grad;
         self.par.run(|| {
             self.par.chunks(g.len(), 4096, &|r| {
                 // SAFETY: disjoint ranges of grad_plus, which is m long.
@@ -431,102 +429,98 @@ impl FastMlp {
         Ok((loss, &self.grad_plus))
     }
 
-    /// One EGR step `theta <- theta - h (g + 2 mu H g)` ([`FastMlp::egr_grad`] fused with the
-    /// update); `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta.
+    /// One EGR step `theta <- theta - h (g + 2 mu H g)`, the gradient of [`FastMlp::egr_grad`];
+    /// `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta.
+    ///
+    /// Fused as `theta <- theta - h (1 - c) g` in the pass that forms `theta + alpha g`, and
+    /// `theta <- theta - h c g_plus` written by the displaced pass's weight-gradient products
+    /// (the displaced pass reads only `theta + alpha g`), so no gradient buffer is combined
+    /// afterwards. A non-finite loss at the displaced point makes theta NaN, as the unfused
+    /// update would (the run is then marked diverged).
     pub fn egr_step(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
         if mu == 0.0 {
             return self.sgd_step(x, y, h);
         }
-        let (loss, c) = self.egr_evals(x, y, mu, eps_rel)?;
+        let (loss, d) = self.egr_first(x, y, mu, eps_rel)?;
         if !loss.is_finite() {
             return Ok(loss);
         }
-        let a = -h as f32;
-        let (g, gp, th) = (&self.grad, &self.grad_plus, Ptr(self.theta.as_mut_ptr()));
-        let sq = Mutex::new(0.0f64);
-        self.par.run(|| {
-            self.par.chunks(g.len(), 4096, &|r| {
-                // SAFETY: disjoint ranges of theta, which is m long.
-                let th = unsafe { std::slice::from_raw_parts_mut(th.at(r.start), r.len()) };
-                let mut s = 0.0f64;
-                match c {
-                    Some(c) => {
-                        for ((t, &gi), &pi) in th.iter_mut().zip(&g[r.clone()]).zip(&gp[r]) {
-                            *t += a * (gi + c * (pi - gi));
-                            s += (*t as f64) * (*t as f64);
-                        }
-                    }
-                    None => {
-                        for (t, &gi) in th.iter_mut().zip(&g[r]) {
-                            *t += a * gi;
-                            s += (*t as f64) * (*t as f64);
-                        }
-                    }
+        match d {
+            None => {
+                let (g, th, a) = (&self.grad, Ptr(self.theta.as_mut_ptr()), -h as f32);
+                self.par.run(|| {
+                    self.par.chunks(g.len(), 4096, &|r| {
+                        // SAFETY: disjoint ranges of theta, which is m long.
+                        let th = unsafe { std::slice::from_raw_parts_mut(th.at(r.start), r.len()) };
+                        th.iter_mut().zip(&g[r]).for_each(|(t, &gi)| *t += a * gi);
+                    })
+                });
+            }
+            Some((alpha, c)) => {
+                self.displace(alpha, Some((-h * (1.0 - c as f64)) as f32));
+                let (tp, th) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.theta.as_mut_ptr()));
+                let (l_plus, ..) = self.pass(tp, x, y, Pattern::Replay, Sink::Update(th, (h * c as f64) as f32));
+                if !l_plus.is_finite() {
+                    self.theta.fill(f32::NAN);
                 }
-                *sq.lock().expect("norm lock") += s;
-            })
-        });
-        self.theta_sq = Some(sq.into_inner().expect("norm lock"));
+            }
+        }
         Ok(loss)
     }
 
-    /// The two gradient evaluations of an EGR step: g at theta (pattern recorded) into `grad`,
-    /// g_plus at the displaced theta (pattern replayed) into `grad_plus`. Returns the loss and
-    /// the combination factor c (`None` when g is zero or not finite, or the loss not finite:
-    /// then the total gradient is g).
-    fn egr_evals(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, Option<f32>)> {
+    /// The first evaluation of an EGR step: g at theta with the ReLU pattern recorded (into
+    /// `grad`). Returns the loss and `(alpha, c)`: the displacement `theta + alpha g` (norm eps)
+    /// and the combination factor `c = 2 mu ||g|| / eps`; `None` when mu = 0, or g is zero or
+    /// not finite, or the loss is not finite (the total gradient is then g).
+    fn egr_first(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, Option<(f32, f32)>)> {
         if !(mu >= 0.0 && mu.is_finite() && eps_rel > 0.0 && eps_rel.is_finite()) {
             return Err(NetsError::config("mu/eps_rel", format!("mu = {mu} must be >= 0 and eps_rel = {eps_rel} > 0")));
         }
         let b = self.check_batch(x, y)?;
         self.prepare(b, true);
         let (theta, grad) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
-        let (loss, g_sq) = self.pass(theta, x, y, Pattern::Record, Sink::Store(grad, true));
+        let (loss, g_sq, t_sq) = self.pass(theta, x, y, Pattern::Record, Sink::Store(grad, true));
         let g_norm = g_sq.sqrt();
         if mu == 0.0 || !loss.is_finite() || g_norm == 0.0 || !g_norm.is_finite() {
             return Ok((loss, None));
         }
-        let t_sq = match self.theta_sq {
-            Some(s) => s,
-            None => self.sum_sq(&self.theta),
-        };
-        self.theta_sq = Some(t_sq);
         let eps = eps_rel * t_sq.sqrt().max(1.0);
-        let alpha = (eps / g_norm) as f32;
-        let (th, g, tp) = (&self.theta, &self.grad, Ptr(self.theta_plus.as_mut_ptr()));
+        Ok((loss, Some(((eps / g_norm) as f32, (2.0 * mu * g_norm / eps) as f32))))
+    }
+
+    /// `theta_plus <- theta + alpha g`, and with `Some(a)` also `theta <- theta + a g`, one pass.
+    fn displace(&mut self, alpha: f32, a: Option<f32>) {
+        let (g, th, tp) = (&self.grad, Ptr(self.theta.as_mut_ptr()), Ptr(self.theta_plus.as_mut_ptr()));
         self.par.run(|| {
-            self.par.chunks(th.len(), 4096, &|r| {
-                // SAFETY: disjoint ranges of theta_plus, which is m long.
-                let tp = unsafe { std::slice::from_raw_parts_mut(tp.at(r.start), r.len()) };
-                for ((p, &t), &gi) in tp.iter_mut().zip(&th[r.clone()]).zip(&g[r]) {
-                    *p = t + alpha * gi;
+            self.par.chunks(g.len(), 4096, &|r| {
+                // SAFETY: disjoint ranges of theta and theta_plus, both m long.
+                let (th, tp) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(th.at(r.start), r.len()),
+                        std::slice::from_raw_parts_mut(tp.at(r.start), r.len()),
+                    )
+                };
+                let g = &g[r];
+                match a {
+                    Some(a) => th.iter_mut().zip(tp.iter_mut()).zip(g).for_each(|((t, p), &gi)| {
+                        *p = *t + alpha * gi;
+                        *t += a * gi;
+                    }),
+                    None => tp.iter_mut().zip(th.iter()).zip(g).for_each(|((p, &t), &gi)| *p = t + alpha * gi),
                 }
             })
         });
-        let (tp, gp) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.grad_plus.as_mut_ptr()));
-        self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, false));
-        Ok((loss, Some((2.0 * mu * g_norm / eps) as f32)))
-    }
-
-    fn sum_sq(&self, v: &[f32]) -> f64 {
-        let sq = Mutex::new(0.0f64);
-        self.par.run(|| {
-            self.par.chunks(v.len(), 4096, &|r| {
-                let s: f64 = v[r].iter().map(|&t| (t as f64) * (t as f64)).sum();
-                *sq.lock().expect("norm lock") += s;
-            })
-        });
-        sq.into_inner().expect("norm lock")
     }
 
     /// Forward, loss and backward with parameters at `theta` (m values). Returns the loss and,
-    /// for `Sink::Store(_, true)`, `||g||^2`.
-    fn pass(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, sink: Sink) -> (f64, f64) {
+    /// for `Sink::Store(_, true)`, `||g||^2` and `||theta||^2`.
+    fn pass(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, sink: Sink) -> (f64, f64, f64) {
         let loss = self.forward_loss(theta, x, y, pat);
         if !loss.is_finite() {
-            return (loss, f64::NAN);
+            return (loss, f64::NAN, f64::NAN);
         }
-        (loss, self.backward(theta, x, sink, pat))
+        let (g_sq, t_sq) = self.backward(theta, x, sink, pat);
+        (loss, g_sq, t_sq)
     }
 
     /// Forward pass and loss; leaves `dZ^T` of the logits in `work.dz`.
@@ -568,12 +562,12 @@ impl FastMlp {
         softmax_ce(&work.acts[layers - 1], y, dims[layers], &mut work.dz)
     }
 
-    /// Backward pass from `work.dz` (gradient of the logits); returns `||g||^2` when the sink
-    /// asks for it.
-    fn backward(&mut self, theta: Ptr, x: &[f32], sink: Sink, pat: Pattern) -> f64 {
+    /// Backward pass from `work.dz` (gradient of the logits) with parameters at `theta`; returns
+    /// `(||g||^2, ||theta||^2)` when the sink asks for them.
+    fn backward(&mut self, theta: Ptr, x: &[f32], sink: Sink, pat: Pattern) -> (f64, f64) {
         let FastMlp { dims, offs, work, par, .. } = self;
         let b = work.batch;
-        let sq = Mutex::new(0.0f64);
+        let sq = Mutex::new((0.0f64, 0.0f64));
         par.run(|| {
             for l in (0..offs.len()).rev() {
                 let (k, n) = (dims[l], dims[l + 1]);
@@ -602,13 +596,15 @@ impl FastMlp {
                         let a_rows = input.at(r.start * in_st.0);
                         let (dst, acc, beta) = match sink {
                             Sink::Store(g, _) => (g.at(wo + r.start * n), None, 1.0),
-                            Sink::Sgd(h) => (theta.at(wo + r.start * n), Some(1.0), -h),
+                            Sink::Update(d, scale) => (d.at(wo + r.start * n), Some(1.0), -scale),
                         };
                         gemm_rm((r.len(), n, b), dst, (n, 1), a_rows, in_st, dz.as_ptr(), (1, b), acc, beta);
                         if let Sink::Store(_, true) = sink {
-                            let rows = std::slice::from_raw_parts(dst, r.len() * n);
-                            let s: f64 = rows.iter().map(|&v| (v as f64) * (v as f64)).sum();
-                            *sq.lock().expect("norm lock") += s;
+                            let len = r.len() * n;
+                            let g_sq = sum_sq_f64(std::slice::from_raw_parts(dst, len));
+                            let t_sq = sum_sq_f64(std::slice::from_raw_parts(theta.at(wo + r.start * n), len));
+                            let mut s = sq.lock().expect("norm lock");
+                            (s.0 += g_sq, s.1 += t_sq);
                         }
                     }
                 });
@@ -665,6 +661,35 @@ fn relu(z: f32) -> f32 {
     }
 }
 
+/// Lanes of the vectorisable reductions (16 f32 = one AVX-512 register).
+const LANES: usize = 16;
+
+/// `sum v` in f32 with independent lanes (a plain sequential float sum cannot be vectorised).
+fn sum_f32(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        acc.iter_mut().zip(c).for_each(|(a, &x)| *a += x);
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `sum v^2`: f32 lanes within blocks of 1024, blocks added in f64.
+fn sum_sq_f64(v: &[f32]) -> f64 {
+    v.chunks(1024)
+        .map(|blk| {
+            let mut acc = [0.0f32; LANES];
+            let chunks = blk.chunks_exact(LANES);
+            let tail: f32 = chunks.remainder().iter().map(|x| x * x).sum();
+            for c in chunks {
+                acc.iter_mut().zip(c).for_each(|(a, &x)| *a += x * x);
+            }
+            (acc.iter().sum::<f32>() + tail) as f64
+        })
+        .sum()
+}
+
 /// `dA <- dA * relu'(.)` in place: the recorded pattern when replaying, else `act > 0`.
 fn relu_grad(rows: &mut [f32], act: &[f32], mask: Option<&[f32]>) {
     match mask {
@@ -678,24 +703,26 @@ fn relu_grad(rows: &mut [f32], act: &[f32], mask: Option<&[f32]>) {
 }
 
 /// `db = rowsum(dZ^T)` into the sink.
-fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex<f64>) {
-    let mut s = 0.0f64;
+fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex<(f64, f64)>) {
+    let (mut s_g, mut s_t) = (0.0f64, 0.0f64);
     for (j, row) in dz.chunks_exact(b).enumerate() {
-        let db: f32 = row.iter().sum();
+        let db = sum_f32(row);
         // SAFETY: called outside the parallel region; bo + j < m.
         unsafe {
             match sink {
-                Sink::Store(g, norm) => {
+                Sink::Store(g, norms) => {
                     *g.at(bo + j) = db;
-                    if norm {
-                        s += (db as f64) * (db as f64);
+                    if norms {
+                        let t = *theta.at(bo + j) as f64;
+                        (s_g += (db as f64) * (db as f64), s_t += t * t);
                     }
                 }
-                Sink::Sgd(h) => *theta.at(bo + j) += -h * db,
+                Sink::Update(d, scale) => *d.at(bo + j) += -scale * db,
             }
         }
     }
-    *sq.lock().expect("norm lock") += s;
+    let mut s = sq.lock().expect("norm lock");
+    (s.0 += s_g, s.1 += s_t);
 }
 
 /// Mean softmax cross-entropy of logits `(c x b)` (feature-major) against `y`; writes its
