@@ -1,7 +1,10 @@
 //! Training-step benchmarks: the MLP 784-400-400-400-400-10 SGD step (batch 32, f32) and the
 //! cost of an EGR step (forward-difference HVP) against a plain SGD step for the MLP and the
-//! small ResNet. Run with `cargo bench --bench nets`.
+//! small ResNet. Run with `cargo bench --bench nets`. The MLP group has candle's step
+//! (`sgd-step`, `egr-step`, the reference) and the hand-written `FastMlp` step with 1 and 2
+//! threads (`fast-sgd-1t`, ...), the one training runs use.
 
+use bea_verification::nets::fast_mlp::FastMlp;
 use bea_verification::nets::hvp::{egr_grad, HvpConfig};
 use bea_verification::nets::models::{MlpConfig, ModelSpec, Net};
 use bea_verification::nets::params;
@@ -25,11 +28,19 @@ fn step(net: &dyn Net, x: &Tensor, y: &Tensor, mu: f64) {
 
 fn mlp_bench(c: &mut Criterion) {
     params::tune_allocator();
-    let spec = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 });
-    let net = spec.build(&Device::Cpu, DType::F32, 0).unwrap();
+    let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
+    let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
     let (x, y) = batch(&[32, 784], 10);
+    let (xs, ys) = (x.flatten_all().unwrap().to_vec1::<f32>().unwrap(), y.to_vec1::<u32>().unwrap());
     let mut g = c.benchmark_group("mlp-784-400x4-10-b32-f32");
     g.throughput(Throughput::Elements(1));
+    for threads in [1, 2] {
+        let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+        g.bench_function(format!("fast-sgd-{threads}t"), |b| b.iter(|| f.sgd_step(&xs, &ys, 1e-3).unwrap()));
+        g.bench_function(format!("fast-egr-{threads}t"), |b| {
+            b.iter(|| f.egr_step(&xs, &ys, 1e-3, 0.01, 1e-4).unwrap())
+        });
+    }
     g.bench_function("sgd-step", |b| b.iter(|| step(net.as_ref(), &x, &y, 0.0)));
     g.bench_function("egr-step", |b| b.iter(|| step(net.as_ref(), &x, &y, 0.01)));
     g.finish();
