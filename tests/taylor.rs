@@ -279,3 +279,34 @@ fn partitioned_snapshots() {
         });
     }
 }
+
+fn bea(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bea")).args(args).output().expect("bea runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// `bea emit` honours `--method` (it used to derive explicit Euler whatever the method), in every format, and
+/// `--theorems` refuses a method it is not about.
+#[test]
+fn emit_uses_the_method_and_theorems_refuse_other_methods() {
+    let (code, out, err) =
+        bea(&["emit", "--example", "pendulum", "--method", "stormer-verlet", "--format", "text", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("modified equation of stormer-verlet") && out.contains("f_1[q] = 0"), "{out}");
+    let (code, out, err) = bea(&["emit", "--example", "lotka-volterra", "--method", "rk4", "--order", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Modified equation of rk4 for lotka-volterra"), "{out}");
+    let (code, out, err) =
+        bea(&["emit", "--example", "lotka-volterra", "--method", "rk4", "--format", "json", "--order", "4"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f1 = &v["corrections"][0]["components"];
+    assert!(f1.as_array().unwrap().iter().all(|c| c == "0"), "rk4 has order 4: f_1 = 0, got {f1}");
+    let (code, _, err) = bea(&["verify", "--theorems", "--example", "quartic", "--method", "rk4"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("gradient descent") && err.contains("rk4") && !err.contains("panicked"), "{err}");
+}

@@ -2,7 +2,7 @@
 
 use super::args::DeriveArgs;
 use crate::derive::DeriveOptions;
-use crate::emit::{render, Format, Report};
+use crate::emit::{render, Format};
 use crate::spec::Problem;
 use anyhow::anyhow;
 
@@ -21,10 +21,5 @@ pub(super) fn run(a: &DeriveArgs) -> anyhow::Result<()> {
         opts.timeout = Some(std::time::Duration::from_secs_f64(t));
     }
     let mut d = super::method::derive_any(&problem, &opts)?;
-    let mut report = Report::build(&mut d.me);
-    if d.label != "explicit-euler" {
-        report.method = d.label;
-        report.igr_first_order = None;
-    }
-    super::write_output(a.output.as_deref(), &render(&report, format))
+    super::write_output(a.output.as_deref(), &render(&d.report(), format))
 }

@@ -1,10 +1,9 @@
 //! `bea emit`: the derived corrections as a standalone Rust module (or text/LaTeX/JSON, as `derive` does).
 
 use super::args::EmitArgs;
-use crate::derive::derive;
 use crate::emit::evaluator::param_values;
 use crate::emit::rust::{rust_module, rust_potentials};
-use crate::emit::{render, Format, Report};
+use crate::emit::{render, Format};
 use crate::spec::{lower_value, Problem};
 use crate::structure::analyse;
 use anyhow::{anyhow, Context};
@@ -13,15 +12,16 @@ use std::collections::BTreeMap;
 pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
     let raw = a.problem.to_raw()?;
     let problem = Problem::from_raw(&raw)?;
-    let mut me = derive(&problem)?;
+    let mut d = super::method::derive_any(&problem, &Default::default())?;
     let text = match a.format.as_str() {
         "rust" => {
+            let me = &mut d.me;
             let mut extra = BTreeMap::new();
             for (k, v) in &me.problem.verify.set {
                 extra.insert(k.clone(), lower_value(k, v)?);
             }
             let params = param_values(&me.problem.params, &extra);
-            let mut src = rust_module(&me, &params).context("cannot generate numeric code")?;
+            let mut src = rust_module(me, &params).context("cannot generate numeric code")?;
             let corr = me.corrections().to_vec();
             let mut pots = Vec::new();
             for (l, fl) in corr.iter().enumerate() {
@@ -29,12 +29,12 @@ pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
                     pots.push((l + 1, pot));
                 }
             }
-            src.push_str(&rust_potentials(&me, &pots, &params)?);
+            src.push_str(&rust_potentials(me, &pots, &params)?);
             src
         }
         other => {
             let f: Format = other.parse().map_err(|e: String| anyhow!("{e} (or rust)"))?;
-            render(&Report::build(&mut me), f)
+            render(&d.report(), f)
         }
     };
     super::write_output(a.output.as_deref(), &text)

@@ -56,6 +56,13 @@ pub(super) fn run_two_param(a: &ExperimentArgs) -> anyhow::Result<()> {
 pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     let raw = a.problem.to_raw()?;
     let mut p = Problem::from_raw(&raw)?;
+    if p.method != "explicit-euler" {
+        return Err(anyhow!(
+            "the theorems are the paper's statements about gradient descent (explicit Euler); --method {} does not apply (use `bea verify --method {}` for its order checks)",
+            p.method,
+            p.method
+        ));
+    }
     p.order = 1;
     let loss = p.loss.clone().ok_or_else(|| anyhow!("the theorems are about a loss: give the problem with --loss (or a loss example such as two-param, quartic)"))?;
     let mut extra = BTreeMap::new();

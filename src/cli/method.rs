@@ -5,6 +5,7 @@
 use crate::derive::bseries::{derive_heavy_ball, derive_method_with, method_by_name, tableau::ButcherTableau};
 use crate::derive::taylor::{canonical_partitioned_name, derive_partitioned, PartitionedRk};
 use crate::derive::{derive_with, DeriveOptions, ModifiedEquation};
+use crate::emit::Report;
 use crate::spec::{Problem, Recursion};
 use anyhow::anyhow;
 
@@ -60,4 +61,16 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
     let label = d.method.clone();
     let me = d.into_modified_equation().ok_or_else(|| anyhow!("the method {m} is not consistent (f_0 != f)"))?;
     Ok(Derived { me, label, tableau: Some(t), partitioned: None })
+}
+
+impl Derived {
+    /// The report of this derivation, labelled with the method (the IGR line is gradient descent's only).
+    pub fn report(&mut self) -> Report {
+        let mut report = Report::build(&mut self.me);
+        if self.label != "explicit-euler" {
+            report.method = self.label.clone();
+            report.igr_first_order = None;
+        }
+        report
+    }
 }
