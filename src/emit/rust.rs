@@ -37,11 +37,8 @@ pub fn rust_module(me: &ModifiedEquation, params: &HashMap<String, f64>) -> Resu
         ),
         m => m.to_string(),
     };
-    let _ = writeln!(
-        out,
-        "//! Modified equation of {method} for {}.",
-        p.name.as_deref().unwrap_or("a user-given problem")
-    );
+    let _ =
+        writeln!(out, "//! Modified equation of {method} for {}.", p.name.as_deref().unwrap_or("a user-given problem"));
     let _ = writeln!(out, "//! Variables (theta[0..{dim}]): {}.", p.vars.join(", "));
     if !params.is_empty() {
         let mut ps: Vec<_> = params.iter().collect();
