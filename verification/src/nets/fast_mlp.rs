@@ -62,9 +62,10 @@ pub enum Pattern {
 enum Sink {
     /// Into the given buffer (length m); with `true` also accumulate `||g||^2` and `||theta||^2`.
     Store(Ptr, bool),
-    /// `dst <- dst - scale g` in place (dst: theta for SGD; for the EGR step theta while the
-    /// pass runs at the displaced parameters).
-    Update(Ptr, f32),
+    /// `dst <- dst - scale g` in place (dst: the parameters of the pass, whose rows are read
+    /// by the `dA` product before they are updated), then, with `Some((beta, v))`, `dst <- dst - beta v`
+    /// (the EGR step's correction, applied per row block while it is in cache).
+    Update(Ptr, f32, Option<(f32, Ptr)>),
 }
 
 #[derive(Clone, Copy)]
@@ -202,7 +203,8 @@ pub struct FastMlp {
     offs: Vec<(usize, usize)>,
     theta: Vec<f32>,
     grad: Vec<f32>,
-    /// EGR: displaced parameters, then the displaced gradient / total gradient.
+    /// [`FastMlp::egr_grad`] (not the fused step): displaced parameters, then the displaced
+    /// gradient / total gradient (allocated on first use).
     theta_plus: Vec<f32>,
     grad_plus: Vec<f32>,
     work: Work,
@@ -375,10 +377,6 @@ impl FastMlp {
             let hidden = &self.dims[1..self.dims.len() - 1];
             w.masks = hidden.iter().map(|&n| vec![0.0; n * b]).collect();
         }
-        if egr && self.theta_plus.len() != self.theta.len() {
-            self.theta_plus = vec![0.0; self.theta.len()];
-            self.grad_plus = vec![0.0; self.theta.len()];
-        }
     }
 
     /// Mean cross-entropy loss on the batch and its gradient (in [`FastMlp::grad`]).
@@ -398,9 +396,9 @@ impl FastMlp {
         self.prepare(b, false);
         // Forward first: the fused update must not run when the loss is not finite.
         let theta = Ptr(self.theta.as_mut_ptr());
-        let loss = self.forward_loss(theta, x, y, Pattern::Plain);
+        let loss = self.forward_loss(theta, x, y, Pattern::Plain, None);
         if loss.is_finite() {
-            self.backward(theta, x, Sink::Update(theta, h as f32), Pattern::Plain);
+            self.backward(theta, x, Sink::Update(theta, h as f32, None), Pattern::Plain);
         }
         Ok(loss)
     }
@@ -413,7 +411,11 @@ impl FastMlp {
     pub fn egr_grad(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, &[f32])> {
         let (loss, d) = self.egr_first(x, y, mu, eps_rel)?;
         let Some((alpha, c)) = d else { return Ok((loss, &self.grad)) };
-        self.displace(alpha, None);
+        if self.theta_plus.len() != self.theta.len() {
+            self.theta_plus = vec![0.0; self.theta.len()];
+            self.grad_plus = vec![0.0; self.theta.len()];
+        }
+        self.displace(alpha);
         let (tp, gp) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.grad_plus.as_mut_ptr()));
         self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, false));
         let g = &self.grad;
@@ -432,11 +434,14 @@ impl FastMlp {
     /// One EGR step `theta <- theta - h (g + 2 mu H g)`, the gradient of [`FastMlp::egr_grad`];
     /// `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta.
     ///
-    /// Fused as `theta <- theta - h (1 - c) g` in the pass that forms `theta + alpha g`, and
-    /// `theta <- theta - h c g_plus` written by the displaced pass's weight-gradient products
-    /// (the displaced pass reads only `theta + alpha g`), so no gradient buffer is combined
-    /// afterwards. A non-finite loss at the displaced point makes theta NaN, as the unfused
-    /// update would (the run is then marked diverged).
+    /// Fused, in place, without a second parameter buffer: the displaced pass adds `alpha g` to
+    /// each layer's parameters just before that layer's forward product, and its backward writes
+    /// `- h c g_plus` into them (the gemm's `alpha`/`beta`, after the `dA` product has read them)
+    /// and then subtracts `(alpha + h (1 - c)) g`, row block by row block while they are in cache.
+    /// The result is `theta - h (g + c (g_plus - g))` up to the rounding of adding and removing
+    /// the displacement (an ulp of theta; `tests/nets_fast.rs` bounds the difference to the
+    /// unfused update). A non-finite loss at the displaced point makes theta NaN, as the
+    /// unfused update would (the run is then marked diverged).
     pub fn egr_step(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
         if mu == 0.0 {
             return self.sgd_step(x, y, h);
@@ -445,22 +450,29 @@ impl FastMlp {
         if !loss.is_finite() {
             return Ok(loss);
         }
+        let (th, g) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
         match d {
             None => {
-                let (g, th, a) = (&self.grad, Ptr(self.theta.as_mut_ptr()), -h as f32);
+                let a = -h as f32;
                 self.par.run(|| {
-                    self.par.chunks(g.len(), 4096, &|r| {
-                        // SAFETY: disjoint ranges of theta, which is m long.
-                        let th = unsafe { std::slice::from_raw_parts_mut(th.at(r.start), r.len()) };
-                        th.iter_mut().zip(&g[r]).for_each(|(t, &gi)| *t += a * gi);
+                    self.par.chunks(self.theta.len(), 4096, &|r| {
+                        // SAFETY: disjoint ranges of theta and grad, both m long.
+                        let (th, g) = unsafe {
+                            (
+                                std::slice::from_raw_parts_mut(th.at(r.start), r.len()),
+                                std::slice::from_raw_parts(g.at(r.start), r.len()),
+                            )
+                        };
+                        th.iter_mut().zip(g).for_each(|(t, &gi)| *t += a * gi);
                     })
                 });
             }
             Some((alpha, c)) => {
-                self.displace(alpha, Some((-h * (1.0 - c as f64)) as f32));
-                let (tp, th) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.theta.as_mut_ptr()));
-                let (l_plus, ..) = self.pass(tp, x, y, Pattern::Replay, Sink::Update(th, (h * c as f64) as f32));
-                if !l_plus.is_finite() {
+                let beta = (alpha as f64 + h * (1.0 - c as f64)) as f32;
+                let l_plus = self.forward_loss(th, x, y, Pattern::Replay, Some((alpha, g)));
+                if l_plus.is_finite() {
+                    self.backward(th, x, Sink::Update(th, (h * c as f64) as f32, Some((beta, g))), Pattern::Replay);
+                } else {
                     self.theta.fill(f32::NAN);
                 }
             }
@@ -488,26 +500,14 @@ impl FastMlp {
         Ok((loss, Some(((eps / g_norm) as f32, (2.0 * mu * g_norm / eps) as f32))))
     }
 
-    /// `theta_plus <- theta + alpha g`, and with `Some(a)` also `theta <- theta + a g`, one pass.
-    fn displace(&mut self, alpha: f32, a: Option<f32>) {
-        let (g, th, tp) = (&self.grad, Ptr(self.theta.as_mut_ptr()), Ptr(self.theta_plus.as_mut_ptr()));
+    /// `theta_plus <- theta + alpha g`.
+    fn displace(&mut self, alpha: f32) {
+        let (th, g, tp) = (&self.theta, &self.grad, Ptr(self.theta_plus.as_mut_ptr()));
         self.par.run(|| {
             self.par.chunks(g.len(), 4096, &|r| {
-                // SAFETY: disjoint ranges of theta and theta_plus, both m long.
-                let (th, tp) = unsafe {
-                    (
-                        std::slice::from_raw_parts_mut(th.at(r.start), r.len()),
-                        std::slice::from_raw_parts_mut(tp.at(r.start), r.len()),
-                    )
-                };
-                let g = &g[r];
-                match a {
-                    Some(a) => th.iter_mut().zip(tp.iter_mut()).zip(g).for_each(|((t, p), &gi)| {
-                        *p = *t + alpha * gi;
-                        *t += a * gi;
-                    }),
-                    None => tp.iter_mut().zip(th.iter()).zip(g).for_each(|((p, &t), &gi)| *p = t + alpha * gi),
-                }
+                // SAFETY: disjoint ranges of theta_plus, which is m long.
+                let tp = unsafe { std::slice::from_raw_parts_mut(tp.at(r.start), r.len()) };
+                tp.iter_mut().zip(&th[r.clone()]).zip(&g[r]).for_each(|((p, &t), &gi)| *p = t + alpha * gi);
             })
         });
     }
@@ -515,7 +515,7 @@ impl FastMlp {
     /// Forward, loss and backward with parameters at `theta` (m values). Returns the loss and,
     /// for `Sink::Store(_, true)`, `||g||^2` and `||theta||^2`.
     fn pass(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, sink: Sink) -> (f64, f64, f64) {
-        let loss = self.forward_loss(theta, x, y, pat);
+        let loss = self.forward_loss(theta, x, y, pat, None);
         if !loss.is_finite() {
             return (loss, f64::NAN, f64::NAN);
         }
@@ -523,8 +523,10 @@ impl FastMlp {
         (loss, g_sq, t_sq)
     }
 
-    /// Forward pass and loss; leaves `dZ^T` of the logits in `work.dz`.
-    fn forward_loss(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern) -> f64 {
+    /// Forward pass and loss; leaves `dZ^T` of the logits in `work.dz`. With `disp = Some((alpha,
+    /// v))` each layer's parameters are first displaced in place, `theta_l += alpha v_l`, by the
+    /// thread that then reads them (its columns of `W_l` and entries of `b_l`).
+    fn forward_loss(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, disp: Option<(f32, Ptr)>) -> f64 {
         let FastMlp { dims, offs, work, par, .. } = self;
         let (b, layers) = (work.batch, offs.len());
         par.run(|| {
@@ -539,6 +541,13 @@ impl FastMlp {
                     // SAFETY: rows r of Z^T (n x b) belong to this thread; W_l (k x n) at theta+wo
                     // is read as W^T (n x k); the input is (k x b) by the given strides.
                     unsafe {
+                        if let Some((alpha, v)) = disp {
+                            for row in (0..k).map(|kk| wo + kk * n).chain([bo]) {
+                                let t = std::slice::from_raw_parts_mut(theta.at(row + r.start), r.len());
+                                let v = std::slice::from_raw_parts(v.at(row + r.start), r.len());
+                                axpy(t, v, alpha);
+                            }
+                        }
                         let dst = out.at(r.start * b);
                         gemm_rm(
                             (r.len(), b, k),
@@ -596,9 +605,14 @@ impl FastMlp {
                         let a_rows = input.at(r.start * in_st.0);
                         let (dst, acc, beta) = match sink {
                             Sink::Store(g, _) => (g.at(wo + r.start * n), None, 1.0),
-                            Sink::Update(d, scale) => (d.at(wo + r.start * n), Some(1.0), -scale),
+                            Sink::Update(d, scale, _) => (d.at(wo + r.start * n), Some(1.0), -scale),
                         };
                         gemm_rm((r.len(), n, b), dst, (n, 1), a_rows, in_st, dz.as_ptr(), (1, b), acc, beta);
+                        if let Sink::Update(_, _, Some((beta, v))) = sink {
+                            let t = std::slice::from_raw_parts_mut(dst, r.len() * n);
+                            let v = std::slice::from_raw_parts(v.at(wo + r.start * n), r.len() * n);
+                            axpy(t, v, -beta);
+                        }
                         if let Sink::Store(_, true) = sink {
                             let len = r.len() * n;
                             let g_sq = sum_sq_f64(std::slice::from_raw_parts(dst, len));
@@ -675,8 +689,37 @@ fn sum_f32(v: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// `sum v^2`: f32 lanes within blocks of 1024, blocks added in f64.
+/// `sum v^2`: f32 lanes within blocks of 1024, blocks added in f64 (AVX-512 / AVX2 when the CPU
+/// has them; this crate is compiled for baseline x86-64).
 fn sum_sq_f64(v: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the feature was detected at run time.
+            return unsafe { sum_sq_avx512(v) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { sum_sq_avx2(v) };
+        }
+    }
+    sum_sq_body(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn sum_sq_avx512(v: &[f32]) -> f64 {
+    sum_sq_body(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sum_sq_avx2(v: &[f32]) -> f64 {
+    sum_sq_body(v)
+}
+
+#[inline(always)]
+fn sum_sq_body(v: &[f32]) -> f64 {
     v.chunks(1024)
         .map(|blk| {
             let mut acc = [0.0f32; LANES];
@@ -690,15 +733,47 @@ fn sum_sq_f64(v: &[f32]) -> f64 {
         .sum()
 }
 
+/// `t += a v` (separate multiply and add, as everywhere in candle's and this module's updates;
+/// AVX-512 / AVX2 when available).
+fn axpy(t: &mut [f32], v: &[f32], a: f32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the feature was detected at run time.
+            return unsafe { axpy_avx512(t, v, a) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { axpy_avx2(t, v, a) };
+        }
+    }
+    axpy_body(t, v, a)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn axpy_avx512(t: &mut [f32], v: &[f32], a: f32) {
+    axpy_body(t, v, a)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn axpy_avx2(t: &mut [f32], v: &[f32], a: f32) {
+    axpy_body(t, v, a)
+}
+
+#[inline(always)]
+fn axpy_body(t: &mut [f32], v: &[f32], a: f32) {
+    t.iter_mut().zip(v).for_each(|(t, &vi)| *t += a * vi);
+}
+
 /// `dA <- dA * relu'(.)` in place: the recorded pattern when replaying, else `act > 0`.
 fn relu_grad(rows: &mut [f32], act: &[f32], mask: Option<&[f32]>) {
     match mask {
         Some(m) => rows.iter_mut().zip(m).for_each(|(d, &mk)| *d *= mk),
-        None => rows.iter_mut().zip(act).for_each(|(d, &a)| {
-            if a <= 0.0 {
-                *d = 0.0
-            }
-        }),
+        // A full store of a select (not a conditional store) so that it vectorises: the sign
+        // pattern is random and a branch mispredicts half the time (measured: 10% of a step).
+        None => rows.iter_mut().zip(act).for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
     }
 }
 
@@ -717,7 +792,12 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
                         (s_g += (db as f64) * (db as f64), s_t += t * t);
                     }
                 }
-                Sink::Update(d, scale) => *d.at(bo + j) += -scale * db,
+                Sink::Update(d, scale, corr) => {
+                    *d.at(bo + j) += -scale * db;
+                    if let Some((beta, v)) = corr {
+                        *d.at(bo + j) -= beta * *v.at(bo + j);
+                    }
+                }
             }
         }
     }
