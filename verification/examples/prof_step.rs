@@ -205,6 +205,8 @@ fn compare() {
     }
 }
 
+type Op<'a> = dyn FnMut(&mut FastMlp, &[f32], &[u32]) + 'a;
+
 /// `prof_step fast`: ms per call of the FastMlp pieces, 1 and 2 threads, median of 5 runs of 200.
 fn fast_parts() {
     let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
@@ -212,7 +214,7 @@ fn fast_parts() {
     let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
     for threads in [1, 2, 1, 2] {
         let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
-        let mut ms = |name: &str, op: &mut dyn FnMut(&mut FastMlp, &[f32], &[u32])| {
+        let mut ms = |name: &str, op: &mut Op| {
             let (rate, _) = median_rate(200, |k| {
                 let (x, y, _, _) = &data[k % data.len()];
                 op(&mut f, x, y)

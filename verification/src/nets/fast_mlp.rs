@@ -618,7 +618,8 @@ impl FastMlp {
                             let g_sq = sum_sq_f64(std::slice::from_raw_parts(dst, len));
                             let t_sq = sum_sq_f64(std::slice::from_raw_parts(theta.at(wo + r.start * n), len));
                             let mut s = sq.lock().expect("norm lock");
-                            (s.0 += g_sq, s.1 += t_sq);
+                            s.0 += g_sq;
+                            s.1 += t_sq;
                         }
                     }
                 });
@@ -789,7 +790,8 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
                     *g.at(bo + j) = db;
                     if norms {
                         let t = *theta.at(bo + j) as f64;
-                        (s_g += (db as f64) * (db as f64), s_t += t * t);
+                        s_g += (db as f64) * (db as f64);
+                        s_t += t * t;
                     }
                 }
                 Sink::Update(d, scale, corr) => {
@@ -802,7 +804,8 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
         }
     }
     let mut s = sq.lock().expect("norm lock");
-    (s.0 += s_g, s.1 += s_t);
+    s.0 += s_g;
+    s.1 += s_t;
 }
 
 /// Mean softmax cross-entropy of logits `(c x b)` (feature-major) against `y`; writes its
