@@ -190,13 +190,14 @@ fn compare() {
                     f.egr_step(x, y, lr, mu, hcfg.eps_rel).unwrap();
                 })
             } else {
-                // candle's step as train.rs runs it (rayon threads from RAYON_NUM_THREADS).
+                // candle's step as `Engine::Candle` runs it (rayon threads from RAYON_NUM_THREADS).
                 median_rate(steps, |k| {
                     let (_, _, x, y) = &data[k % data.len()];
                     let g = hvp::egr_grad(net.as_ref(), x, y, mu, &hcfg).unwrap();
                     params::axpy(net.params(), -lr, &g.total).unwrap();
                 })
             };
+            let threads = if engine == "fast" { threads } else { rayon::current_num_threads() };
             println!(
                 "{{\"round\": {round}, \"engine\": \"{engine}\", \"threads\": {threads}, \"step\": \"{}\", \"steps_per_s\": {rate:.1}, \"run_s\": {runs:.3?}, \"loadavg_before\": \"{load0}\"}}",
                 if mu == 0.0 { "sgd" } else { "egr" }

@@ -186,3 +186,19 @@ fn non_finite_loss_leaves_theta_unchanged() {
     let loss = f.egr_step(&[1.0; 8], &[0, 1], 0.1, 0.1, 1e-4).unwrap();
     assert!(loss.is_nan());
 }
+
+/// Same input, same thread count: bit-identical parameters after SGD and EGR steps (the norm
+/// partial sums of the threads are added in a fixed order).
+#[test]
+fn steps_are_deterministic() {
+    let (cfg, b) = configs().remove(0);
+    let (net, x, y, _, _) = setup(&cfg, b, 11);
+    let run = || {
+        let mut f = FastMlp::from_vars(&cfg, net.params(), 2).unwrap();
+        for k in 0..4 {
+            f.egr_step(&x, &y, 0.05, if k % 2 == 0 { 0.1 } else { 0.0 }, 1e-4).unwrap();
+        }
+        f.theta().iter().map(|t| t.to_bits()).collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}

@@ -576,7 +576,9 @@ impl FastMlp {
     fn backward(&mut self, theta: Ptr, x: &[f32], sink: Sink, pat: Pattern) -> (f64, f64) {
         let FastMlp { dims, offs, work, par, .. } = self;
         let b = work.batch;
-        let sq = Mutex::new((0.0f64, 0.0f64));
+        // Partial sums keyed by parameter offset and added in that order afterwards, so that the
+        // norms do not depend on which thread finished first.
+        let sq = Mutex::new(Vec::<(usize, f64, f64)>::new());
         par.run(|| {
             for l in (0..offs.len()).rev() {
                 let (k, n) = (dims[l], dims[l + 1]);
@@ -617,9 +619,7 @@ impl FastMlp {
                             let len = r.len() * n;
                             let g_sq = sum_sq_f64(std::slice::from_raw_parts(dst, len));
                             let t_sq = sum_sq_f64(std::slice::from_raw_parts(theta.at(wo + r.start * n), len));
-                            let mut s = sq.lock().expect("norm lock");
-                            s.0 += g_sq;
-                            s.1 += t_sq;
+                            sq.lock().expect("norm lock").push((wo + r.start * n, g_sq, t_sq));
                         }
                     }
                 });
@@ -628,7 +628,9 @@ impl FastMlp {
                 }
             }
         });
-        sq.into_inner().expect("norm lock")
+        let mut parts = sq.into_inner().expect("norm lock");
+        parts.sort_by_key(|p| p.0);
+        parts.iter().fold((0.0, 0.0), |(g, t), p| (g + p.1, t + p.2))
     }
 }
 
@@ -779,7 +781,7 @@ fn relu_grad(rows: &mut [f32], act: &[f32], mask: Option<&[f32]>) {
 }
 
 /// `db = rowsum(dZ^T)` into the sink.
-fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex<(f64, f64)>) {
+fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex<Vec<(usize, f64, f64)>>) {
     let (mut s_g, mut s_t) = (0.0f64, 0.0f64);
     for (j, row) in dz.chunks_exact(b).enumerate() {
         let db = sum_f32(row);
@@ -803,9 +805,7 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
             }
         }
     }
-    let mut s = sq.lock().expect("norm lock");
-    s.0 += s_g;
-    s.1 += s_t;
+    sq.lock().expect("norm lock").push((bo, s_g, s_t));
 }
 
 /// Mean softmax cross-entropy of logits `(c x b)` (feature-major) against `y`; writes its
