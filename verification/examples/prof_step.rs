@@ -28,6 +28,9 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("loop") {
         return fast_loop();
     }
+    if std::env::args().nth(1).as_deref() == Some("gemm") {
+        return gemm_alone();
+    }
     let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 })
         .build(&Device::Cpu, DType::F32, 0)
         .unwrap();
@@ -253,4 +256,72 @@ fn fast_loop() {
         f.egr_step(x, y, 1e-3, mu, 1e-4).unwrap();
     }
     println!("{:.3} ms/step", t.elapsed().as_secs_f64() * 1e3 / n as f64);
+}
+
+/// `prof_step gemm`: the gemm crate alone (1 thread) on the products of the 784-400x4-10 batch-32
+/// step, in the feature-major layout FastMlp uses and in the batch-major layout (`dX = dZ W^T`).
+fn gemm_alone() {
+    // Row-major dst (m x n) = lhs (m x k) rhs (k x n), strides (row, column).
+    #[allow(clippy::too_many_arguments)]
+    fn mm(
+        m: usize,
+        n: usize,
+        k: usize,
+        d: &mut [f32],
+        ds: (isize, isize),
+        a: &[f32],
+        as_: (isize, isize),
+        b: &[f32],
+        bs: (isize, isize),
+    ) {
+        assert!(d.len() >= m * n);
+        // SAFETY: the buffers hold the matrices the strides describe (checked by the callers' sizes).
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                d.as_mut_ptr(),
+                ds.1,
+                ds.0,
+                false,
+                a.as_ptr(),
+                as_.1,
+                as_.0,
+                b.as_ptr(),
+                bs.1,
+                bs.0,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            )
+        }
+    }
+    let b = 32;
+    let mut total_us = 0.0;
+    for (k, n, count) in [(784usize, 400usize, 1.0), (400, 400, 3.0), (400, 10, 1.0)] {
+        let (x, w, dz) = (vec![0.5f32; b * k], vec![0.25f32; k * n], vec![0.1f32; b * n]);
+        let (mut z, mut dw, mut dx) = (vec![0f32; b * n], vec![0f32; k * n], vec![0f32; b * k]);
+        let fl = 2.0 * (b * k * n) as f64;
+        let (ki, ni, bi) = (k as isize, n as isize, b as isize);
+        let time = |name: &str, f: &mut dyn FnMut()| {
+            let (rate, _) = median_rate(400, |_| f());
+            println!("{k}x{n} {name:36} {:7.1} us {:6.1} GFLOP/s", 1e6 / rate, fl * rate / 1e9);
+            1e6 / rate
+        };
+        // The first layer reads the row-major batch (b x k) through strides, the others A^T (k x b).
+        let xs = if k == 784 { (1, ki) } else { (bi, 1) };
+        let fwd = time("forward Z^T = W^T A^T", &mut || mm(n, b, k, &mut z, (bi, 1), &w, (1, ni), &x, xs));
+        let dwt = time("dW = A^T dZ (dZ^T stored)", &mut || mm(k, n, b, &mut dw, (ni, 1), &x, xs, &dz, (1, bi)));
+        let dxt = time("dA^T = W dZ^T", &mut || mm(k, b, n, &mut dx, (bi, 1), &w, (ni, 1), &dz, (bi, 1)));
+        time("batch-major dX = dZ W^T (not used)", &mut || mm(b, k, n, &mut dx, (ki, 1), &dz, (ni, 1), &w, (1, ni)));
+        total_us += count * (fwd + dwt + if k == 784 { 0.0 } else { dxt });
+    }
+    println!(
+        "sum of the step's products (first layer's dA skipped): {total_us:.0} us = {:.0} steps/s bound",
+        1e6 / total_us
+    );
 }
