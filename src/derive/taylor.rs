@@ -238,35 +238,35 @@ impl Derivatives<'_> {
     }
 }
 
-/// `f_m(y + z)` truncated at `h^t`, where `z[k]` is a series without constant term; `powers[k][e] = z_k^e / e!`.
-fn compose(
+/// `f(y + z)` (every component) truncated at `h^t`, where `z[k]` is a series without constant term and
+/// `powers[k][e] = z_k^e / e!`: `sum_α ∂^α f(y) prod_k z_k^(α_k) / α_k!` over multi-indices with `|α| <= t`.
+/// One walk over the multi-indices serves all components; a branch stops as soon as `∂^α f_m` vanishes for every
+/// component still alive (derivatives of zero are zero), and at variables whose increment is zero.
+fn compose_all(
     alg: &mut Algebra,
     ders: &mut Derivatives<'_>,
-    m: usize,
     powers: &[Vec<Series>],
     t: usize,
     guard: &Guard,
     order: usize,
-) -> Result<Series, DeriveError> {
+) -> Result<Vec<Series>, DeriveError> {
     let n = powers.len();
-    let mut out = vec![Elem::default(); t + 1];
+    let dim = ders.f.len();
+    let mut out = vec![vec![Elem::default(); t + 1]; dim];
     let mut one = vec![Elem::default(); t + 1];
     one[0] = alg.constant(Coef::one());
-    // Depth-first over multi-indices, carrying the product of the chosen powers.
-    let mut stack: Vec<(usize, Vec<u16>, usize, Series)> = vec![(0, vec![0; n], 0, one)];
-    while let Some((k, alpha, deg, prod)) = stack.pop() {
+    let alive: Vec<usize> = (0..dim).filter(|&m| !ders.f[m].is_zero()).collect();
+    // Depth-first over multi-indices, carrying the product of the chosen powers and the live components.
+    let mut stack: Vec<(usize, Vec<u16>, usize, Series, Vec<usize>)> = vec![(0, vec![0; n], 0, one, alive)];
+    while let Some((k, alpha, deg, prod, alive)) = stack.pop() {
         if k == n {
-            if is_zero_series(&prod) {
-                continue;
-            }
-            let d = ders.get(alg, m, &alpha);
-            if d.is_zero() {
-                continue;
-            }
-            for (j, c) in prod.iter().enumerate() {
-                if !c.is_zero() {
-                    let p = alg.mul(&d, c);
-                    out[j] = alg.add(&out[j], &p);
+            for &m in &alive {
+                let d = ders.get(alg, m, &alpha);
+                for (j, c) in prod.iter().enumerate() {
+                    if !c.is_zero() {
+                        let p = alg.mul(&d, c);
+                        out[m][j] = alg.add(&out[m][j], &p);
+                    }
                 }
             }
             guard.check(alg, order)?;
@@ -274,11 +274,20 @@ fn compose(
         }
         // z_k^e starts at h^e: at most t - deg more.
         let max_e = if is_zero_series(&powers[k][1]) { 0 } else { t - deg };
+        let mut a = alpha.clone();
+        let mut live = alive;
         for e in 0..=max_e {
-            let next = if e == 0 { prod.clone() } else { series_mul(alg, &prod, &powers[k][e], t) };
-            let mut a = alpha.clone();
             a[k] = e as u16;
-            stack.push((k + 1, a, deg + e, next));
+            if e > 0 {
+                live.retain(|&m| !ders.get(alg, m, &a).is_zero());
+                if live.is_empty() {
+                    break;
+                }
+            }
+            let next = if e == 0 { prod.clone() } else { series_mul(alg, &prod, &powers[k][e], t) };
+            if !is_zero_series(&next) {
+                stack.push((k + 1, a.clone(), deg + e, next, live.clone()));
+            }
         }
     }
     Ok(out)
@@ -320,25 +329,23 @@ pub(crate) fn step_series(
                     p
                 })
                 .collect();
-            let mut ki = Vec::with_capacity(n);
-            for m in 0..n {
-                ki.push(compose(alg, &mut ders, m, &powers, t, guard, order)?);
-            }
-            k_series.push(ki);
+            k_series.push(compose_all(alg, &mut ders, &powers, t, guard, order)?);
         }
+        if sweep == j_max {
+            break; // the last sweep's K is what the step needs; its Z would go unused
+        }
+        // Coefficients below h^sweep are already exact and unchanged; only h^sweep is new.
         for (i, zi) in z.iter_mut().enumerate() {
             for (m, zim) in zi.iter_mut().enumerate() {
                 let row = &coef(m).a()[i];
-                for j in 1..=sweep {
-                    let mut acc = Elem::default();
-                    for (l, a) in row.iter().enumerate() {
-                        if !a.is_zero() {
-                            let term = alg.scale(&k_series[l][m][j - 1], a);
-                            acc = alg.add(&acc, &term);
-                        }
+                let mut acc = Elem::default();
+                for (l, a) in row.iter().enumerate() {
+                    if !a.is_zero() {
+                        let term = alg.scale(&k_series[l][m][sweep - 1], a);
+                        acc = alg.add(&acc, &term);
                     }
-                    zim[j] = alg.normalize(&acc);
                 }
+                zim[sweep] = alg.normalize(&acc);
             }
         }
         guard.check(alg, order)?;
@@ -385,6 +392,18 @@ pub fn derive_partitioned(
                 problem.field.len()
             ),
         });
+    }
+    for (k, t) in method.parts.iter().enumerate() {
+        let sum = t.b().iter().fold(Coef::zero(), |acc, x| acc.add(x));
+        if !sum.is_one() {
+            return Err(TaylorError::Shape {
+                method: method.name.clone(),
+                reason: format!(
+                    "the weights b of part {} sum to {sum}, not 1 (inconsistent: f_0 would not be f)",
+                    k + 1
+                ),
+            });
+        }
     }
     let start = Instant::now();
     let mut p = problem.clone();

@@ -3,7 +3,9 @@
 //! `F(•) = f`, `F([t_1 … t_m])_i = Σ_{j_1..j_m} ∂_{j_1}…∂_{j_m} f_i · F(t_1)_{j_1} ⋯ F(t_m)_{j_m}`
 //! (GNI, Def. III.1.2). The vector field enters only here; the tree coefficients are exact rationals
 //! computed without it ([`crate::derive::bseries::modified`]). `F(t)` is memoised over subtrees and the partial
-//! derivatives `∂_J f_i` over sorted multi-indices.
+//! derivatives `∂_J f_i` over sorted multi-indices; the contraction stops descending as soon as the partial
+//! derivative of the indices chosen so far vanishes, so sparse fields in many variables stay cheap (a 16-variable
+//! chain, rk4 to order 6: 576 s before this pruning, 0.04 s after, debug build).
 
 use std::collections::HashMap;
 
@@ -114,6 +116,14 @@ impl<E: Clone> DerivCache<E> {
                 continue;
             }
             prefix.push(j);
+            // Prune: every term below carries a derivative of ∂_prefix f_i, so none survives when it is zero.
+            let mut key = prefix.clone();
+            key.sort_unstable();
+            let d = self.deriv(alg, i, &key);
+            if alg.is_zero(&d) {
+                prefix.pop();
+                continue;
+            }
             let inner = self.contract_rec(alg, i, vs, prefix);
             prefix.pop();
             if !alg.is_zero(&inner) {
