@@ -60,12 +60,21 @@ pub enum Pattern {
 /// Where the backward pass puts the parameter gradient.
 #[derive(Clone, Copy)]
 enum Sink {
-    /// Into the given buffer (length m); with `true` also accumulate `||g||^2` and `||theta||^2`.
-    Store(Ptr, bool),
+    /// Into the given buffer (length m), accumulating the norms asked for.
+    Store(Ptr, Norms),
     /// `dst <- dst - scale g` in place (dst: the parameters of the pass, whose rows are read
     /// by the `dA` product before they are updated), then, with `Some((beta, v))`, `dst <- dst - beta v`
-    /// (the EGR step's correction, applied per row block while it is in cache).
+    /// (the EGR step's correction, applied per row block while it is in cache; the squared norm
+    /// of the result is then accumulated too, for the next EGR step's epsilon).
     Update(Ptr, f32, Option<(f32, Ptr)>),
+}
+
+/// Squared norms a storing backward pass accumulates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Norms {
+    None,
+    Grad,
+    GradAndTheta,
 }
 
 #[derive(Clone, Copy)]
@@ -207,6 +216,9 @@ pub struct FastMlp {
     /// gradient / total gradient (allocated on first use).
     theta_plus: Vec<f32>,
     grad_plus: Vec<f32>,
+    /// `||theta||^2` when known: left by the fused EGR step's last pass (its rows are in cache
+    /// there), used by the next EGR step; cleared by anything else that changes theta.
+    theta_sq: Option<f64>,
     work: Work,
     par: Par,
 }
@@ -242,6 +254,7 @@ impl FastMlp {
             grad: vec![0.0; m],
             theta_plus: vec![],
             grad_plus: vec![],
+            theta_sq: None,
             work: Work::default(),
             par: Par::new(threads)?,
         })
@@ -272,6 +285,7 @@ impl FastMlp {
 
     /// Mutable theta.
     pub fn theta_mut(&mut self) -> &mut [f32] {
+        self.theta_sq = None;
         &mut self.theta
     }
 
@@ -316,6 +330,7 @@ impl FastMlp {
             self.theta[at..at + vals.len()].copy_from_slice(&vals);
             at += vals.len();
         }
+        self.theta_sq = None;
         Ok(())
     }
 
@@ -384,7 +399,7 @@ impl FastMlp {
     pub fn loss_and_grad(&mut self, x: &[f32], y: &[u32]) -> Result<f64> {
         let b = self.check_batch(x, y)?;
         self.prepare(b, false);
-        let sink = Sink::Store(Ptr(self.grad.as_mut_ptr()), false);
+        let sink = Sink::Store(Ptr(self.grad.as_mut_ptr()), Norms::None);
         let theta = Ptr(self.theta.as_mut_ptr());
         Ok(self.pass(theta, x, y, Pattern::Plain, sink).0)
     }
@@ -398,6 +413,7 @@ impl FastMlp {
         let theta = Ptr(self.theta.as_mut_ptr());
         let loss = self.forward_loss(theta, x, y, Pattern::Plain, None);
         if loss.is_finite() {
+            self.theta_sq = None;
             self.backward(theta, x, Sink::Update(theta, h as f32, None), Pattern::Plain);
         }
         Ok(loss)
@@ -417,7 +433,7 @@ impl FastMlp {
         }
         self.displace(alpha);
         let (tp, gp) = (Ptr(self.theta_plus.as_mut_ptr()), Ptr(self.grad_plus.as_mut_ptr()));
-        self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, false));
+        self.pass(tp, x, y, Pattern::Replay, Sink::Store(gp, Norms::None));
         let g = &self.grad;
         self.par.run(|| {
             self.par.chunks(g.len(), 4096, &|r| {
@@ -451,6 +467,7 @@ impl FastMlp {
             return Ok(loss);
         }
         let (th, g) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
+        self.theta_sq = None;
         match d {
             None => {
                 let a = -h as f32;
@@ -471,7 +488,8 @@ impl FastMlp {
                 let beta = (alpha as f64 + h * (1.0 - c as f64)) as f32;
                 let l_plus = self.forward_loss(th, x, y, Pattern::Replay, Some((alpha, g)));
                 if l_plus.is_finite() {
-                    self.backward(th, x, Sink::Update(th, (h * c as f64) as f32, Some((beta, g))), Pattern::Replay);
+                    let sink = Sink::Update(th, (h * c as f64) as f32, Some((beta, g)));
+                    self.theta_sq = Some(self.backward(th, x, sink, Pattern::Replay).1);
                 } else {
                     self.theta.fill(f32::NAN);
                 }
@@ -491,7 +509,9 @@ impl FastMlp {
         let b = self.check_batch(x, y)?;
         self.prepare(b, true);
         let (theta, grad) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
-        let (loss, g_sq, t_sq) = self.pass(theta, x, y, Pattern::Record, Sink::Store(grad, true));
+        let norms = if self.theta_sq.is_some() { Norms::Grad } else { Norms::GradAndTheta };
+        let (loss, g_sq, t_sq) = self.pass(theta, x, y, Pattern::Record, Sink::Store(grad, norms));
+        let t_sq = self.theta_sq.unwrap_or(t_sq);
         let g_norm = g_sq.sqrt();
         if mu == 0.0 || !loss.is_finite() || g_norm == 0.0 || !g_norm.is_finite() {
             return Ok((loss, None));
@@ -513,7 +533,7 @@ impl FastMlp {
     }
 
     /// Forward, loss and backward with parameters at `theta` (m values). Returns the loss and,
-    /// for `Sink::Store(_, true)`, `||g||^2` and `||theta||^2`.
+    /// the squared norms the sink accumulates (`||g||^2`, `||theta||^2`; 0 where not asked).
     fn pass(&mut self, theta: Ptr, x: &[f32], y: &[u32], pat: Pattern, sink: Sink) -> (f64, f64, f64) {
         let loss = self.forward_loss(theta, x, y, pat, None);
         if !loss.is_finite() {
@@ -610,15 +630,20 @@ impl FastMlp {
                             Sink::Update(d, scale, _) => (d.at(wo + r.start * n), Some(1.0), -scale),
                         };
                         gemm_rm((r.len(), n, b), dst, (n, 1), a_rows, in_st, dz.as_ptr(), (1, b), acc, beta);
+                        let len = r.len() * n;
                         if let Sink::Update(_, _, Some((beta, v))) = sink {
-                            let t = std::slice::from_raw_parts_mut(dst, r.len() * n);
-                            let v = std::slice::from_raw_parts(v.at(wo + r.start * n), r.len() * n);
-                            axpy(t, v, -beta);
+                            let t = std::slice::from_raw_parts_mut(dst, len);
+                            axpy(t, std::slice::from_raw_parts(v.at(wo + r.start * n), len), -beta);
+                            sq.lock().expect("norm lock").push((wo + r.start * n, 0.0, sum_sq_f64(t)));
                         }
-                        if let Sink::Store(_, true) = sink {
-                            let len = r.len() * n;
+                        if let Sink::Store(_, norms @ (Norms::Grad | Norms::GradAndTheta)) = sink {
                             let g_sq = sum_sq_f64(std::slice::from_raw_parts(dst, len));
-                            let t_sq = sum_sq_f64(std::slice::from_raw_parts(theta.at(wo + r.start * n), len));
+                            let t_sq = match norms {
+                                Norms::GradAndTheta => {
+                                    sum_sq_f64(std::slice::from_raw_parts(theta.at(wo + r.start * n), len))
+                                }
+                                _ => 0.0,
+                            };
                             sq.lock().expect("norm lock").push((wo + r.start * n, g_sq, t_sq));
                         }
                     }
@@ -790,9 +815,11 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
             match sink {
                 Sink::Store(g, norms) => {
                     *g.at(bo + j) = db;
-                    if norms {
-                        let t = *theta.at(bo + j) as f64;
+                    if norms != Norms::None {
                         s_g += (db as f64) * (db as f64);
+                    }
+                    if norms == Norms::GradAndTheta {
+                        let t = *theta.at(bo + j) as f64;
                         s_t += t * t;
                     }
                 }
@@ -800,6 +827,7 @@ fn bias_grad(dz: &[f32], b: usize, theta: Ptr, bo: usize, sink: Sink, sq: &Mutex
                     *d.at(bo + j) += -scale * db;
                     if let Some((beta, v)) = corr {
                         *d.at(bo + j) -= beta * *v.at(bo + j);
+                        s_t += (*d.at(bo + j) as f64) * (*d.at(bo + j) as f64);
                     }
                 }
             }
