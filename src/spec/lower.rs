@@ -32,24 +32,26 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
     let beta = match (&raw.beta, method.as_str()) {
         (Some(b), "heavy-ball") => Some(raw_value("beta", b)?),
         (None, "heavy-ball") => {
-            return Err(SpecError::BadValue {
-                name: "beta".into(),
-                value: "(missing: heavy-ball needs --beta, e.g. 0.9)".into(),
-            })
+            return Err(SpecError::Beta { reason: "missing: heavy-ball needs a momentum, e.g. --beta 0.9".into() })
         }
-        (Some(_), _) => {
-            return Err(SpecError::BadValue {
-                name: "beta".into(),
-                value: "(only heavy-ball takes a momentum beta)".into(),
+        (Some(b), m) => {
+            return Err(SpecError::Beta {
+                reason: format!(
+                    "only heavy-ball takes a momentum, the method is {m} (got beta = {})",
+                    match b {
+                        RawValue::Int(i) => i.to_string(),
+                        RawValue::Float(x) => x.to_string(),
+                        RawValue::Text(t) => t.clone(),
+                    }
+                ),
             })
         }
         (None, _) => None,
     };
     if let Some(b) = &beta {
         if b.abs() >= Coef::one() {
-            return Err(SpecError::BadValue {
-                name: "beta".into(),
-                value: format!("{b} (the momentum must lie in (-1, 1))"),
+            return Err(SpecError::Beta {
+                reason: format!("{b} is outside (-1, 1): heavy-ball's momentum must satisfy |beta| < 1"),
             });
         }
     }

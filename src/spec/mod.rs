@@ -191,6 +191,12 @@ pub enum SpecError {
         /// the value as written
         value: String,
     },
+    /// A heavy-ball momentum outside `(-1, 1)`, or a missing or misplaced one.
+    #[error("beta: {reason}")]
+    Beta {
+        /// what is wrong, with the value
+        reason: String,
+    },
     /// A malformed `--set` list.
     #[error("malformed --set entry '{entry}': expected name=value, e.g. --set x0=1,y0=3/5")]
     BadSetEntry {
