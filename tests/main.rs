@@ -10,4 +10,5 @@ mod properties;
 mod strategies;
 mod structure;
 mod taylor;
+mod taylor_sympy;
 mod verify;
