@@ -31,6 +31,9 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("gemm") {
         return gemm_alone();
     }
+    if std::env::args().nth(1).as_deref() == Some("widths") {
+        return widths();
+    }
     let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 })
         .build(&Device::Cpu, DType::F32, 0)
         .unwrap();
@@ -324,4 +327,22 @@ fn gemm_alone() {
         "sum of the step's products (first layer's dA skipped): {total_us:.0} us = {:.0} steps/s bound",
         1e6 / total_us
     );
+}
+
+/// `prof_step widths`: ms per FastMlp SGD step (1 thread, batch 32) of the paper's MLP
+/// (`MlpConfig::paper(784, w, 10)`, 5 hidden layers) for the igr-mlp-full widths.
+fn widths() {
+    let mut rng = Rng::new(1);
+    let x: Vec<f32> = (0..32 * 784).map(|_| rng.normal() as f32).collect();
+    let y: Vec<u32> = (0..32).map(|_| rng.below(10) as u32).collect();
+    for w in [50, 100, 200, 400, 800, 1600] {
+        let cfg = MlpConfig::paper(784, w, 10);
+        let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
+        let mut f = FastMlp::from_vars(&cfg, net.params(), 1).unwrap();
+        let steps = (200_000 / w).clamp(50, 2000);
+        let (rate, _) = median_rate(steps, |_| {
+            f.sgd_step(&x, &y, 1e-3).unwrap();
+        });
+        println!("width {w:5} m {:9} {:.3} ms/step", f.param_count(), 1e3 / rate);
+    }
 }
