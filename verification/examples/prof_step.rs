@@ -1,10 +1,15 @@
 //! Per-piece timing of the MLP 784-400x4-10 batch-32 step (profiling aid; `TUNE=1` calls tune_allocator).
 //!
-//! `prof_step compare [STEPS] [ROUNDS]`: the side-by-side benchmark of NETS.md / BENCHMARKS.md:
-//! steps/s of the candle step and of the hand-written `FastMlp` step (1 and 2 threads), SGD and
-//! EGR (mu = 0.01), the protocol of `benches/peers/_mlp_common.py` (64 synthetic batches cycled,
-//! 50 warm-up steps, 5 runs of STEPS = 500 steps, median), the configurations interleaved over
-//! ROUNDS = 2 rounds; one JSON object per configuration and round on stdout.
+//! Modes (release build: `cargo build --release -p bea-verification --example prof_step`):
+//! - (none): the candle step's pieces; `steps [N]`: candle SGD/EGR steps/s (`BEA_UNFUSED_LINEAR=1` A/B).
+//! - `compare [STEPS] [ROUNDS]`: the side-by-side benchmark of NETS.md / BENCHMARKS.md: steps/s of
+//!   the candle step and of the hand-written `FastMlp` step (1 and 2 threads), SGD and EGR
+//!   (mu = 0.01), the protocol of `benches/peers/_mlp_common.py` (64 synthetic batches cycled, 50
+//!   warm-up steps, 5 runs of STEPS = 500 steps, median), the configurations interleaved over
+//!   ROUNDS = 2 rounds; one JSON object per configuration and round on stdout.
+//! - `fast`: ms per call of the `FastMlp` pieces; `loop sgd|egr N THREADS`: N steps and nothing else
+//!   (for `perf record`); `gemm`: the gemm crate alone on the step's products; `widths`: the
+//!   `FastMlp` SGD step of the paper's MLP at the igr-mlp-full widths.
 use bea_verification::nets::fast_mlp::FastMlp;
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec};
 use bea_verification::nets::stats::Rng;
