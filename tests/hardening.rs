@@ -251,6 +251,51 @@ fn fuzz_found_big_constant_inside_sin_is_fast() {
     }
 }
 
+/// Found by fuzzing (derive target, 10^6 run: 17 timeouts, the slowest 225 s against a 1 s timeout): fields
+/// with `tan(..)^1000` or `tan(..)^-1000`. The derivation checks its clock between steps, but one step (a
+/// Jacobian, a product) ran for minutes: the rewrite `cos^2 -> 1 - sin^2` expands `cos^1000` into a 500-term
+/// polynomial with 500-bit coefficients, each product within the term budget. Now the algebra itself stops at the
+/// deadline (`Algebra::set_deadline`, armed by `derive_with`), and the derivation fails with a timeout error.
+#[test]
+fn fuzz_found_tan_power_field_derive_stops_at_the_timeout() {
+    use bea::derive::{derive_with, DeriveError};
+    let cases: [(&[&str], &[&str], usize, bea::spec::Recursion); 10] = {
+        use bea::spec::Recursion::*;
+        [
+            (&["(tan(2.5E2))^-1000"], &["x"], 2, Paper),
+            (&["z", "(tan(x))^1000", "a - a"], &["x", "y", "z"], 2, Paper),
+            (&[".5*y / -x", "z**2 * x + 1e-400", "(a)^-1000 - x"], &["x", "y", "z"], 3, Paper),
+            (&["y", "(tan(-y))^-1000"], &["x", "y"], 3, General),
+            (&["x **2 + exp(-y)*cos(x)", "(y0 - aP(x,y)*b*x0)^222", "P(y)"], &["x", "y", "z"], 3, Paper),
+            (&["(tan(y))^1000", "x"], &["x", "y"], 3, Paper),
+            (&["tan((z)^-1000)", "Q(z, y)", "0.000000000000000000001 * z**-1"], &["x", "y", "z"], 3, Both),
+            (&["(tan(x))^-1000", "z + 0.000000000000000000001 / z"], &["x", "y"], 1, Both),
+            (&["(tan(y))^-1000", "y**2 + -z", "a"], &["x", "y", "z"], 1, Both),
+            (&["(x)^0", "1e400", "(tan(y))^-1000"], &["x", "y", "z"], 3, Paper),
+        ]
+    };
+    for (field, vars, order, recursion) in cases {
+        let raw = bea::spec::RawProblem {
+            field: Some(field.iter().map(|s| s.to_string()).collect()),
+            vars: vars.iter().map(|s| s.to_string()).collect(),
+            order: Some(order),
+            recursion: Some(recursion),
+            ..Default::default()
+        };
+        let Ok(p) = bea::spec::Problem::from_raw(&raw) else { continue };
+        let t = Instant::now();
+        let r = derive_with(&p, &engine::DERIVE_OPTS);
+        let took = t.elapsed();
+        eprintln!("{field:?}: {:?} in {took:?}", r.as_ref().map(|_| "ok").map_err(|e| e.to_string()));
+        assert!(took < Duration::from_secs(3), "{field:?}: {took:?} against a 1 s timeout");
+        match r {
+            Ok(me) => assert_eq!(me.corrections().len(), order),
+            Err(DeriveError::Timeout { .. } | DeriveError::TermLimit { .. }) => {}
+            Err(e) => panic!("{field:?}: {e}"),
+        }
+    }
+}
+
 // ---------- NaN and infinity, reported with where they happened ----------
 
 fn field_problem(field: &[&str], vars: &[&str], order: usize) -> bea::spec::Problem {

@@ -65,7 +65,26 @@ impl Guard {
     pub(crate) fn new(opts: DeriveOptions) -> Guard {
         Guard { start: Instant::now(), opts }
     }
+    /// A guard for a derivation in `alg`: sets the budget and arms the algebra's deadline
+    /// ([`Algebra::set_deadline`]), so that a single long operation stops at the timeout too (found by fuzzing: the
+    /// Jacobian of `tan(x)^1000` ran for minutes between two checks). End with [`Guard::finish`].
+    pub(crate) fn armed(opts: DeriveOptions, alg: &mut Algebra) -> Guard {
+        alg.set_budget(opts.budget);
+        let guard = Guard::new(opts);
+        alg.set_deadline(opts.timeout.map(|t| guard.start + t));
+        guard
+    }
+    /// The last [`Guard::check`], then disarm the deadline (the algebra is handed on with the result).
+    pub(crate) fn finish(&self, alg: &mut Algebra, order: usize) -> Result<(), DeriveError> {
+        let r = self.check(alg, order);
+        alg.set_deadline(None);
+        r
+    }
     pub(crate) fn check(&self, alg: &Algebra, order: usize) -> Result<(), DeriveError> {
+        if alg.timed_out() {
+            let seconds = self.opts.timeout.map_or(0.0, |t| t.as_secs_f64());
+            return Err(DeriveError::Timeout { order, seconds });
+        }
         if let Some(products) = alg.exceeded() {
             return Err(DeriveError::TermLimit { order, products, limit: self.opts.budget.max_product_terms });
         }
@@ -120,13 +139,13 @@ pub fn derive(problem: &Problem) -> Result<ModifiedEquation, DeriveError> {
 pub fn derive_with(problem: &Problem, opts: &DeriveOptions) -> Result<ModifiedEquation, DeriveError> {
     let start = Instant::now();
     let mut p = problem.clone();
-    p.algebra.set_budget(opts.budget);
-    let guard = Guard::new(*opts);
+    let guard = Guard::armed(*opts, &mut p.algebra);
     let want_general = matches!(p.recursion, Recursion::General | Recursion::Both);
     let want_paper = matches!(p.recursion, Recursion::Paper | Recursion::Both);
     let general =
         if want_general { Some(general::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
     let paper = if want_paper { Some(paper::corrections(&mut p.algebra, &p.field, p.order, &guard)?) } else { None };
+    guard.finish(&mut p.algebra, p.order)?;
     Ok(ModifiedEquation { problem: p, general, paper, elapsed: start.elapsed() })
 }
 

@@ -407,9 +407,9 @@ pub fn derive_partitioned(
     }
     let start = Instant::now();
     let mut p = problem.clone();
-    p.algebra.set_budget(opts.budget);
-    let guard = Guard::new(*opts);
+    let guard = Guard::armed(*opts, &mut p.algebra);
     let d = step_series(&mut p.algebra, &problem.field, method, problem.order + 1, &guard, problem.order)?;
     let general = general::corrections_of_step(&mut p.algebra, &d, problem.order, &guard)?;
+    guard.finish(&mut p.algebra, problem.order)?;
     Ok(ModifiedEquation { problem: p, general: Some(general), paper: None, elapsed: start.elapsed() })
 }

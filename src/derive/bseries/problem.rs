@@ -160,14 +160,13 @@ fn apply_series(
     start: Instant,
 ) -> Result<MethodDerivation, BSeriesError> {
     let mut p = problem.clone();
-    p.algebra.set_budget(opts.budget);
-    let guard = Guard::new(*opts);
+    let guard = Guard::armed(*opts, &mut p.algebra);
     let check = |alg: &crate::algebra::Algebra, l: usize| guard.check(alg, l).map_err(BSeriesError::from);
     let mut fields = modified_field_with(&mut p.algebra, &problem.field, &series, problem.order, check)?;
     let corrections: Vec<Vec<Elem>> =
         fields.split_off(1).into_iter().map(|fl| fl.iter().map(|e| p.algebra.normalize(e)).collect()).collect();
     let leading = fields.pop().unwrap_or_default();
-    guard.check(&p.algebra, problem.order)?;
+    guard.finish(&mut p.algebra, problem.order)?;
     Ok(MethodDerivation {
         method: series.name().to_string(),
         problem: p,
