@@ -202,3 +202,51 @@ fn steps_are_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// Counts heap allocations of this test binary (for `steps_do_not_allocate`).
+struct Counting;
+static ALLOCS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::alloc::System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        std::alloc::System.dealloc(p, l)
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// After the first step (which sizes the workspace) the steps allocate nothing themselves: the
+/// only allocations are the gemm crate's own, at most 2 per product (its packing buffer and a
+/// flag vector, `gemm-common` 0.19 `gemm.rs`); measured exactly 2 per product here. One thread;
+/// other tests of this binary run concurrently, so the count is retried.
+#[test]
+fn steps_allocate_nothing_outside_gemm() {
+    let cfg = MlpConfig { input: 64, hidden: vec![32, 17, 32], classes: 10 };
+    let mut f = FastMlp::new(&cfg, 1).unwrap();
+    f.theta_mut().iter_mut().enumerate().for_each(|(i, t)| *t = ((i * 7919 % 1000) as f32 - 500.0) / 5000.0);
+    let x: Vec<f32> = (0..13 * 64).map(|i| (i % 17) as f32 / 17.0).collect();
+    let y: Vec<u32> = (0..13).map(|i| i % 10).collect();
+    f.egr_step(&x, &y, 0.01, 0.1, 1e-4).unwrap();
+    f.sgd_step(&x, &y, 0.01).unwrap();
+    // Products per pass: a forward and a dW product per layer, a dA product per layer but the first.
+    let layers = cfg.hidden.len() + 1;
+    let per_pass = 3 * layers - 1;
+    // 3 x (one SGD pass + two EGR passes).
+    let bound = 2 * 3 * 3 * per_pass;
+    let counts: Vec<usize> = (0..5)
+        .map(|_| {
+            let before = ALLOCS.load(std::sync::atomic::Ordering::Relaxed);
+            for _ in 0..3 {
+                f.sgd_step(&x, &y, 0.01).unwrap();
+                f.egr_step(&x, &y, 0.01, 0.1, 1e-4).unwrap();
+            }
+            ALLOCS.load(std::sync::atomic::Ordering::Relaxed) - before
+        })
+        .collect();
+    eprintln!("allocations per 3 SGD + 3 EGR steps: {counts:?} (bound {bound})");
+    assert!(counts.iter().any(|&c| c <= bound), "allocations per 6 steps: {counts:?}, bound {bound}");
+}
