@@ -604,11 +604,12 @@ impl FastMlp {
     /// Backward pass from `work.dz` (gradient of the logits) with parameters at `theta`; returns
     /// `(||g||^2, ||theta||^2)` when the sink asks for them.
     fn backward(&mut self, theta: Ptr, x: &[f32], sink: Sink, pat: Pattern) -> (f64, f64) {
-        let FastMlp { dims, offs, work, par, norm_parts: sq, .. } = self;
+        let FastMlp { dims, offs, work, par, norm_parts, .. } = self;
         let b = work.batch;
         // Partial sums keyed by parameter offset and added in that order afterwards, so that the
         // norms do not depend on which thread finished first (preallocated: no allocation here).
-        sq.get_mut().expect("norm lock").clear();
+        norm_parts.get_mut().expect("norm lock").clear();
+        let sq = &*norm_parts;
         par.run(|| {
             for l in (0..offs.len()).rev() {
                 let (k, n) = (dims[l], dims[l + 1]);
@@ -663,7 +664,7 @@ impl FastMlp {
                 }
             }
         });
-        let parts = sq.get_mut().expect("norm lock");
+        let parts = norm_parts.get_mut().expect("norm lock");
         parts.sort_unstable_by_key(|p| p.0);
         parts.iter().fold((0.0, 0.0), |(g, t), p| (g + p.1, t + p.2))
     }
