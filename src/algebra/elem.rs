@@ -383,10 +383,25 @@ impl Algebra {
             self.exceeded.set(Some(self.exceeded.get().unwrap_or(0).max(n)));
             return Poly::zero();
         }
-        match a.mul(b) {
-            Some(p) => p,
-            None => {
+        let product = match self.deadline {
+            // A large product under a deadline reads the clock every 8 rows of term products.
+            Some(d) if n >= 4096 => {
+                let mut rows = 0u32;
+                a.mul_until(b, || {
+                    rows = rows.wrapping_add(1);
+                    rows % 8 != 0 || Instant::now() <= d
+                })
+            }
+            _ => Ok(a.mul(b)),
+        };
+        match product {
+            Ok(Some(p)) => p,
+            Ok(None) => {
                 self.exceeded.set(Some(usize::MAX));
+                Poly::zero()
+            }
+            Err(_) => {
+                self.timed_out.set(true);
                 Poly::zero()
             }
         }

@@ -22,4 +22,4 @@ mod poly;
 
 pub use coef::Coef;
 pub use elem::{Algebra, Budget, Elem, Func, GenKind, UnspecFn};
-pub use poly::{Mono, Poly};
+pub use poly::{Interrupted, Mono, Poly};
