@@ -47,22 +47,31 @@ fn taylor_path_equals_bseries_path_for_every_builtin_method() {
         let order = if name == "poly3d" { 2 } else { 3 };
         let p = catalogue_problem(name, order);
         for method in BUILTIN_METHODS {
-            let t = method_by_name(method).unwrap();
-            let by_trees = derive_method(&p, &t).unwrap();
-            let m = PartitionedRk::uniform(&t, p.vars.len());
-            let mut me = derive_partitioned(&by_trees.problem, &m, &Default::default()).unwrap();
-            let alg = &mut me.problem.algebra;
-            let taylor = me.general.as_ref().unwrap();
-            assert_eq!(taylor.len(), order);
-            for (l, (a, b)) in taylor.iter().zip(&by_trees.corrections).enumerate() {
-                assert!(
-                    a.iter().zip(b).all(|(x, y)| alg.equal(x, y)),
-                    "{method} on {name}: f_{} differs between the Taylor and B-series paths",
-                    l + 1
-                );
-            }
+            let taylor = assert_paths_agree(&p, method);
+            assert_eq!(taylor.len(), order, "{method} on {name}");
         }
     }
+}
+
+/// Derives `method` on `p` by B-series and by Taylor expansion, asserts `f_1..f_N` agree exactly, and returns the
+/// Taylor path's corrections.
+fn assert_paths_agree(p: &Problem, method: &str) -> Vec<Vec<Elem>> {
+    let t = method_by_name(method).unwrap();
+    let by_trees = derive_method(p, &t).unwrap();
+    let m = PartitionedRk::uniform(&t, p.vars.len());
+    let mut me = derive_partitioned(&by_trees.problem, &m, &Default::default()).unwrap();
+    let alg = &mut me.problem.algebra;
+    let taylor = me.general.clone().unwrap();
+    assert_eq!(taylor.len(), by_trees.corrections.len());
+    for (l, (a, b)) in taylor.iter().zip(&by_trees.corrections).enumerate() {
+        assert!(
+            a.iter().zip(b).all(|(x, y)| alg.equal(x, y)),
+            "{method} on {:?}: f_{} differs between the Taylor and B-series paths",
+            p.name,
+            l + 1
+        );
+    }
+    taylor
 }
 
 /// The value of `e` at an exact rational point, as `f64`.
@@ -329,15 +338,7 @@ fn many_variable_chain_both_paths_agree() {
     let raw = bea::spec::RawProblem { field: Some(field), vars, order: Some(5), ..Default::default() };
     let p = Problem::from_raw(&raw).unwrap();
     for method in ["rk4", "implicit-midpoint"] {
-        let t = method_by_name(method).unwrap();
-        let by_trees = derive_method(&p, &t).unwrap();
-        let m = PartitionedRk::uniform(&t, p.vars.len());
-        let mut me = derive_partitioned(&by_trees.problem, &m, &Default::default()).unwrap();
-        let alg = &mut me.problem.algebra;
-        let taylor = me.general.as_ref().unwrap();
+        let taylor = assert_paths_agree(&p, method);
         assert!(taylor[4].iter().any(|e| !e.is_zero()) || method == "implicit-midpoint");
-        for (l, (a, b)) in taylor.iter().zip(&by_trees.corrections).enumerate() {
-            assert!(a.iter().zip(b).all(|(x, y)| alg.equal(x, y)), "{method}: f_{} differs", l + 1);
-        }
     }
 }
