@@ -42,6 +42,8 @@ fn configs() -> Vec<(MlpConfig, usize)> {
     vec![
         (MlpConfig { input: 64, hidden: vec![32, 17, 32], classes: 10 }, 13),
         (MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 }, 32),
+        // Edge sizes: batch 1, a width-1 layer, widths below the 2-thread split.
+        (MlpConfig { input: 5, hidden: vec![9, 1, 7], classes: 3 }, 1),
     ]
 }
 
