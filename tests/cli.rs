@@ -191,3 +191,46 @@ fn verify_heavy_ball_prints_passing_slopes() {
     assert_ne!(code, 0);
     assert!(err.contains("beta") && !err.contains("panicked"), "{err}");
 }
+
+/// `bea experiment igr-mlp` sweep overrides: a tiny digits sweep runs with the given widths, learning rates and
+/// steps (the run ids say so), and bad overrides are clear errors, not panics.
+#[test]
+fn igr_mlp_overrides() {
+    let dir = std::env::temp_dir().join(format!("bea-igr-overrides-{}", std::process::id()));
+    let out = dir.to_string_lossy().to_string();
+    let (code, _, err) = bea(&[
+        "experiment",
+        "igr-mlp",
+        "--widths",
+        "8",
+        "--learning-rates",
+        "0.1,0.05",
+        "--steps",
+        "60",
+        "--eval-every",
+        "30",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut runs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("mlp-"))
+        .collect();
+    runs.sort();
+    assert!(runs.iter().any(|n| n.starts_with("mlp-w8-h0.1-")) && runs.iter().any(|n| n.starts_with("mlp-w8-h0.05-")));
+    assert!(runs.iter().all(|n| n.starts_with("mlp-w8-")), "{runs:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (args, want) in [
+        (&["experiment", "igr-mlp", "--widths", "0"][..], "--widths"),
+        (&["experiment", "igr-mlp", "--learning-rates", "0.1,-1"][..], "--learning-rates"),
+        (&["experiment", "igr-mlp", "--dataset", "cifar"][..], "unknown dataset"),
+        (&["experiment", "igr-mlp", "--steps", "0"][..], "--steps"),
+        (&["experiment", "egr-resnet", "--widths", "8"][..], "apply to igr-mlp"),
+    ] {
+        let (code, _, err) = bea(args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -253,6 +253,22 @@ pub struct NetsArgs {
     /// text (verdicts, one per line) or json (the whole report).
     #[arg(long, default_value = "text")]
     pub format: String,
+    /// igr-mlp: the hidden widths n_l to sweep, e.g. 100,400 (overrides the preset's; the noise analysis of
+    /// Predictions 2.2 and 2.4 runs on the preset's noise width if listed, else on the first width given).
+    #[arg(long, value_delimiter = ',')]
+    pub widths: Option<Vec<usize>>,
+    /// igr-mlp: the learning rates h to sweep, e.g. 0.1,0.05,0.01 (overrides the preset's).
+    #[arg(long, value_delimiter = ',')]
+    pub learning_rates: Option<Vec<f64>>,
+    /// igr-mlp: training steps per run (overrides the preset's).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// igr-mlp: steps between evaluations (overrides the preset's).
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    /// igr-mlp: the dataset (digits, mnist, fashion-mnist), overriding the preset's.
+    #[arg(long)]
+    pub dataset: Option<String>,
 }
 
 /// `bea data ...`.

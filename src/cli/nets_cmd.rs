@@ -32,6 +32,44 @@ fn shard(a: &NetsArgs) -> anyhow::Result<Option<(usize, usize)>> {
 
 pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     let mut cfg = if a.full { IgrMlpConfig::full(a.data_dir.clone()) } else { IgrMlpConfig::ci() };
+    if let Some(d) = &a.dataset {
+        cfg.data.kind = match d.as_str() {
+            "digits" => DatasetKind::Digits,
+            "mnist" => DatasetKind::Mnist,
+            "fashion-mnist" | "fashion" => DatasetKind::FashionMnist,
+            other => return Err(anyhow!("unknown dataset '{other}': use digits, mnist or fashion-mnist")),
+        };
+        if a.data_dir.is_some() {
+            cfg.data.data_dir = a.data_dir.clone();
+        }
+    }
+    if let Some(w) = &a.widths {
+        if w.is_empty() || w.contains(&0) {
+            return Err(anyhow!("--widths must list positive widths, e.g. 100,400"));
+        }
+        if !w.contains(&cfg.noise_width) {
+            cfg.noise_width = w[0];
+        }
+        cfg.widths = w.clone();
+    }
+    if let Some(h) = &a.learning_rates {
+        if h.is_empty() || h.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+            return Err(anyhow!("--learning-rates must list positive finite numbers, e.g. 0.1,0.01; got {h:?}"));
+        }
+        cfg.learning_rates = h.clone();
+    }
+    if let Some(n) = a.steps {
+        if n == 0 {
+            return Err(anyhow!("--steps must be positive"));
+        }
+        cfg.steps = n;
+    }
+    if let Some(n) = a.eval_every {
+        if n == 0 {
+            return Err(anyhow!("--eval-every must be positive"));
+        }
+        cfg.eval_every = n;
+    }
     cfg.device = device(a)?;
     cfg.sweep.shard = shard(a)?;
     if let Some(out) = &a.out {
@@ -44,6 +82,16 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
 }
 
 pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
+    if a.widths.is_some()
+        || a.learning_rates.is_some()
+        || a.steps.is_some()
+        || a.eval_every.is_some()
+        || a.dataset.is_some()
+    {
+        return Err(anyhow!(
+            "--widths, --learning-rates, --steps, --eval-every and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full"
+        ));
+    }
     let mut cfg = match (a.full, a.digits) {
         (true, _) => EgrResnetConfig::gpu(a.data_dir.clone()),
         (false, true) => EgrResnetConfig::digits(),
