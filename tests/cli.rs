@@ -1,15 +1,6 @@
 //! End-to-end tests of the `bea` binary: the main job, the formats, and every kind of bad input.
 
-use std::process::Command;
-
-fn bea(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bea")).args(args).output().expect("bea runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use crate::support::bea;
 
 #[test]
 fn main_job_runs_the_two_parameter_model() {

@@ -1,6 +1,7 @@
 //! The Taylor-expansion path (`bea::derive::taylor`): partitioned Runge–Kutta methods (symplectic Euler,
 //! Störmer–Verlet) and, as a second algorithm, ordinary Runge–Kutta methods against the B-series path.
 
+use crate::support::bea;
 use bea::algebra::{Algebra, Coef, Elem};
 use bea::derive::bseries::tableau::{ButcherTableau, BUILTIN_METHODS};
 use bea::derive::bseries::{derive_method, method_by_name};
@@ -287,15 +288,6 @@ fn partitioned_snapshots() {
             insta::assert_snapshot!(format!("partitioned-{method}@{name}"), text);
         });
     }
-}
-
-fn bea(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bea")).args(args).output().expect("bea runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 /// `bea emit` honours `--method` (it used to derive explicit Euler whatever the method), in every format, and
