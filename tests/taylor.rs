@@ -267,6 +267,83 @@ fn partitioned_methods_pass_the_order_harness() {
     assert!(err.to_string().contains("even number of variables"), "{err}");
 }
 
+/// `part1` names the split: on a 3-variable field (not a first-half split, which needs an even number) the derived
+/// fields pass the numeric harness, whose step (`prk_step` with the same parts) is independent of the derivation;
+/// the split matters (part 1 = y and part 1 = x give different f_1); and listing the variables in another order with
+/// the same `part1` gives the same fields, permuted.
+#[test]
+fn named_split_passes_the_harness_and_follows_the_names() {
+    use bea::cli::verify_problem;
+    use bea_verification::order::OrderConfig;
+    let raw = |vars: [&str; 3], field: [&str; 3], part1: &[&str]| bea::spec::RawProblem {
+        field: Some(field.iter().map(|s| s.to_string()).collect()),
+        vars: vars.iter().map(|s| s.to_string()).collect(),
+        method: Some("symplectic-euler".into()),
+        part1: Some(part1.iter().map(|s| s.to_string()).collect()),
+        order: Some(3),
+        verify: Some(bea::spec::RawVerify { at: Some(vec![0.4, -0.3, 0.7]), ..Default::default() }),
+        ..Default::default()
+    };
+    let field = ["y - x*z/2", "-x + z^2/3", "x*y - z/2"];
+    let p = Problem::from_raw(&raw(["x", "y", "z"], field, &["y"])).unwrap();
+    assert_eq!(p.partition.as_deref(), Some(&[1, 0, 1][..]));
+    let r = verify_problem(&p, 2, None, &OrderConfig::default()).unwrap();
+    for c in &r.checks {
+        assert!(c.pass, "part 1 = y: N = {} slope {:?}, expected {}", c.order, c.slope, c.expected);
+        assert_eq!(c.expected, c.order + 2);
+    }
+    let fields = |p: &Problem| {
+        let m = PartitionedRk::named_split("symplectic-euler", &p.vars, p.partition.as_deref()).unwrap();
+        let mut me = derive_partitioned(p, &m, &Default::default()).unwrap();
+        let c = me.general.clone().unwrap();
+        let pt = [Coef::new(3, 2), Coef::new(-2, 5), Coef::new(5, 7)];
+        let pt: Vec<Coef> =
+            me.problem.vars.iter().map(|v| pt[["x", "y", "z"].iter().position(|n| n == v).unwrap()].clone()).collect();
+        let alg = &mut me.problem.algebra;
+        c.iter().map(|fl| fl.iter().map(|e| alg.eval_exact(e, &pt).unwrap()).collect::<Vec<_>>()).collect::<Vec<_>>()
+    };
+    let by_y = fields(&p);
+    let by_x = fields(&Problem::from_raw(&raw(["x", "y", "z"], field, &["x"])).unwrap());
+    assert_ne!(by_y[0], by_x[0], "the split changes f_1");
+    // Variables listed as (z, x, y), the field permuted alike, part 1 still y.
+    let permuted = Problem::from_raw(&raw(["z", "x", "y"], [field[2], field[0], field[1]], &["y"])).unwrap();
+    assert_eq!(permuted.partition.as_deref(), Some(&[1, 1, 0][..]));
+    let by_y_permuted = fields(&permuted);
+    for (l, (a, b)) in by_y.iter().zip(&by_y_permuted).enumerate() {
+        assert_eq!([&a[0], &a[1], &a[2]], [&b[1], &b[2], &b[0]], "f_{} after reordering the variables", l + 1);
+    }
+}
+
+/// Bad splits are clear errors naming the problem.
+#[test]
+fn bad_splits_are_clear_errors() {
+    let cases: [(&[&str], Option<&str>, &str); 5] = [
+        (&["q"], None, "only a partitioned method"),
+        (&["w"], Some("symplectic-euler"), "'w' is not a variable"),
+        (&["q", "q"], Some("stormer-verlet"), "listed twice"),
+        (&["q", "p"], Some("symplectic-euler"), "each part needs at least one variable"),
+        (&[], Some("symplectic-euler"), "each part needs at least one variable"),
+    ];
+    for (part1, method, want) in cases {
+        let raw = bea::spec::RawProblem {
+            field: Some(vec!["p".into(), "-q".into()]),
+            vars: vec!["q".into(), "p".into()],
+            method: method.map(str::to_string),
+            part1: Some(part1.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let err = Problem::from_raw(&raw).unwrap_err().to_string();
+        assert!(err.starts_with("part1: ") && err.contains(want), "{part1:?} {method:?}: {err}");
+    }
+    let (code, _, err) = bea(&["derive", "--example", "poly3d", "--method", "symplectic-euler", "--part1", "x,q"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("'q' is not a variable (the variables are x, y, z)"), "{err}");
+    let (code, out, err) =
+        bea(&["derive", "--example", "poly3d", "--method", "symplectic-euler", "--part1", "y", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("implicit-euler for y; explicit-euler for x, z"), "{out}");
+}
+
 /// Snapshots of the partitioned methods' modified fields (`series/snapshots/partitioned-*.snap`), as `bea derive`
 /// prints them, so any change in these derived formulas shows up in review.
 #[test]

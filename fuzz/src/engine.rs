@@ -358,7 +358,16 @@ pub fn gen_problem(r: &mut Rng, max_depth: usize) -> RawProblem {
         set,
         order: Some(*r.pick(&[1, 1, 2, 2, 3, 0, 4, 31, usize::MAX])),
         recursion: Some(*r.pick(&[Recursion::General, Recursion::Paper, Recursion::Both])),
-        method: if r.one_in(8) { Some(r.pick(&["explicit-euler", "gd", "rk4", ""]).to_string()) } else { None },
+        method: if r.one_in(8) {
+            Some(r.pick(&["explicit-euler", "gd", "rk4", "", "symplectic-euler", "stormer-verlet"]).to_string())
+        } else {
+            None
+        },
+        part1: if r.one_in(10) {
+            Some((0..r.below(4)).map(|_| r.pick(&["x", "y", "z", "a", "", " x"]).to_string()).collect())
+        } else {
+            None
+        },
         ..Default::default()
     }
 }

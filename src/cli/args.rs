@@ -63,13 +63,16 @@ pub struct ProblemArgs {
     #[arg(long)]
     pub recursion: Option<String>,
     /// The method: explicit-euler (gradient descent, default), implicit-euler, explicit-midpoint, implicit-midpoint,
-    /// heun, rk4, ssprk33, heavy-ball (with --beta), a Butcher tableau TOML file, or a partitioned method for an even
-    /// number of variables (first half part 1): symplectic-euler, symplectic-euler-b, stormer-verlet.
+    /// heun, rk4, ssprk33, heavy-ball (with --beta), a Butcher tableau TOML file, or a partitioned method
+    /// (symplectic-euler, symplectic-euler-b, stormer-verlet; part 1 is the first half of the variables or --part1).
     #[arg(long)]
     pub method: Option<String>,
     /// Momentum of heavy-ball, in (-1, 1), e.g. 0.9 or 9/10.
     #[arg(long, allow_hyphen_values = true)]
     pub beta: Option<String>,
+    /// For a partitioned method: the variables of part 1, comma separated, e.g. q (default: the first half).
+    #[arg(long)]
+    pub part1: Option<String>,
 }
 
 /// `bea derive`.
@@ -136,6 +139,9 @@ impl ProblemArgs {
         }
         if let Some(b) = &self.beta {
             raw.beta = Some(crate::spec::RawValue::Text(b.clone()));
+        }
+        if let Some(p) = &self.part1 {
+            raw.part1 = Some(p.split(',').map(|s| s.trim().to_string()).collect());
         }
         Ok(raw)
     }

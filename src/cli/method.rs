@@ -35,7 +35,7 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
         ));
     }
     if canonical_partitioned_name(m).is_some() {
-        let method = PartitionedRk::named(m, &problem.vars)?;
+        let method = PartitionedRk::named_split(m, &problem.vars, problem.partition.as_deref())?;
         let me = derive_partitioned(problem, &method, opts)?;
         let part = |k: usize| -> String {
             let names: Vec<&str> = (0..problem.vars.len())

@@ -15,8 +15,9 @@
 //! ([`super::general`]): `f_0 = d_1`, `f_l = d_{l+1} - Σ_{k=2}^{l+1} [h^{l+1-k}] D_{f̃}^{k-1} f̃ / k!`.
 //!
 //! # Partitioned built-ins
-//! The variables are split in declared order: the first half is part 1 (`p`, or `u` of Lotka–Volterra), the
-//! second half part 2 (`q`, `v`). Hairer, Lubich & Wanner, *Geometric Numerical Integration* (GNI), 2nd ed.:
+//! By default the variables are split in declared order: the first half is part 1 (`p`, or `u` of Lotka–Volterra),
+//! the second half part 2 (`q`, `v`); a problem's `part1` names part 1 instead, in any number and order
+//! ([`PartitionedRk::named_split`]). Hairer, Lubich & Wanner, *Geometric Numerical Integration* (GNI), 2nd ed.:
 //! - `symplectic-euler`: part 1 implicit Euler, part 2 explicit Euler: `p_1 = p + h f_p(p_1, q)`,
 //!   `q_1 = q + h f_q(p_1, q)` (GNI section VI.3, Theorem VI.3.3; on Lotka–Volterra it is the method
 //!   `u_1 = u + h u_1 (v - 2)`, `v_1 = v + h v (1 - u_1)` of GNI section I.1 and Example IX.1.3).
@@ -131,6 +132,19 @@ impl PartitionedRk {
     /// assert!(err.contains("even number of variables"), "{err}");
     /// ```
     pub fn named(name: &str, vars: &[String]) -> Result<PartitionedRk, TaylorError> {
+        PartitionedRk::named_split(name, vars, None)
+    }
+
+    /// A partitioned built-in with the parts given per variable (`part_of[m]` is 0 or 1; `None`: the first half
+    /// of `vars` is part 1, the second half part 2, and their number must be even).
+    ///
+    /// ```
+    /// use bea::derive::taylor::PartitionedRk;
+    /// let vars = ["q".into(), "p".into(), "r".into()];
+    /// let m = PartitionedRk::named_split("symplectic-euler", &vars, Some(&[1, 0, 1])).unwrap();
+    /// assert_eq!(m.part_of(), &[1, 0, 1]);
+    /// ```
+    pub fn named_split(name: &str, vars: &[String], part_of: Option<&[usize]>) -> Result<PartitionedRk, TaylorError> {
         let key = canonical_partitioned_name(name).ok_or_else(|| TaylorError::UnknownMethod(name.to_string()))?;
         let t = |a: Vec<Vec<(i64, i64)>>, b: Vec<(i64, i64)>, n: &str| {
             let conv = |v: &[(i64, i64)]| v.iter().map(|&(p, q)| rat(p, q)).collect::<Vec<_>>();
@@ -160,6 +174,13 @@ impl PartitionedRk {
             _ => return Err(TaylorError::UnknownMethod(name.to_string())),
         };
         let dim = vars.len();
+        if let Some(p) = part_of {
+            if p.len() != dim {
+                let reason = format!("{} part indices for {dim} variables ({})", p.len(), vars.join(", "));
+                return Err(TaylorError::Shape { method: canonical.to_string(), reason });
+            }
+            return PartitionedRk::new(canonical, parts, p.to_vec());
+        }
         if dim % 2 != 0 {
             return Err(TaylorError::OddDimension { method: canonical.to_string(), dim, vars: vars.join(", ") });
         }

@@ -56,6 +56,7 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
         }
     }
     let vars = check_vars(&raw.vars)?;
+    let partition = partition(raw.part1.as_deref(), &vars, &method)?;
     let order = raw.order.unwrap_or(DEFAULT_ORDER);
     if order == 0 || order > MAX_ORDER {
         return Err(SpecError::Order { order, max: MAX_ORDER });
@@ -131,7 +132,39 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
         verify,
         method,
         beta,
+        partition,
     })
+}
+
+/// The part of every variable from `part1` (the names of part 1), for a partitioned method only.
+fn partition(part1: Option<&[String]>, vars: &[String], method: &str) -> Result<Option<Vec<usize>>, SpecError> {
+    let Some(part1) = part1 else { return Ok(None) };
+    let bad = |reason: String| Err(SpecError::Partition { reason });
+    if crate::derive::taylor::canonical_partitioned_name(method).is_none() {
+        return bad(format!(
+            "only a partitioned method (symplectic-euler, symplectic-euler-b, stormer-verlet) splits the variables; \
+             the method is {method}"
+        ));
+    }
+    let mut part_of = vec![1; vars.len()];
+    for name in part1 {
+        let name = name.trim();
+        let Some(i) = vars.iter().position(|v| v == name) else {
+            return bad(format!("'{name}' is not a variable (the variables are {})", vars.join(", ")));
+        };
+        if part_of[i] == 0 {
+            return bad(format!("'{name}' is listed twice"));
+        }
+        part_of[i] = 0;
+    }
+    if part_of.iter().all(|&p| p == 0) || part_of.iter().all(|&p| p == 1) {
+        return bad(format!(
+            "each part needs at least one variable (part 1: [{}] of {})",
+            part1.join(", "),
+            vars.join(", ")
+        ));
+    }
+    Ok(Some(part_of))
 }
 
 /// The field `f = -grad E` of the loss `e` (written `text`), metered: it fails with "expression too large" once

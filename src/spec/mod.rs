@@ -98,6 +98,9 @@ pub struct RawProblem {
     pub method: Option<String>,
     /// The momentum of `heavy-ball`, in (-1, 1).
     pub beta: Option<RawValue>,
+    /// For a partitioned method (`symplectic-euler`, `symplectic-euler-b`, `stormer-verlet`): the variables of
+    /// part 1, by name; the others are part 2. Default: the first half of `vars` (then their number must be even).
+    pub part1: Option<Vec<String>>,
     /// Defaults for `bea verify`.
     pub verify: Option<RawVerify>,
 }
@@ -190,6 +193,12 @@ pub enum SpecError {
         name: String,
         /// the value as written
         value: String,
+    },
+    /// A bad split of the variables for a partitioned method (`part1`, `--part1`).
+    #[error("part1: {reason}")]
+    Partition {
+        /// what is wrong, with the names
+        reason: String,
     },
     /// A heavy-ball momentum outside `(-1, 1)`, or a missing or misplaced one.
     #[error("beta: {reason}")]
@@ -288,6 +297,8 @@ pub struct Problem {
     pub method: String,
     /// The momentum of `heavy-ball`.
     pub beta: Option<Coef>,
+    /// The part (0 or 1) of every variable, when `part1` named the split of a partitioned method.
+    pub partition: Option<Vec<usize>>,
 }
 
 impl Problem {
