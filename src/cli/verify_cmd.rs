@@ -83,7 +83,7 @@ fn nonzero_orders(corr: Option<&Vec<Vec<Elem>>>) -> Vec<bool> {
 
 /// The order report for a problem (used by `bea verify` and the tests): explicit Euler with the chosen
 /// recursion(s), or another Runge-Kutta method by B-series, against the method's numeric step; heavy-ball
-/// momentum (a two-step method, loss problems only) by [`verify_heavy_ball`].
+/// momentum (a two-step method, loss problems only) by `verify_heavy_ball`.
 pub fn verify_problem(
     problem: &Problem,
     max_order: usize,
