@@ -286,6 +286,29 @@ fn fuzz_found_tan_power_field_derive_stops_at_the_timeout() {
     }
 }
 
+/// The libFuzzer derive run's timeout (FUZZING.md, finding 8): a rational field whose order-3 derivation divides
+/// numerators of thousands of terms by their denominators' factors. The long division rebuilt the whole remainder
+/// for each quotient term (quadratic, outside the deadline's reach): 1.06 s in a release build, past 5 s under the
+/// sanitizer. Now it takes 0.08 s (release); here, in a debug build, it must finish within the 1 s timeout.
+#[test]
+fn fuzz_found_long_division_is_not_quadratic() {
+    let u = "u".repeat(105);
+    let field = ["-v/ 1-v/(u+k^2 +nrd3)".to_string(), format!("p/(l-z{u}Gy^2 +k^1 + v+k^1 + vN2)")];
+    let raw = bea::spec::RawProblem {
+        field: Some(field.to_vec()),
+        vars: vec!["u".into(), "v".into()],
+        order: Some(3),
+        ..Default::default()
+    };
+    let p = bea::spec::Problem::from_raw(&raw).unwrap();
+    let start = Instant::now();
+    let r = bea::derive::derive_with(&p, &engine::DERIVE_OPTS);
+    let took = start.elapsed();
+    // Before the fix this timed out (1.45 s, debug); after it, it completes (0.22 s, debug).
+    let me = r.unwrap_or_else(|e| panic!("{e} (after {took:?})"));
+    assert_eq!(me.corrections().len(), 3);
+}
+
 // ---------- NaN and infinity, reported with where they happened ----------
 
 fn field_problem(field: &[&str], vars: &[&str], order: usize) -> bea::spec::Problem {
@@ -493,4 +516,54 @@ fn timeout_stops_a_slow_derivation() {
     assert!(dt < Duration::from_secs(5), "stopped after {dt:?}");
     let (code, err, _) = timed(&["derive", "--example", "quartic", "--timeout", "-1"]);
     assert_eq!(code, 2, "{err}");
+}
+
+// ---------- found by review ----------
+
+/// Deeply nested input is a clear error, not a stack overflow (review: 10,000 nested parentheses, `sin(` 10,000
+/// deep or 50,000 minus signs aborted `bea derive`). Runs on a 2 MiB thread, like a test thread or a small
+/// worker; a formula just inside the limit (a sum of 2,000 terms, 95 nested `sin`) still validates there.
+#[test]
+fn review_found_deep_nesting_is_an_error_not_a_stack_overflow() {
+    let check = || {
+        let raw = |f: String| bea::spec::RawProblem {
+            field: Some(vec![f]),
+            vars: vec!["x".into()],
+            order: Some(1),
+            ..Default::default()
+        };
+        let deep = [
+            format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}x{}", "sin(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}x", "-".repeat(50_000)),
+            format!("{}x", "x + ".repeat(100_000)),
+            format!("{}x", "x^".repeat(10_000)),
+            format!("P({}x{})", "(".repeat(5_000), ")".repeat(5_000)),
+        ];
+        for f in deep {
+            let err = bea::spec::Problem::from_raw(&raw(f.clone())).unwrap_err().to_string();
+            assert!(err.contains("nested too deeply"), "{}...: {err}", &f[..20]);
+        }
+        let sum = format!("{}x", "x + ".repeat(1_999));
+        let mut p = bea::spec::Problem::from_raw(&raw(sum)).unwrap();
+        let at_3 = p.algebra.eval_exact(&p.field[0], &[bea::algebra::Coef::int(3)]).unwrap();
+        assert_eq!(at_3, bea::algebra::Coef::int(6000));
+        let nested = format!("{}x{}", "sin(1 + ".repeat(95), ")".repeat(95));
+        assert!(bea::spec::Problem::from_raw(&raw(nested)).is_ok());
+    };
+    std::thread::Builder::new().stack_size(2 << 20).spawn(check).unwrap().join().unwrap();
+}
+
+/// A huge `--timeout` is a clear error, not a panic (review: `--timeout 1e19` panicked adding the duration to the
+/// clock); in the library a limit past the clock's range means no limit.
+#[test]
+fn review_found_huge_timeout_is_not_a_panic() {
+    for t in ["1e19", "1e20", "1e-10"] {
+        let (code, _, err) = crate::support::bea(&["derive", "--example", "quartic", "--order", "1", "--timeout", t]);
+        assert_eq!(code, 2, "--timeout {t}: {err}");
+        assert!(err.contains("--timeout must be a number of seconds from 0.001 to 1e9"), "{err}");
+    }
+    let p = bea::spec::Problem::from_raw(&bea::spec::examples::example("quartic").unwrap()).unwrap();
+    let opts = bea::derive::DeriveOptions { timeout: Some(Duration::MAX), ..Default::default() };
+    assert_eq!(bea::derive::derive_with(&p, &opts).unwrap().general.unwrap().len(), p.order);
 }

@@ -15,8 +15,9 @@ pub(super) fn run(a: &DeriveArgs) -> anyhow::Result<()> {
         opts.budget.max_product_terms = m;
     }
     if let Some(t) = a.timeout {
-        if !(t.is_finite() && t > 0.0) {
-            return Err(anyhow!("--timeout must be a positive number of seconds, got {t}"));
+        // 1 ms: a shorter limit rounds away; 1e9 s (31 years): a longer one overflows the clock.
+        if !(1e-3..=1e9).contains(&t) {
+            return Err(anyhow!("--timeout must be a number of seconds from 0.001 to 1e9, got {t}"));
         }
         opts.timeout = Some(std::time::Duration::from_secs_f64(t));
     }

@@ -71,7 +71,8 @@ impl Guard {
     pub(crate) fn armed(opts: DeriveOptions, alg: &mut Algebra) -> Guard {
         alg.set_budget(opts.budget);
         let guard = Guard::new(opts);
-        alg.set_deadline(opts.timeout.map(|t| guard.start + t));
+        // A limit past the clock's range is no limit (`Instant + Duration` would panic).
+        alg.set_deadline(opts.timeout.and_then(|t| guard.start.checked_add(t)));
         guard
     }
     /// The last [`Guard::check`], then disarm the deadline (the algebra is handed on with the result).

@@ -334,17 +334,28 @@ impl Lowering<'_> {
                 let e = self.lower(a)?;
                 Ok(self.alg.neg(&e))
             }
-            Ast::Bin(op, a, b, col) => {
-                if *op == '^' {
-                    return self.power(a, b, *col);
+            Ast::Bin('^', a, b, col) => self.power(a, b, *col),
+            Ast::Bin(..) => {
+                // The left spine of a sum or product (`x + x + ... + x` is 2,000 levels deep) is walked in a loop,
+                // not by recursion, so long chains cannot overflow the stack (found by review).
+                let mut spine = Vec::new();
+                let mut node = ast;
+                while let Ast::Bin(op @ ('+' | '-' | '*' | '/'), a, b, col) = node {
+                    spine.push((*op, b, *col));
+                    node = a;
                 }
-                let (x, y) = (self.lower(a)?, self.lower(b)?);
-                match op {
-                    '+' => Ok(self.alg.add(&x, &y)),
-                    '-' => Ok(self.alg.sub(&x, &y)),
-                    '*' => Ok(self.alg.mul(&x, &y)),
-                    _ => self.alg.div(&x, &y).ok_or_else(|| self.err(*col, "division by zero")),
+                let mut x = self.lower(node)?;
+                for (op, b, col) in spine.into_iter().rev() {
+                    let y = self.lower(b)?;
+                    x = match op {
+                        '+' => self.alg.add(&x, &y),
+                        '-' => self.alg.sub(&x, &y),
+                        '*' => self.alg.mul(&x, &y),
+                        _ => self.alg.div(&x, &y).ok_or_else(|| self.err(col, "division by zero"))?,
+                    };
+                    self.check_size(&x, col)?;
                 }
+                Ok(x)
             }
             Ast::Call(name, args, col) => self.call(name, args, *col),
         }

@@ -44,6 +44,15 @@ pub enum ParseError {
         /// 1-based column
         col: usize,
     },
+    /// An expression nested deeper than [`MAX_NESTING`] levels of parentheses, calls, signs and exponents, or a
+    /// tree deeper than [`MAX_DEPTH`] (where the terms of one sum or product count one level each).
+    #[error("expression nested too deeply at column {col}: more than {max} levels (of parentheses, calls, signs and powers: 100; with the terms of one sum or product counted: 2000); split it into smaller parts")]
+    TooDeep {
+        /// the limit
+        max: usize,
+        /// 1-based column where the limit was passed
+        col: usize,
+    },
     /// A malformed number.
     #[error("malformed number '{text}' at column {col}")]
     BadNumber {
@@ -185,10 +194,22 @@ pub fn parse_number(text: &str, col: usize) -> Result<Coef, ParseError> {
     Ok(Coef::from_big(r))
 }
 
+/// The deepest expression tree the parser builds. Everything after it (lowering, printing, dropping the tree)
+/// recurses once per level, so the limit keeps a hand-typed or generated formula from overflowing the stack: found
+/// by review, 10,000 nested parentheses, `sin(` 10,000 deep or 50,000 minus signs aborted the process.
+pub const MAX_DEPTH: usize = 2_000;
+
+/// The deepest nesting of parentheses, calls, signs and exponents (each level costs the parser several stack
+/// frames, while a long sum costs none): the parser and the lowering recurse through it, and 100 levels fit a 2 MiB stack in a debug build.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser {
     toks: Vec<(Tok, usize)>,
     pos: usize,
 }
+
+/// A subtree and its depth.
+type Node = (Ast, usize);
 
 impl Parser {
     fn peek(&self) -> &Tok {
@@ -212,69 +233,88 @@ impl Parser {
             Err(ParseError::Expected { expected: what.to_string(), found: describe(self.peek()), col: self.col() })
         }
     }
-    fn expr(&mut self) -> Result<Ast, ParseError> {
-        let mut lhs = self.term()?;
+    /// `(ast, depth)` with the depth checked against [`MAX_DEPTH`].
+    fn node(&self, ast: Ast, depth: usize) -> Result<Node, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(ParseError::TooDeep { max: MAX_DEPTH, col: ast.col() });
+        }
+        Ok((ast, depth))
+    }
+    /// The nesting `level` (calls of `expr` through parentheses and arguments, signs and exponents) is checked
+    /// before recursing, so the parser's own recursion is bounded too.
+    fn expr(&mut self, level: usize) -> Result<Node, ParseError> {
+        if level > MAX_NESTING {
+            return Err(ParseError::TooDeep { max: MAX_NESTING, col: self.col() });
+        }
+        let (mut lhs, mut d) = self.term(level)?;
         while let Tok::Op(op @ ('+' | '-')) = *self.peek() {
             let col = self.col();
             self.bump();
-            let rhs = self.term()?;
-            lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs), col);
+            let (rhs, e) = self.term(level)?;
+            (lhs, d) = self.node(Ast::Bin(op, Box::new(lhs), Box::new(rhs), col), 1 + d.max(e))?;
         }
-        Ok(lhs)
+        Ok((lhs, d))
     }
-    fn term(&mut self) -> Result<Ast, ParseError> {
-        let mut lhs = self.unary()?;
+    fn term(&mut self, level: usize) -> Result<Node, ParseError> {
+        let (mut lhs, mut d) = self.unary(level)?;
         while let Tok::Op(op @ ('*' | '/')) = *self.peek() {
             let col = self.col();
             self.bump();
-            let rhs = self.unary()?;
-            lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs), col);
+            let (rhs, e) = self.unary(level)?;
+            (lhs, d) = self.node(Ast::Bin(op, Box::new(lhs), Box::new(rhs), col), 1 + d.max(e))?;
         }
-        Ok(lhs)
+        Ok((lhs, d))
     }
-    fn unary(&mut self) -> Result<Ast, ParseError> {
+    fn unary(&mut self, level: usize) -> Result<Node, ParseError> {
+        if level > MAX_NESTING {
+            return Err(ParseError::TooDeep { max: MAX_NESTING, col: self.col() });
+        }
         match *self.peek() {
             Tok::Op('-') => {
                 let col = self.col();
                 self.bump();
-                Ok(Ast::Neg(Box::new(self.unary()?), col))
+                let (a, d) = self.unary(level + 1)?;
+                self.node(Ast::Neg(Box::new(a), col), d + 1)
             }
             Tok::Op('+') => {
                 self.bump();
-                self.unary()
+                self.unary(level + 1)
             }
-            _ => self.power(),
+            _ => self.power(level),
         }
     }
-    fn power(&mut self) -> Result<Ast, ParseError> {
-        let base = self.atom()?;
+    fn power(&mut self, level: usize) -> Result<Node, ParseError> {
+        let (base, d) = self.atom(level)?;
         if *self.peek() == Tok::Op('^') {
             let col = self.col();
             self.bump();
-            let exp = self.unary()?;
-            return Ok(Ast::Bin('^', Box::new(base), Box::new(exp), col));
+            let (exp, e) = self.unary(level + 1)?;
+            return self.node(Ast::Bin('^', Box::new(base), Box::new(exp), col), 1 + d.max(e));
         }
-        Ok(base)
+        Ok((base, d))
     }
-    fn atom(&mut self) -> Result<Ast, ParseError> {
+    fn atom(&mut self, level: usize) -> Result<Node, ParseError> {
         let (tok, col) = self.bump();
         match tok {
-            Tok::Num(s) => Ok(Ast::Num(parse_number(&s, col)?, col)),
+            Tok::Num(s) => Ok((Ast::Num(parse_number(&s, col)?, col), 1)),
             Tok::Ident(name) => {
                 if *self.peek() != Tok::Op('(') {
-                    return Ok(Ast::Ident(name, col));
+                    return Ok((Ast::Ident(name, col), 1));
                 }
                 self.bump();
-                let mut args = vec![self.expr()?];
+                let (first, mut d) = self.expr(level + 1)?;
+                let mut args = vec![first];
                 while *self.peek() == Tok::Op(',') {
                     self.bump();
-                    args.push(self.expr()?);
+                    let (a, e) = self.expr(level + 1)?;
+                    args.push(a);
+                    d = d.max(e);
                 }
                 self.expect(')', "',' or ')' closing the argument list")?;
-                Ok(Ast::Call(name, args, col))
+                self.node(Ast::Call(name, args, col), d + 1)
             }
             Tok::Op('(') => {
-                let e = self.expr()?;
+                let e = self.expr(level + 1)?;
                 self.expect(')', "')'")?;
                 Ok(e)
             }
@@ -297,7 +337,7 @@ pub fn parse_expr(src: &str) -> Result<Ast, ParseError> {
         return Err(ParseError::Empty);
     }
     let mut p = Parser { toks, pos: 0 };
-    let e = p.expr()?;
+    let (e, _) = p.expr(0)?;
     if *p.peek() != Tok::End {
         return Err(ParseError::Expected {
             expected: "an operator or end of input".into(),
