@@ -176,3 +176,37 @@ fn derive_output_file_is_replaced_atomically() {
     assert_eq!(names, vec![name_of(&other), "out.json".to_string()], "stale temporary files of out.json removed");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-o` writes through a symbolic link (the link stays), into a device in place (`/dev/null` stays a device: a
+/// rename over it, as root, replaced it by a regular file), and refuses a missing directory or a directory
+/// (found by review).
+#[test]
+fn output_path_follows_links_and_leaves_devices_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = std::env::temp_dir().join(format!("bea-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let real = dir.join("real.txt");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.join("link.txt");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("real.txt", &link).unwrap();
+    run_ok(&mut bea_cmd(&["derive", "--example", "quartic", "--order", "1", "-o", link.to_str().unwrap()]));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("modified equation"), "its target is written");
+
+    run_ok(&mut bea_cmd(&["derive", "--example", "quartic", "--order", "1", "-o", "/dev/null"]));
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(), "/dev/null is still a device");
+
+    let missing = dir.join("no/such/dir/out.txt");
+    let out = bea_cmd(&["derive", "--example", "quartic", "-o", missing.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!dir.join("no").exists(), "no directory was created");
+
+    let out = bea_cmd(&["derive", "--example", "quartic", "-o", dir.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a directory"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -47,21 +47,45 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Write `text` to `path` atomically (temporary file in the same folder, `fsync`, then rename), or to stdout.
-/// Stale temporary files that a killed earlier run left for the same file are removed first.
+/// Stale temporary files that a killed earlier run left for the same file are removed first. A symbolic link is
+/// followed (its target is replaced); a device or pipe is written in place; a missing directory is an error.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
-    use anyhow::Context;
+    use anyhow::{anyhow, Context};
     use bea_verification::report::{remove_stale_temps, write_atomic};
-    match path {
-        None => {
-            print!("{text}");
-            Ok(())
+    use std::io::Write;
+    let Some(p) = path else {
+        print!("{text}");
+        return Ok(());
+    };
+    // A symbolic link is followed: the file it names is replaced, the link stays (a rename over the link would
+    // replace the link itself). Found by review, like the two cases below.
+    let target = match std::fs::symlink_metadata(p) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let link = std::fs::read_link(p).with_context(|| format!("reading the link {}", p.display()))?;
+            p.parent().map_or(link.clone(), |d| d.join(&link))
         }
-        Some(p) => {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            if let Some(name) = p.file_name().and_then(|s| s.to_str()) {
-                remove_stale_temps(dir, Some(name)).with_context(|| format!("cleaning up in {}", dir.display()))?;
-            }
-            write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))
+        _ => p.to_path_buf(),
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) if m.is_dir() => return Err(anyhow!("cannot write to {}: it is a directory", p.display())),
+        // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written in place: renaming a file over it
+        // would replace the device node (as root) or the pipe by a regular file.
+        Ok(m) if !m.is_file() => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("opening {}", p.display()))?;
+            return f.write_all(text.as_bytes()).with_context(|| format!("writing {}", p.display()));
         }
+        _ => {}
     }
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    // The directory must exist: a mistyped path should not create directories.
+    if !dir.is_dir() {
+        return Err(anyhow!("cannot write to {}: the directory {} does not exist", p.display(), dir.display()));
+    }
+    if let Some(name) = target.file_name().and_then(|s| s.to_str()) {
+        remove_stale_temps(dir, Some(name)).with_context(|| format!("cleaning up in {}", dir.display()))?;
+    }
+    write_atomic(&target, text.as_bytes()).with_context(|| format!("writing {}", p.display()))
 }
