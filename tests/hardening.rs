@@ -567,3 +567,23 @@ fn review_found_huge_timeout_is_not_a_panic() {
     let opts = bea::derive::DeriveOptions { timeout: Some(Duration::MAX), ..Default::default() };
     assert_eq!(bea::derive::derive_with(&p, &opts).unwrap().general.unwrap().len(), p.order);
 }
+
+/// `bea verify` refuses what it cannot do (review: `--max-order 18446744073709551615` ran out of memory, `--max-order
+/// 31` ran for minutes, `--order` was silently ignored, `--plot DIR` gave a plotting library's error).
+#[test]
+fn review_found_verify_refuses_bad_orders_and_plot_paths() {
+    let dir = std::env::temp_dir();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--max-order", "11"], "--max-order 11 is too high: at most 10"),
+        (&["--max-order", "18446744073709551615"], "at most 10"),
+        (&["--order", "2"], "--order 2 does not apply to verify"),
+        (&["--plot", dir.to_str().unwrap()], "is a directory; give the path of a .png file"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["verify", "--example", "quartic"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}

@@ -156,7 +156,7 @@ pub struct VerifyArgs {
     /// Start point theta_0, comma separated (default: the example's).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub at: Option<Vec<f64>>,
-    /// Check truncations N = 0..MAX_ORDER.
+    /// Check truncations N = 0..MAX_ORDER (at most 10).
     #[arg(long, default_value_t = 3)]
     pub max_order: usize,
     /// text (default) or json.

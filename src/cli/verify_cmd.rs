@@ -174,6 +174,9 @@ fn verify_heavy_ball(
     Ok(check_orders_with(StepKind::TwoStep(&step), &cands, &theta0, &cfg))
 }
 
+/// The highest truncation order `bea verify` checks (`--max-order`).
+pub const MAX_VERIFY_ORDER: usize = 10;
+
 pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     if a.theorems {
         let t = super::args::TheoremArgs {
@@ -183,6 +186,21 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
             output: a.output.clone(),
         };
         return super::experiment_cmd::run_theorems(&t);
+    }
+    if a.max_order > MAX_VERIFY_ORDER {
+        return Err(anyhow!(
+            "--max-order {} is too high: at most {MAX_VERIFY_ORDER} (the local error h^(N+2) of higher truncations is \
+             below double-precision rounding on the harness's step-size grid)",
+            a.max_order
+        ));
+    }
+    if let Some(o) = a.problem.order {
+        return Err(anyhow!("--order {o} does not apply to verify: it checks N = 0..--max-order (default 3)"));
+    }
+    if let Some(path) = &a.plot {
+        if path.is_dir() {
+            return Err(anyhow!("--plot {} is a directory; give the path of a .png file", path.display()));
+        }
     }
     let mut raw = a.problem.to_raw()?;
     if raw.recursion.is_none() {
