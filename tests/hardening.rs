@@ -587,3 +587,17 @@ fn review_found_verify_refuses_bad_orders_and_plot_paths() {
         assert!(err.contains(want), "{extra:?}: {err}");
     }
 }
+
+/// `--timeout` covers the analysis of the result (review: `sin(sin(...sin(x)))` 18 deep derived in a millisecond,
+/// then its structure analysis ran for 4 s past `--timeout 1`, and for 27 s at depth 16 in a debug build).
+#[test]
+fn review_found_timeout_covers_the_structure_analysis() {
+    let field = format!("{}x{}", "sin(".repeat(16), ")".repeat(16));
+    let start = Instant::now();
+    let (code, _, err) =
+        crate::support::bea(&["derive", "--field", &field, "--vars", "x", "--order", "1", "--timeout", "1"]);
+    let took = start.elapsed();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("timeout: the structure analysis"), "{err}");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}

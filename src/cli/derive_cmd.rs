@@ -8,6 +8,7 @@ use anyhow::anyhow;
 
 pub(super) fn run(a: &DeriveArgs) -> anyhow::Result<()> {
     let format: Format = a.format.parse().map_err(|e: String| anyhow!(e))?;
+    let start = std::time::Instant::now();
     let raw = a.problem.to_raw()?;
     let problem = Problem::from_raw(&raw)?;
     let mut opts = DeriveOptions::default();
@@ -22,5 +23,7 @@ pub(super) fn run(a: &DeriveArgs) -> anyhow::Result<()> {
         opts.timeout = Some(std::time::Duration::from_secs_f64(t));
     }
     let mut d = super::method::derive_any(&problem, &opts)?;
-    super::write_output(a.output.as_deref(), &render(&d.report(), format))
+    // The timeout covers the analysis of the result too.
+    let report = d.report_within(start, opts.timeout)?;
+    super::write_output(a.output.as_deref(), &render(&report, format))
 }

@@ -67,10 +67,27 @@ impl Derived {
     /// The report of this derivation, labelled with the method (the IGR line is gradient descent's only).
     pub fn report(&mut self) -> Report {
         let mut report = Report::build(&mut self.me);
+        self.label_report(&mut report);
+        report
+    }
+
+    /// [`Derived::report`] within the rest of a `--timeout` (`limit`, counted from `start`).
+    pub fn report_within(
+        &mut self,
+        start: std::time::Instant,
+        limit: Option<std::time::Duration>,
+    ) -> anyhow::Result<Report> {
+        let deadline = limit.and_then(|t| start.checked_add(t));
+        let seconds = limit.map_or(0.0, |t| t.as_secs_f64());
+        let mut report = Report::build_within(&mut self.me, deadline, seconds)?;
+        self.label_report(&mut report);
+        Ok(report)
+    }
+
+    fn label_report(&self, report: &mut Report) {
         if self.label != "explicit-euler" {
             report.method = self.label.clone();
             report.igr_first_order = None;
         }
-        report
     }
 }

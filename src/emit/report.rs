@@ -87,6 +87,28 @@ fn print_pair(alg: &Algebra, vars: &[String], e: &Elem) -> (String, String) {
 impl Report {
     /// Analyse and print a derivation.
     pub fn build(me: &mut ModifiedEquation) -> Report {
+        Report::build_inner(me)
+    }
+
+    /// [`Report::build`], stopping at `deadline` (`seconds` is the limit it came from, for the message): the
+    /// analysis arms the algebra's deadline, and a timed-out analysis is an error, never a report built from
+    /// skipped products.
+    pub fn build_within(
+        me: &mut ModifiedEquation,
+        deadline: Option<std::time::Instant>,
+        seconds: f64,
+    ) -> Result<Report, crate::derive::DeriveError> {
+        me.problem.algebra.set_deadline(deadline);
+        let report = Report::build_inner(me);
+        let timed_out = me.problem.algebra.timed_out();
+        me.problem.algebra.set_deadline(None);
+        if timed_out {
+            return Err(crate::derive::DeriveError::AnalysisTimeout { seconds });
+        }
+        Ok(report)
+    }
+
+    fn build_inner(me: &mut ModifiedEquation) -> Report {
         let vars = me.problem.vars.clone();
         let agreement = me.agreement();
         let p = &mut me.problem;
