@@ -601,3 +601,26 @@ fn review_found_timeout_covers_the_structure_analysis() {
     assert!(err.contains("timeout: the structure analysis"), "{err}");
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
+
+/// Constants outside the real domain are errors (review: `sqrt(-1)*x` was taken as the imaginary unit, giving
+/// `f_1 = x/2` and a real potential); real ones and symbolic arguments still pass.
+#[test]
+fn review_found_imaginary_constants_are_errors() {
+    for (f, want) in [
+        ("sqrt(-1)*x", "sqrt(-1) is not real"),
+        ("log(-1)*x", "log(-1) is not real"),
+        ("(-4)^(1/2)*x", "an even root of a negative number"),
+        ("sqrt(-a)*x", "sqrt(-1) is not real"),
+    ] {
+        let set: &[&str] = if f.contains('a') { &["--set", "a=1"] } else { &[] };
+        let mut args = vec!["derive", "--field", f, "--vars", "x"];
+        args.extend_from_slice(set);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{f}: {err}");
+        assert!(err.contains(want), "{f}: {err}");
+    }
+    for f in ["(-8)^(1/3)*x", "sqrt(4)*x", "log(2)*x", "sqrt(-a)*x"] {
+        let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        assert_eq!(code, 0, "{f}: {err}");
+    }
+}

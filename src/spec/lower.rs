@@ -400,6 +400,11 @@ impl Lowering<'_> {
                 .map(|v| self.alg.constant(v))
                 .ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"));
         }
+        if d % 2 == 0 {
+            if let Some(c) = base.as_constant().filter(|c| c.is_negative()) {
+                return Err(self.err(col, format!("({c})^({e}) is not real: an even root of a negative number")));
+            }
+        }
         let root = if d == 1 { base } else { self.alg.root(d, base) };
         // Repeated multiplication, metered and size-checked at each step, so that a large power fails fast
         // (found by fuzzing: `(x + a)^1000` took 85 s).
@@ -427,6 +432,13 @@ impl Lowering<'_> {
             return Err(self.err(col, format!("{name} takes one argument, got {}", args.len())));
         }
         let x = self.lower(&args[0])?;
+        // bea works over the reals: a constant argument outside the domain is an error, not an imaginary unit
+        // (found by review: `sqrt(-1)*x` was taken as i x and gave a real-looking potential).
+        if let Some(c) = x.as_constant() {
+            if c.is_negative() && matches!(name, "sqrt" | "log" | "ln") {
+                return Err(self.err(col, format!("{name}({c}) is not real")));
+            }
+        }
         match (func, name) {
             (Some(f), _) => self.alg.apply(f, x).ok_or_else(|| self.err(col, "log(0) is undefined")),
             (None, "sqrt") => Ok(self.alg.root(2, x)),
