@@ -624,3 +624,23 @@ fn review_found_imaginary_constants_are_errors() {
         assert_eq!(code, 0, "{f}: {err}");
     }
 }
+
+/// Options that contradict each other are errors, not silently merged (review: `--example quartic --vars b,a` made
+/// x, y parameters and printed f = 0; `--example quartic --field x --vars x` kept the example's order; `--set
+/// x0=1,x0=2` kept the last value).
+#[test]
+fn review_found_conflicting_options_are_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--example", "quartic", "--vars", "b,a"], "--vars names the variables of an inline --field/--loss"),
+        (&["--example", "quartic", "--field", "x", "--vars", "x"], "do not combine them with --example quartic"),
+        (&["--field", "x0*x", "--vars", "x", "--set", "x0=1,x0=2"], "--set gives 'x0' twice"),
+        (&["--example", "quartic", "series/inputs/quartic.toml"], "give a problem file or --example, not both"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["derive"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains("conflicting options: ") && err.contains(want), "{extra:?}: {err}");
+    }
+}

@@ -99,12 +99,29 @@ impl ProblemArgs {
     /// Assemble the raw problem: file or example (or the default example), then the flags on top.
     pub fn to_raw(&self) -> Result<RawProblem, SpecError> {
         let given_inline = self.field.is_some() || self.loss.is_some();
+        // Mixing a whole problem with parts of another was silently merged (found by review: `--example quartic
+        // --field x --vars x` kept the example's order; `--example quartic --vars b,a` turned x, y into parameters).
+        let source = match (&self.file, &self.example) {
+            (Some(p), _) => Some(format!("the problem file {}", p.display())),
+            (None, Some(e)) => Some(format!("--example {e}")),
+            _ => None,
+        };
+        if let Some(source) = &source {
+            let conflict = |message: String| SpecError::Conflict { message };
+            if given_inline {
+                return Err(conflict(format!(
+                    "--field/--loss give a whole problem: do not combine them with {source}"
+                )));
+            }
+            if self.vars.is_some() {
+                return Err(conflict(format!(
+                    "--vars names the variables of an inline --field/--loss; {source} declares its own"
+                )));
+            }
+        }
         let mut raw = match (&self.file, &self.example) {
             (Some(_), Some(_)) => {
-                return Err(SpecError::Toml {
-                    path: "command line".into(),
-                    message: "give a problem file or --example, not both".into(),
-                })
+                return Err(SpecError::Conflict { message: "give a problem file or --example, not both".into() })
             }
             (Some(path), None) => {
                 let text = std::fs::read_to_string(path)

@@ -194,6 +194,12 @@ pub enum SpecError {
         /// the value as written
         value: String,
     },
+    /// Command-line options that contradict each other.
+    #[error("conflicting options: {message}")]
+    Conflict {
+        /// which options, and why
+        message: String,
+    },
     /// A bad split of the variables for a partitioned method (`part1`, `--part1`).
     #[error("part1: {reason}")]
     Partition {
@@ -348,7 +354,9 @@ pub fn parse_set_list(s: &str) -> Result<BTreeMap<String, RawValue>, SpecError> 
         if k.is_empty() || v.is_empty() {
             return Err(SpecError::BadSetEntry { entry: entry.to_string() });
         }
-        out.insert(k.to_string(), RawValue::Text(v.to_string()));
+        if out.insert(k.to_string(), RawValue::Text(v.to_string())).is_some() {
+            return Err(SpecError::Conflict { message: format!("--set gives '{k}' twice") });
+        }
     }
     Ok(out)
 }
