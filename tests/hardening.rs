@@ -644,3 +644,26 @@ fn review_found_conflicting_options_are_errors() {
         assert!(err.contains("conflicting options: ") && err.contains(want), "{extra:?}: {err}");
     }
 }
+
+/// Reports name the method and recursion that produced them (review: the LaTeX header always said "explicit
+/// Euler, recursion General"; heavy-ball printed f_0 = f/(1 - beta) as "field f"; generated Rust from the paper's
+/// recursion looked like the exact field; errors printed `Paper` for `--recursion paper`).
+#[test]
+fn review_found_reports_name_their_method() {
+    use crate::support::bea;
+    let (_, out, _) = bea(&["derive", "--example", "harmonic", "--method", "rk4", "--format", "latex", "--order", "1"]);
+    assert!(out.starts_with("% bea: modified equation of rk4 (by B-series)\n"), "{out}");
+    let (_, out, _) = bea(&["derive", "--example", "quartic", "--format", "latex", "--recursion", "paper"]);
+    assert!(
+        out.starts_with("% bea: modified equation of explicit Euler (gradient descent), recursion: paper"),
+        "{out}"
+    );
+    let (_, out, _) =
+        bea(&["derive", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--order", "1"]);
+    assert!(out.contains("leading field f_0 = f/(1 - beta):\n  f[x] = -2*x^3"), "{out}");
+    let (_, out, _) = bea(&["emit", "--example", "quartic", "--recursion", "paper", "--format", "rust"]);
+    assert!(out.contains("by the paper's recursion"), "{}", &out[..300.min(out.len())]);
+    let (code, _, err) = bea(&["derive", "--example", "quartic", "--method", "rk4", "--recursion", "paper"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--recursion paper applies to explicit Euler only"), "{err}");
+}

@@ -29,7 +29,7 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
     }
     if problem.recursion != Recursion::General {
         return Err(anyhow!(
-            "--recursion {:?} applies to explicit Euler only; the method {m} is derived by {}",
+            "--recursion {} applies to explicit Euler only; the method {m} is derived by {}",
             problem.recursion,
             if canonical_partitioned_name(m).is_some() { "Taylor expansion of its step" } else { "B-series" }
         ));

@@ -13,7 +13,7 @@ fn var_tex(v: &str) -> String {
 impl Emitter for Latex {
     fn emit(&self, r: &Report) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "% bea: modified equation of explicit Euler, recursion {:?}", r.recursion);
+        let _ = writeln!(out, "% bea: {}", super::text::header(r));
         let _ = writeln!(out, "\\begin{{align*}}");
         if let Some(l) = &r.loss_latex {
             let _ = writeln!(out, "E &= {l} \\\\");

@@ -35,26 +35,26 @@ fn section(out: &mut String, vars: &[String], c: &CorrectionOut, tag: &str) {
     }
 }
 
+/// The first line of a report: the method and how it was derived (for explicit Euler, the recursion).
+pub(crate) fn header(r: &Report) -> String {
+    let rec = match r.recursion {
+        crate::spec::Recursion::General => "general (Lie derivative)",
+        crate::spec::Recursion::Paper => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
+        crate::spec::Recursion::Both => "both (general and paper, compared)",
+    };
+    if r.method == "explicit-euler" {
+        return format!("modified equation of explicit Euler (gradient descent), recursion: {rec}");
+    }
+    let partitioned =
+        r.method.split_whitespace().next().and_then(crate::derive::taylor::canonical_partitioned_name).is_some();
+    let how = if partitioned { "by Taylor expansion of the step" } else { "by B-series" };
+    format!("modified equation of {} ({how})", r.method)
+}
+
 impl Emitter for Text {
     fn emit(&self, r: &Report) -> String {
         let mut out = String::new();
-        let rec = match r.recursion {
-            crate::spec::Recursion::General => "general (Lie derivative)",
-            crate::spec::Recursion::Paper => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
-            crate::spec::Recursion::Both => "both (general and paper, compared)",
-        };
-        if r.method == "explicit-euler" {
-            let _ = writeln!(out, "modified equation of explicit Euler (gradient descent), recursion: {rec}");
-        } else {
-            let partitioned = r
-                .method
-                .split_whitespace()
-                .next()
-                .and_then(crate::derive::taylor::canonical_partitioned_name)
-                .is_some();
-            let how = if partitioned { "by Taylor expansion of the step" } else { "by B-series" };
-            let _ = writeln!(out, "modified equation of {} ({how})", r.method);
-        }
+        let _ = writeln!(out, "{}", header(r));
         if let Some(n) = &r.name {
             let _ = writeln!(out, "problem: {n}");
         }
@@ -78,7 +78,11 @@ impl Emitter for Text {
             let _ = writeln!(out, "loss: E = {l}");
             let _ = writeln!(out, "field f = -grad E:");
         } else {
-            let _ = writeln!(out, "field f:");
+            let _ = writeln!(
+                out,
+                "{}",
+                if r.method.starts_with("heavy-ball") { "leading field f_0 = f/(1 - beta):" } else { "field f:" }
+            );
         }
         for (v, c) in r.variables.iter().zip(&r.field) {
             let _ = writeln!(out, "  f[{v}] = {c}");

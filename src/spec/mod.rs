@@ -35,6 +35,17 @@ pub enum Recursion {
     Both,
 }
 
+impl std::fmt::Display for Recursion {
+    /// The name the option takes: `general`, `paper` or `both`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Recursion::General => "general",
+            Recursion::Paper => "paper",
+            Recursion::Both => "both",
+        })
+    }
+}
+
 impl std::str::FromStr for Recursion {
     type Err = SpecError;
     fn from_str(s: &str) -> Result<Self, SpecError> {
