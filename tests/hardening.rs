@@ -667,3 +667,15 @@ fn review_found_reports_name_their_method() {
     assert_eq!(code, 2);
     assert!(err.contains("--recursion paper applies to explicit Euler only"), "{err}");
 }
+
+/// A truncation that matches the method to rounding everywhere is inconclusive, not a failure (review: the
+/// constant field `1`, which explicit Euler integrates exactly, was reported as FAIL, "only 0 points").
+#[test]
+fn review_found_exact_agreement_is_inconclusive_not_fail() {
+    let (code, out, err) =
+        crate::support::bea(&["verify", "--field", "1", "--vars", "x", "--at", "0.5", "--max-order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(out.contains("n/a") && out.contains("at rounding level for every h"), "{out}");
+    assert!(out.contains("2 inconclusive"), "{out}");
+}

@@ -216,6 +216,14 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         "text" => {
             let pass = report.checks.iter().filter(|c| c.pass).count();
             let mut note = String::new();
+            let at_rounding = report
+                .checks
+                .iter()
+                .filter(|c| matches!(c.error, Some(bea_verification::order::CheckError::AtRounding { .. })))
+                .count();
+            if at_rounding > 0 {
+                note.push_str(&format!("{at_rounding} inconclusive (error at rounding level throughout)\n"));
+            }
             if problem.method == "heavy-ball" {
                 note.push_str(
                     "heavy-ball is a two-step method: each point starts on the candidate's flow (theta_1 = flow over \

@@ -210,6 +210,16 @@ pub enum CheckError {
         /// The panic message.
         message: String,
     },
+    /// Every point is at the rounding floor: the truncated flow and the method agree to rounding, so there is no
+    /// slope to measure (inconclusive, not a failure of the field; found by review: a constant field or a fixed
+    /// point was reported as FAIL with "only 0 points").
+    #[error("the local error is at rounding level for every h (largest {max_err:e}, floor {floor:e}): the truncated flow and the method agree to rounding here, so no slope can be measured (inconclusive; try another start point)")]
+    AtRounding {
+        /// The largest error on the grid.
+        max_err: f64,
+        /// The detected floor.
+        floor: f64,
+    },
     /// Too few points well above the floor to fit a slope.
     #[error("only {usable} points are well above the floor {floor:e} (need {needed}); use larger h or a lower floor")]
     TooFewPoints {
@@ -445,6 +455,11 @@ fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
     check.floor = outcome.floor;
     check.plateau = outcome.plateau;
     check.used_h = outcome.used.iter().map(|&i| pts[i].0).collect();
+    let max_err = pts.iter().map(|p| p.1).fold(0.0f64, f64::max);
+    if outcome.used.is_empty() && !pts.is_empty() && max_err < cfg.floor.margin * outcome.floor {
+        check.error.get_or_insert(CheckError::AtRounding { max_err, floor: outcome.floor });
+        return;
+    }
     if outcome.used.len() < cfg.min_points {
         check.error.get_or_insert(CheckError::TooFewPoints {
             usable: outcome.used.len(),

@@ -27,7 +27,11 @@ pub fn format_table(report: &OrderReport) -> String {
     );
     for c in &report.checks {
         let slope = c.slope.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let verdict = if c.pass { "PASS" } else { "FAIL" };
+        let verdict = match (&c.error, c.pass) {
+            (_, true) => "PASS",
+            (Some(super::CheckError::AtRounding { .. }), false) => "n/a",
+            _ => "FAIL",
+        };
         let used = format!("{}/{}", c.used_h.len(), c.points.len());
         let _ = writeln!(
             s,
