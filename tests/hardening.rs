@@ -679,3 +679,17 @@ fn review_found_exact_agreement_is_inconclusive_not_fail() {
     assert!(out.contains("n/a") && out.contains("at rounding level for every h"), "{out}");
     assert!(out.contains("2 inconclusive"), "{out}");
 }
+
+/// A symbol spelled like the derivative notation of an unspecified function is refused (review: `P(x) - P_x`
+/// printed `f_1 = 1/2*P_x*P_x - 1/2*P(x)*P_x`, where `P_x` meant both the parameter and dP/dx).
+#[test]
+fn review_found_derivative_like_names_are_refused() {
+    let (code, _, err) = crate::support::bea(&["derive", "--field", "P(x) - P_x; 0", "--vars", "x,y"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ambiguous name: the symbol 'P_x' looks like a derivative of the unspecified function P"),
+        "{err}"
+    );
+    let (code, _, err) = crate::support::bea(&["derive", "--field", "P(x) - Q_x; 0", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+}

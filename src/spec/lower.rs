@@ -88,6 +88,22 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
     for (_, _, ast) in &exprs {
         ast.symbols(&mut symbols);
     }
+    // A symbol written like the derivative notation of an unspecified function (`P_x` beside `P(x)`) would print
+    // exactly like that derivative (found by review: `P(x) - P_x` gave `f_1 = 1/2*P_x*P_x - ...`, ambiguous).
+    let mut functions = Vec::new();
+    for (_, _, ast) in &exprs {
+        unspecified_calls(ast, &mut functions);
+    }
+    for s in symbols.iter().chain(&vars) {
+        if let Some(f) = functions.iter().find(|f| s.starts_with(&format!("{f}_"))) {
+            return Err(SpecError::Ambiguous {
+                message: format!(
+                    "the symbol '{s}' looks like a derivative of the unspecified function {f} (bea prints dP/dx as \
+                     P_x); rename it"
+                ),
+            });
+        }
+    }
     let params = resolve_params(&vars, &symbols, &raw.set)?;
     let mut alg = Algebra::new(vars.len());
     // Symbolic parameters become generators in sorted order, so printing does not depend on where they first occur.
@@ -134,6 +150,24 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
         beta,
         partition,
     })
+}
+
+/// The names of the unspecified functions called in `ast` (calls other than the elementary functions).
+fn unspecified_calls(ast: &Ast, out: &mut Vec<String>) {
+    match ast {
+        Ast::Call(name, args, _) => {
+            if !matches!(name.as_str(), "sin" | "cos" | "exp" | "log" | "ln" | "tan" | "sqrt") && !out.contains(name) {
+                out.push(name.clone());
+            }
+            args.iter().for_each(|a| unspecified_calls(a, out));
+        }
+        Ast::Bin(_, a, b, _) => {
+            unspecified_calls(a, out);
+            unspecified_calls(b, out);
+        }
+        Ast::Neg(a, _) => unspecified_calls(a, out),
+        Ast::Num(..) | Ast::Ident(..) => {}
+    }
 }
 
 /// The part of every variable from `part1` (the names of part 1), for a partitioned method only.

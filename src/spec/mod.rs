@@ -205,6 +205,12 @@ pub enum SpecError {
         /// the value as written
         value: String,
     },
+    /// A symbol that would print like something else (a derivative of an unspecified function).
+    #[error("ambiguous name: {message}")]
+    Ambiguous {
+        /// the name and what it clashes with
+        message: String,
+    },
     /// Command-line options that contradict each other.
     #[error("conflicting options: {message}")]
     Conflict {
