@@ -295,6 +295,14 @@ fn method_from_toml_file_and_errors() {
         .unwrap();
     let tab = method_by_name(path.to_str().unwrap()).unwrap();
     assert_eq!((tab.name(), method_order(&tab, 5)), ("ralston", 2));
+    // Errors in a file name it (review); a directory is not a method.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "a = [[\"1\"]]\nb = [\"2\"]\n").unwrap();
+    let err = method_by_name(bad.to_str().unwrap()).unwrap_err().to_string();
+    assert!(err.contains(&format!("in the tableau file {}", bad.display())) && err.contains("name"), "{err}");
+    let (code, _, err) = crate::support::bea(&["derive", "--example", "quartic", "--method", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("(a directory; a tableau is a .toml file)"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
     let err = method_by_name("rk45").unwrap_err();
     assert!(matches!(err, BSeriesError::Tableau(_)), "{err}");

@@ -240,6 +240,9 @@ fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
     if let Some(c) = crate::derive::taylor::canonical_partitioned_name(&k) {
         return Ok(c.to_string());
     }
+    if std::path::Path::new(m).is_dir() {
+        return Err(SpecError::UnknownMethod { name: format!("{m} (a directory; a tableau is a .toml file)") });
+    }
     if m.ends_with(".toml") || std::path::Path::new(m).is_file() {
         return Ok(m.to_string());
     }

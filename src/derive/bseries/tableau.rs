@@ -62,6 +62,14 @@ pub enum TableauError {
     /// TOML syntax or schema error.
     #[error("invalid tableau TOML: {0}")]
     Toml(String),
+    /// An error in a tableau file, with its path.
+    #[error("in the tableau file {path}: {message}")]
+    File {
+        /// The path.
+        path: String,
+        /// The error.
+        message: String,
+    },
     /// File could not be read.
     #[error("cannot read {path}: {reason}")]
     Io {
@@ -191,7 +199,9 @@ impl ButcherTableau {
     pub fn from_toml_file(path: &Path) -> Result<Self, TableauError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TableauError::Io { path: path.display().to_string(), reason: e.to_string() })?;
+        // Name the file in every error (found by review: "invalid tableau TOML: missing field `name`" did not).
         Self::from_toml_str(&text)
+            .map_err(|e| TableauError::File { path: path.display().to_string(), message: e.to_string() })
     }
 
     /// The method's name.
