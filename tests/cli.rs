@@ -225,3 +225,83 @@ fn igr_mlp_overrides() {
         assert!(err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Run `bea args`, insisting on exit status 2 with every `want` in the message and no panic.
+fn refused(args: &[&str], want: &[&str]) {
+    let (code, out, err) = bea(args);
+    assert_eq!(code, 2, "{args:?}: {out}{err}");
+    assert!(want.iter().all(|w| err.contains(w)) && !err.contains("panicked"), "{args:?}: {err}");
+}
+
+/// Found by review: `--h NaN` (inf, 0, -1) ran and reported the paper's propositions as failing.
+#[test]
+fn theorems_refuse_a_bad_step_size() {
+    for h in ["--h=NaN", "--h=inf", "--h=0", "--h=-1"] {
+        refused(&["theorems", h], &["--h", "finite number > 0"]);
+    }
+}
+
+/// Found by review: `bea series` gave coefficients for |beta| >= 1, which `bea derive` refuses.
+#[test]
+fn series_refuses_beta_outside_the_unit_interval() {
+    for beta in ["2", "-1", "1"] {
+        refused(&["series", "--method", "heavy-ball", "--beta", beta], &["--beta", "|beta| < 1"]);
+    }
+    refused(&["series", "--format", "xml"], &["--format xml", "text, latex or json"]);
+}
+
+/// Found by review: heavy-ball's LaTeX table began with a `#` line, which LaTeX rejects.
+#[test]
+fn heavy_ball_latex_has_latex_comments() {
+    let (code, out, err) =
+        bea(&["series", "--method", "heavy-ball", "--beta", "1/2", "--format", "latex", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().all(|l| !l.starts_with('#')), "{out}");
+    assert!(out.starts_with("% theta_n ~ y(n h)") && out.contains("\\begin{tabular}"), "{out}");
+    let (code, out, _) = bea(&["series", "--method", "heavy-ball", "--beta", "1/2", "--order", "2"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# theta_n ~ y(n h)"), "text keeps its # comments: {out}");
+}
+
+/// Found by review: the network experiments checked --format only after training, let --full silently win over
+/// --digits, ignored igr-mlp --digits and a --data-dir beside the built-in digits, and --shard a/2 did not name
+/// the flag. Every one is refused before any work (these would otherwise train for minutes to hours).
+#[test]
+fn network_experiments_check_their_flags_first() {
+    refused(&["experiment", "egr-resnet", "--format", "xml"], &["--format xml", "text", "json"]);
+    refused(&["experiment", "igr-mlp", "--format", "xml"], &["--format xml", "text", "json"]);
+    refused(&["experiment", "egr-resnet", "--digits", "--full"], &["--digits", "--full", "conflicting"]);
+    refused(&["experiment", "igr-mlp", "--digits"], &["--digits", "--dataset"]);
+    refused(&["experiment", "igr-mlp", "--shard", "a/2"], &["--shard a/2", "I/N"]);
+    refused(&["experiment", "egr-resnet", "--digits", "--shard", "1/b"], &["--shard 1/b", "I/N"]);
+    refused(&["experiment", "egr-resnet", "--digits", "--data-dir", "."], &["--data-dir", "built-in digits"]);
+    refused(&["experiment", "igr-mlp", "--data-dir", "."], &["--data-dir", "built-in digits"]);
+    refused(&["experiment", "igr-mlp", "--device", "tpu"], &["--device tpu"]);
+    let file = std::env::temp_dir().join(format!("bea-out-is-a-file-{}", std::process::id()));
+    std::fs::write(&file, "x").unwrap();
+    let f = file.to_str().unwrap();
+    refused(&["experiment", "egr-resnet", "--digits", "--out", f], &["--out", "not a directory"]);
+    refused(&["experiment", "two-param", "--reduced", "--out", f], &["--out", "not a directory"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    let _ = std::fs::remove_file(&file);
+}
+
+/// Found by review: `two-param --format xml` ran the experiment and wrote its files before failing;
+/// `--max-order 0` ran silently as 2.
+#[test]
+fn two_param_checks_its_flags_first() {
+    let dir = std::env::temp_dir().join(format!("bea-two-param-xml-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    refused(
+        &["experiment", "two-param", "--reduced", "--format", "xml", "--out", d],
+        &["--format xml", "text or json"],
+    );
+    assert!(!dir.exists(), "nothing written");
+    for n in ["0", "1", "31"] {
+        refused(
+            &["experiment", "two-param", "--reduced", "--max-order", n, "--out", d],
+            &["--max-order", "between 2 and"],
+        );
+    }
+    assert!(!dir.exists(), "nothing written");
+}

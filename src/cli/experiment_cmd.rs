@@ -5,7 +5,7 @@ use super::args::{ExperimentArgs, TheoremArgs};
 use super::verify_cmd::compiled;
 use crate::derive::derive;
 use crate::emit::evaluator::{param_values, Evaluator, ModifiedFieldEvaluator};
-use crate::spec::{examples, lower_value, Problem};
+use crate::spec::{examples, lower_value, Problem, MAX_ORDER};
 use anyhow::{anyhow, Context};
 use bea_verification::theorems::{
     check_modified_minima, check_norm_growth, check_slope_identity, find_tracking_threshold, ClosureLoss, Loss,
@@ -25,10 +25,31 @@ fn two_param_fields(order: usize) -> anyhow::Result<ModifiedFieldEvaluator> {
     Ok(evs.remove(0).1)
 }
 
+/// Check the flags of `experiment two-param` before any work (found by review: `--format xml` ran the whole
+/// experiment and wrote its files before failing; `--max-order 0` ran silently as 2).
+fn check_two_param_args(a: &ExperimentArgs) -> anyhow::Result<()> {
+    if !matches!(a.format.as_str(), "text" | "json") {
+        return Err(anyhow!("--format {}: unknown format, use text or json", a.format));
+    }
+    if !(2..=MAX_ORDER).contains(&a.max_order) {
+        return Err(anyhow!(
+            "--max-order {} is out of range: it must be between 2 and {MAX_ORDER} (the modified flows truncated at N = 2..max-order are compared; the first-order flow always is)",
+            a.max_order
+        ));
+    }
+    if let Some(out) = &a.out {
+        if out.exists() && !out.is_dir() {
+            return Err(anyhow!("--out {} is not a directory; give the folder for the results", out.display()));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn run_two_param(a: &ExperimentArgs) -> anyhow::Result<()> {
+    check_two_param_args(a)?;
     let mut cfg = if a.reduced { TwoParamConfig::reduced() } else { TwoParamConfig::full() };
-    let ev = Arc::new(two_param_fields(a.max_order.max(2))?);
-    for n in 2..=a.max_order.max(2) {
+    let ev = Arc::new(two_param_fields(a.max_order)?);
+    for n in 2..=a.max_order {
         let e = ev.clone();
         cfg.extra_fields.push(ExtraField {
             name: format!("modified_N{n}_bea"),
@@ -54,6 +75,10 @@ pub(super) fn run_two_param(a: &ExperimentArgs) -> anyhow::Result<()> {
 
 /// The paper's propositions on the problem's loss (Prop. 3.3 / Cor. A.6.1, Prop. A.9, Prop. A.10, Remark 3.2).
 pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
+    // Found by review: NaN, inf, 0 and -1 ran, and reported the paper's propositions as failing.
+    if !(a.h.is_finite() && a.h > 0.0) {
+        return Err(anyhow!("--h {}: the step size must be a finite number > 0, e.g. 0.025", a.h));
+    }
     let raw = a.problem.to_raw()?;
     let mut p = Problem::from_raw(&raw)?;
     if p.method != "explicit-euler" {

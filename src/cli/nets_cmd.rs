@@ -12,7 +12,7 @@ fn device(a: &NetsArgs) -> anyhow::Result<DeviceKind> {
     match a.device.as_str() {
         "cpu" => Ok(DeviceKind::Cpu),
         "cuda" => Ok(DeviceKind::Cuda),
-        d => Err(anyhow!("unknown device '{d}': use cpu or cuda")),
+        d => Err(anyhow!("--device {d}: unknown device, use cpu or cuda")),
     }
 }
 
@@ -21,7 +21,10 @@ fn shard(a: &NetsArgs) -> anyhow::Result<Option<(usize, usize)>> {
         None => Ok(None),
         Some(s) => {
             let (i, n) = s.split_once('/').ok_or_else(|| anyhow!("--shard must be I/N, e.g. 0/8"))?;
-            let (i, n): (usize, usize) = (i.trim().parse()?, n.trim().parse()?);
+            // Found by review: `--shard a/2` said only "invalid digit found in string".
+            let bad = || anyhow!("--shard {s}: expected I/N with whole numbers 0 <= I < N, e.g. 0/8");
+            let i: usize = i.trim().parse().map_err(|_| bad())?;
+            let n: usize = n.trim().parse().map_err(|_| bad())?;
             if n == 0 || i >= n {
                 return Err(anyhow!("--shard {s}: need 0 <= I < N"));
             }
@@ -30,7 +33,45 @@ fn shard(a: &NetsArgs) -> anyhow::Result<Option<(usize, usize)>> {
     }
 }
 
+/// Check the flags both network experiments share, before any work (found by review: `--format xml` started
+/// hours of training and was only noticed at the end).
+fn check_common(a: &NetsArgs) -> anyhow::Result<()> {
+    if !matches!(a.format.as_str(), "text" | "json") {
+        return Err(anyhow!("--format {}: unknown format, use text (verdicts) or json (the whole report)", a.format));
+    }
+    device(a)?;
+    shard(a)?;
+    if let Some(out) = &a.out {
+        if out.exists() && !out.is_dir() {
+            return Err(anyhow!(
+                "--out {} is not a directory; give the folder for the runs, plots and report",
+                out.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The built-in digits need no files: a `--data-dir` beside them would be silently ignored.
+fn check_data_dir(a: &NetsArgs, kind: DatasetKind) -> anyhow::Result<()> {
+    match &a.data_dir {
+        Some(d) if kind == DatasetKind::Digits => Err(anyhow!(
+            "--data-dir {} has no effect: this run uses the built-in digits (--data-dir is for mnist / fashion-mnist)",
+            d.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
+    check_common(a)?;
+    // Found by review: `--digits` was silently ignored. igr-mlp's CI size already runs on the digits; its dataset is
+    // chosen with --dataset.
+    if a.digits {
+        return Err(anyhow!(
+            "--digits is an egr-resnet preset; igr-mlp runs on the built-in digits by default (choose its data with --dataset digits|mnist|fashion-mnist)"
+        ));
+    }
     let mut cfg = if a.full { IgrMlpConfig::full(a.data_dir.clone()) } else { IgrMlpConfig::ci() };
     if let Some(d) = &a.dataset {
         cfg.data.kind = match d.as_str() {
@@ -70,6 +111,7 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
         }
         cfg.eval_every = n;
     }
+    check_data_dir(a, cfg.data.kind)?;
     cfg.device = device(a)?;
     cfg.sweep.shard = shard(a)?;
     if let Some(out) = &a.out {
@@ -92,11 +134,17 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
             "--widths, --learning-rates, --steps, --eval-every and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full"
         ));
     }
+    check_common(a)?;
+    // Found by review: `--digits --full` silently ran the full preset.
     let mut cfg = match (a.full, a.digits) {
-        (true, _) => EgrResnetConfig::gpu(a.data_dir.clone()),
+        (true, true) => return Err(anyhow!(
+            "--digits and --full are conflicting presets of egr-resnet: give one (neither: the Fashion-MNIST CPU run)"
+        )),
+        (true, false) => EgrResnetConfig::gpu(a.data_dir.clone()),
         (false, true) => EgrResnetConfig::digits(),
         (false, false) => EgrResnetConfig::cpu(),
     };
+    check_data_dir(a, cfg.data.kind)?;
     if !a.full && a.data_dir.is_some() {
         cfg.data.data_dir = a.data_dir.clone();
     }
