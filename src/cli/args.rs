@@ -245,7 +245,7 @@ pub struct TheoremArgs {
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub at: Option<Vec<f64>>,
     /// Learning rate for Prop. A.9 and A.10.
-    #[arg(long, default_value_t = 0.025)]
+    #[arg(long, default_value_t = 0.025, allow_hyphen_values = true)]
     pub h: f64,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
