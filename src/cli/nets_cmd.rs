@@ -137,9 +137,11 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
     check_common(a)?;
     // Found by review: `--digits --full` silently ran the full preset.
     let mut cfg = match (a.full, a.digits) {
-        (true, true) => return Err(anyhow!(
+        (true, true) => {
+            return Err(anyhow!(
             "--digits and --full are conflicting presets of egr-resnet: give one (neither: the Fashion-MNIST CPU run)"
-        )),
+        ))
+        }
         (true, false) => EgrResnetConfig::gpu(a.data_dir.clone()),
         (false, true) => EgrResnetConfig::digits(),
         (false, false) => EgrResnetConfig::cpu(),
