@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// `bea experiment two-param --reduced --format json --out DIR`, not yet run.
+fn two_param_json(dir: &Path) -> std::process::Command {
+    bea_cmd(&["experiment", "two-param", "--reduced", "--format", "json", "--out", dir.to_str().unwrap()])
+}
+
 // ---------- interruption and atomic output ----------
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -61,15 +66,7 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
     let _ = std::fs::remove_dir_all(&base);
     let reference = base.join("reference");
     let t = Instant::now();
-    run_ok(&mut bea_cmd(&[
-        "experiment",
-        "two-param",
-        "--reduced",
-        "--format",
-        "json",
-        "--out",
-        reference.to_str().unwrap(),
-    ]));
+    run_ok(&mut two_param_json(&reference));
     let full = t.elapsed();
     let want: BTreeMap<String, Vec<u8>> =
         files(&reference).into_iter().map(|(n, b)| (n.clone(), without_timing(&n, &b))).collect();
@@ -78,12 +75,11 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
     let mut stale_temps = 0;
     for k in 0..6 {
         let dir = base.join(format!("run{k}"));
-        let mut child =
-            bea_cmd(&["experiment", "two-param", "--reduced", "--format", "json", "--out", dir.to_str().unwrap()])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
+        let mut child = two_param_json(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let delay = full.mul_f64(rng.below(1000) as f64 / 1000.0);
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL on Unix
@@ -109,15 +105,7 @@ fn killed_experiment_leaves_no_partial_output_and_rerun_matches() {
         for p in [&planted_stale, &planted_live, &dir.join(".notes.tmp")] {
             std::fs::write(p, b"partial").unwrap();
         }
-        run_ok(&mut bea_cmd(&[
-            "experiment",
-            "two-param",
-            "--reduced",
-            "--format",
-            "json",
-            "--out",
-            dir.to_str().unwrap(),
-        ]));
+        run_ok(&mut two_param_json(&dir));
         let mut left: Vec<String> = files(&dir).into_keys().filter(|n| is_temp(n)).collect();
         left.sort();
         let mut kept = vec![".notes.tmp".to_string(), name_of(&planted_live)];
