@@ -4,7 +4,7 @@
 //! (`sgd-step`, `egr-step`, the reference) and the hand-written `FastMlp` step with 1 and 2
 //! threads (`fast-sgd-1t`, ...), the one training runs use.
 
-use bea_verification::nets::fast_mlp::FastMlp;
+use bea_verification::nets::fast_mlp::{EgrKernel, FastMlp};
 use bea_verification::nets::hvp::{egr_grad, HvpConfig};
 use bea_verification::nets::models::{MlpConfig, ModelSpec, Net};
 use bea_verification::nets::params;
@@ -39,6 +39,9 @@ fn mlp_bench(c: &mut Criterion) {
         g.bench_function(format!("fast-sgd-{threads}t"), |b| b.iter(|| f.sgd_step(&xs, &ys, 1e-3).unwrap()));
         g.bench_function(format!("fast-egr-{threads}t"), |b| {
             b.iter(|| f.egr_step(&xs, &ys, 1e-3, 0.01, 1e-4).unwrap())
+        });
+        g.bench_function(format!("fast-egr-dense-{threads}t"), |b| {
+            b.iter(|| f.egr_step_with(EgrKernel::Dense, &xs, &ys, 1e-3, 0.01, 1e-4).unwrap())
         });
     }
     g.bench_function("sgd-step", |b| b.iter(|| step(net.as_ref(), &x, &y, 0.0)));

@@ -4,13 +4,14 @@
 //! - (none): the candle step's pieces; `steps [N]`: candle SGD/EGR steps/s (`BEA_UNFUSED_LINEAR=1` A/B).
 //! - `compare [STEPS] [ROUNDS]`: the side-by-side benchmark of NETS.md / BENCHMARKS.md: steps/s of
 //!   the candle step and of the hand-written `FastMlp` step (1 and 2 threads), SGD and EGR
-//!   (mu = 0.01), the protocol of `benches/peers/_mlp_common.py` (64 synthetic batches cycled, 50
+//!   (mu = 0.01; `fast` = the default low-rank EGR kernel, `fast-dense` = the dense one), the protocol of `benches/peers/_mlp_common.py` (64 synthetic batches cycled, 50
 //!   warm-up steps, 5 runs of STEPS = 500 steps, median), the configurations interleaved over
 //!   ROUNDS = 2 rounds; one JSON object per configuration and round on stdout.
 //! - `fast`: ms per call of the `FastMlp` pieces; `loop sgd|egr N THREADS`: N steps and nothing else
 //!   (for `perf record`); `gemm`: the gemm crate alone on the step's products; `widths`: the
-//!   `FastMlp` SGD step of the paper's MLP at the igr-mlp-full widths.
-use bea_verification::nets::fast_mlp::FastMlp;
+//!   `FastMlp` SGD step of the paper's MLP at the igr-mlp-full widths; `ratio [ROUNDS] [BLOCK]
+//!   [THREADS]`: the EGR / SGD step-time ratio, interleaved in blocks (BENCHMARKS.md).
+use bea_verification::nets::fast_mlp::{EgrKernel, FastMlp};
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec};
 use bea_verification::nets::stats::Rng;
 use bea_verification::nets::{hvp, params};
@@ -38,6 +39,9 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("widths") {
         return widths();
+    }
+    if std::env::args().nth(1).as_deref() == Some("ratio") {
+        return ratio();
     }
     let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 })
         .build(&Device::Cpu, DType::F32, 0)
@@ -189,16 +193,20 @@ fn compare() {
             ("fast", 2, 0.0),
             ("candle", 1, 0.0),
             ("fast", 1, mu),
+            ("fast-dense", 1, mu),
             ("fast", 2, mu),
+            ("fast-dense", 2, mu),
             ("candle", 1, mu),
         ] {
             let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
             let load0 = load();
-            let (rate, runs) = if engine == "fast" {
+            let (rate, runs) = if engine.starts_with("fast") {
                 let mut f = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
+                // `fast`: EgrKernel::Auto (the low-rank kernel at this batch size).
+                let kernel = if engine == "fast" { EgrKernel::Auto } else { EgrKernel::Dense };
                 median_rate(steps, |k| {
                     let (x, y, _, _) = &data[k % data.len()];
-                    f.egr_step(x, y, lr, mu, hcfg.eps_rel).unwrap();
+                    f.egr_step_with(kernel, x, y, lr, mu, hcfg.eps_rel).unwrap();
                 })
             } else {
                 // candle's step as `Engine::Candle` runs it (rayon threads from RAYON_NUM_THREADS).
@@ -208,7 +216,7 @@ fn compare() {
                     params::axpy(net.params(), -lr, &g.total).unwrap();
                 })
             };
-            let threads = if engine == "fast" { threads } else { rayon::current_num_threads() };
+            let threads = if engine.starts_with("fast") { threads } else { rayon::current_num_threads() };
             println!(
                 "{{\"round\": {round}, \"engine\": \"{engine}\", \"threads\": {threads}, \"step\": \"{}\", \"steps_per_s\": {rate:.1}, \"run_s\": {runs:.3?}, \"loadavg_before\": \"{load0}\"}}",
                 if mu == 0.0 { "sgd" } else { "egr" }
@@ -327,11 +335,80 @@ fn gemm_alone() {
         let dxt = time("dA^T = W dZ^T", &mut || mm(k, b, n, &mut dx, (bi, 1), &w, (ni, 1), &dz, (bi, 1)));
         time("batch-major dX = dZ W^T (not used)", &mut || mm(b, k, n, &mut dx, (ki, 1), &dz, (ni, 1), &w, (1, ni)));
         total_us += count * (fwd + dwt + if k == 784 { 0.0 } else { dxt });
+        // The low-rank EGR kernel's small products: Gram matrices (b x b x k and b x b x n) and
+        // the alpha terms (n x b x b, k x b x b).
+        let mut gm = vec![0f32; b * b];
+        let flg = |kk: usize| 2.0 * (b * b * kk) as f64;
+        let small = |name: &str, kk: usize, f: &mut dyn FnMut()| {
+            let (rate, _) = median_rate(2000, |_| f());
+            println!("{k}x{n} {name:36} {:7.1} us {:6.1} GFLOP/s", 1e6 / rate, flg(kk) * rate / 1e9);
+        };
+        small("gram A A^T (b x b x k)", k, &mut || mm(b, b, k, &mut gm, (bi, 1), &x, (xs.1, xs.0), &x, xs));
+        small("gram dZ dZ^T (b x b x n)", n, &mut || mm(b, b, n, &mut gm, (bi, 1), &dz, (1, bi), &dz, (bi, 1)));
+        let gm2 = gm.clone();
+        small("alpha dZ^T M (n x b x b)", n, &mut || mm(n, b, b, &mut z, (bi, 1), &dz, (bi, 1), &gm2, (bi, 1)));
     }
     println!(
         "sum of the step's products (first layer's dA skipped): {total_us:.0} us = {:.0} steps/s bound",
         1e6 / total_us
     );
+}
+
+/// `prof_step ratio [ROUNDS] [BLOCK] [THREADS]`: the EGR / SGD step-time ratio of `FastMlp`
+/// (mu = 0.01, both EGR kernels), measured interleaved so that the machine's drifts (other jobs,
+/// clock changes) hit all three alike: each round runs BLOCK = 20 SGD steps, BLOCK low-rank EGR
+/// steps and BLOCK dense EGR steps, each from its own network, after 50 warm-up steps each.
+/// Prints the ratio of the total times and the median and quartiles of the per-round ratios.
+fn ratio() {
+    params::tune_allocator();
+    let args: Vec<String> = std::env::args().collect();
+    let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+    let block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let threads: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let cfg = MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 };
+    let data = synthetic_batches();
+    let net = ModelSpec::Mlp(cfg.clone()).build(&Device::Cpu, DType::F32, 0).unwrap();
+    let kinds = [
+        ("sgd", EgrKernel::Auto, 0.0),
+        ("egr-lowrank", EgrKernel::LowRank, 0.01),
+        ("egr-dense", EgrKernel::Dense, 0.01),
+    ];
+    let mut nets: Vec<FastMlp> =
+        kinds.iter().map(|_| FastMlp::from_vars(&cfg, net.params(), threads).unwrap()).collect();
+    let mut k = 0;
+    let mut run = |f: &mut FastMlp, kernel, mu, n: usize| {
+        let t = Instant::now();
+        for _ in 0..n {
+            let (x, y, _, _) = &data[k % data.len()];
+            f.egr_step_with(kernel, x, y, 1e-3, mu, 1e-4).unwrap();
+            k += 1;
+        }
+        t.elapsed().as_secs_f64()
+    };
+    for (f, &(_, kernel, mu)) in nets.iter_mut().zip(&kinds) {
+        run(f, kernel, mu, 50);
+    }
+    let mut times = vec![vec![]; kinds.len()];
+    for _ in 0..rounds {
+        for (i, (f, &(_, kernel, mu))) in nets.iter_mut().zip(&kinds).enumerate() {
+            times[i].push(run(f, kernel, mu, block));
+        }
+    }
+    let total: Vec<f64> = times.iter().map(|t| t.iter().sum()).collect();
+    let steps = (rounds * block) as f64;
+    for (i, (name, _, _)) in kinds.iter().enumerate() {
+        let mut r: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
+        r.sort_by(f64::total_cmp);
+        let q = |p: f64| r[((r.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{{\"kind\": \"{name}\", \"threads\": {threads}, \"ms_per_step\": {:.3}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
+            1e3 * total[i] / steps,
+            total[i] / total[0],
+            q(0.5),
+            q(0.25),
+            q(0.75)
+        );
+    }
 }
 
 /// `prof_step widths`: ms per FastMlp SGD step (1 thread, batch 32) of the paper's MLP

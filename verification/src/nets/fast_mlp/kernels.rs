@@ -53,7 +53,7 @@ fn relu(z: f32) -> f32 {
 const LANES: usize = 16;
 
 /// `sum v` in f32 with independent lanes (a plain sequential float sum cannot be vectorised).
-fn sum_f32(v: &[f32]) -> f32 {
+pub(super) fn sum_f32(v: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let chunks = v.chunks_exact(LANES);
     let tail: f32 = chunks.remainder().iter().sum();

@@ -24,6 +24,11 @@
 //!   straight into `W_l` (`W_l <- W_l - h A^T dZ`, the gemm's `alpha`/`beta`) after `W_l` has
 //!   served the `dA` product of the same rows, so no gradient buffer is touched.
 //!
+//! EGR steps have two kernels ([`EgrKernel`]): the dense one (two such passes, the second at the
+//! displaced parameters) and the low-rank one of `lowrank.rs`, which never forms the gradient
+//! (its layer blocks have rank <= batch) and for the paper's batch 32 costs 1.85x an SGD step in
+//! flops instead of 2x.
+//!
 //! Threads: every product is split over the rows of its output across a private rayon pool
 //! (`threads > 1`); each thread applies the fused element-wise work to its own rows.
 //!
@@ -38,7 +43,9 @@ use std::sync::Mutex;
 use candle_core::{DType, Device, Tensor, Var};
 
 mod kernels;
+mod lowrank;
 use kernels::{axpy, bias_act, bias_grad, input_of, relu_grad, softmax_ce, sum_sq_f64};
+pub use lowrank::EgrKernel;
 
 use super::error::{NetsError, Result};
 use super::models::MlpConfig;
@@ -134,6 +141,14 @@ unsafe fn gemm_rm(
     );
 }
 
+/// `mu >= 0` and `eps_rel > 0`, both finite.
+fn check_egr_args(mu: f64, eps_rel: f64) -> Result<()> {
+    if !(mu >= 0.0 && mu.is_finite() && eps_rel > 0.0 && eps_rel.is_finite()) {
+        return Err(NetsError::config("mu/eps_rel", format!("mu = {mu} must be >= 0 and eps_rel = {eps_rel} > 0")));
+    }
+    Ok(())
+}
+
 /// A private thread pool (or none) and row splitting.
 struct Par {
     pool: Option<rayon::ThreadPool>,
@@ -191,6 +206,12 @@ struct Work {
     /// Gradient ping-pong buffers, `(max width, batch)`.
     dz: Vec<f32>,
     da: Vec<f32>,
+    /// Low-rank EGR step only: displaced activations, the first pass's `dZ^T` of every layer,
+    /// two `b x b` Gram matrices, and the first layer's combined `dZ^T`.
+    acts_plus: Vec<Vec<f32>>,
+    dzs: Vec<Vec<f32>>,
+    grams: Vec<f32>,
+    mix: Vec<f32>,
 }
 
 /// The fast MLP: parameters, gradient buffers and workspace. See the module docs.
@@ -461,20 +482,49 @@ impl FastMlp {
     }
 
     /// One EGR step `theta <- theta - h (g + 2 mu H g)`, the gradient of [`FastMlp::egr_grad`];
-    /// `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta.
-    ///
-    /// Fused, in place, without a second parameter buffer: the displaced pass adds `alpha g` to
-    /// each layer's parameters just before that layer's forward product, and its backward writes
-    /// `- h c g_plus` into them (the gemm's `alpha`/`beta`, after the `dA` product has read them)
-    /// and then subtracts `(alpha + h (1 - c)) g`, row block by row block while they are in cache.
-    /// The result is `theta - h (g + c (g_plus - g))` up to the rounding of adding and removing
-    /// the displacement (an ulp of theta; `tests/nets_fast.rs` bounds the difference to the
-    /// unfused update). A non-finite loss at the displaced point makes theta NaN, as the
-    /// unfused update would (the run is then marked diverged).
+    /// `mu = 0` is a plain [`FastMlp::sgd_step`]. Returns the batch loss at the old theta. The
+    /// kernel is [`EgrKernel::Auto`]: the low-rank one for batches small against the widths (the
+    /// paper's batch 32), else the dense one; see [`FastMlp::egr_step_with`].
     pub fn egr_step(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
+        self.egr_step_with(EgrKernel::Auto, x, y, h, mu, eps_rel)
+    }
+
+    /// [`FastMlp::egr_step`] with the given kernel. Both compute `theta - h (g + c (g_plus - g))`
+    /// with the displacement `theta + alpha g` of [`FastMlp::egr_grad`] and the ReLU pattern of
+    /// theta replayed there; they differ in rounding only (`tests/nets_fast.rs`). After either,
+    /// [`FastMlp::grad`] is stale for the low-rank kernel (it never forms g).
+    ///
+    /// `Dense`: fused, in place, without a second parameter buffer: the displaced pass adds
+    /// `alpha g` to each layer's parameters just before that layer's forward product, and its
+    /// backward writes `- h c g_plus` into them (the gemm's `alpha`/`beta`, after the `dA` product
+    /// has read them) and then subtracts `(alpha + h (1 - c)) g`, row block by row block while
+    /// they are in cache. The result is `theta - h (g + c (g_plus - g))` up to the rounding of
+    /// adding and removing the displacement (an ulp of theta). `LowRank`: see `lowrank.rs`.
+    ///
+    /// A non-finite loss at theta leaves theta unchanged; a non-finite loss at the displaced
+    /// point makes theta NaN, as the unfused update would (the run is then marked diverged).
+    pub fn egr_step_with(
+        &mut self,
+        kernel: EgrKernel,
+        x: &[f32],
+        y: &[u32],
+        h: f64,
+        mu: f64,
+        eps_rel: f64,
+    ) -> Result<f64> {
+        check_egr_args(mu, eps_rel)?;
         if mu == 0.0 {
             return self.sgd_step(x, y, h);
         }
+        let b = self.check_batch(x, y)?;
+        let kernel = if kernel == EgrKernel::Auto { self.egr_kernel_for(b) } else { kernel };
+        match kernel {
+            EgrKernel::LowRank => self.egr_step_lowrank(x, y, h, mu, eps_rel),
+            _ => self.egr_step_dense(x, y, h, mu, eps_rel),
+        }
+    }
+
+    fn egr_step_dense(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
         let (loss, d) = self.egr_first(x, y, mu, eps_rel)?;
         if !loss.is_finite() {
             return Ok(loss);
@@ -516,9 +566,7 @@ impl FastMlp {
     /// and the combination factor `c = 2 mu ||g|| / eps`; `None` when mu = 0, or g is zero or
     /// not finite, or the loss is not finite (the total gradient is then g).
     fn egr_first(&mut self, x: &[f32], y: &[u32], mu: f64, eps_rel: f64) -> Result<(f64, Option<(f32, f32)>)> {
-        if !(mu >= 0.0 && mu.is_finite() && eps_rel > 0.0 && eps_rel.is_finite()) {
-            return Err(NetsError::config("mu/eps_rel", format!("mu = {mu} must be >= 0 and eps_rel = {eps_rel} > 0")));
-        }
+        check_egr_args(mu, eps_rel)?;
         let b = self.check_batch(x, y)?;
         self.prepare(b, true);
         let (theta, grad) = (Ptr(self.theta.as_mut_ptr()), Ptr(self.grad.as_mut_ptr()));
