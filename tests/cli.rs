@@ -219,6 +219,12 @@ fn igr_mlp_overrides() {
         (&["experiment", "igr-mlp", "--dataset", "cifar"][..], "unknown dataset"),
         (&["experiment", "igr-mlp", "--steps", "0"][..], "--steps"),
         (&["experiment", "egr-resnet", "--widths", "8"][..], "apply to igr-mlp"),
+        (&["experiment", "egr-resnet", "--steps", "0"][..], "--steps"),
+        (&["experiment", "egr-resnet", "--mus", "0.05"][..], "must include 0"),
+        (&["experiment", "egr-resnet", "--mus", "0,0.1,0.1"][..], "twice"),
+        (&["experiment", "egr-resnet", "--mus", "0,-1"][..], ">= 0"),
+        (&["experiment", "egr-resnet", "--mus", "0,NaN"][..], ">= 0"),
+        (&["experiment", "igr-mlp", "--mus", "0,0.1"][..], "applies to egr-resnet"),
     ] {
         let (code, _, err) = bea(args);
         assert_ne!(code, 0, "{args:?}");

@@ -283,12 +283,16 @@ pub struct NetsArgs {
     /// igr-mlp: the learning rates h to sweep, e.g. 0.1,0.05,0.01 (overrides the preset's).
     #[arg(long, value_delimiter = ',')]
     pub learning_rates: Option<Vec<f64>>,
-    /// igr-mlp: training steps per run (overrides the preset's).
+    /// Training steps per run (overrides the preset's).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// igr-mlp: steps between evaluations (overrides the preset's).
+    /// Steps between evaluations (overrides the preset's).
     #[arg(long)]
     pub eval_every: Option<usize>,
+    /// egr-resnet: the regularisation strengths mu to compare, e.g. 0,0.05 (must include 0, the baseline;
+    /// overrides the preset's).
+    #[arg(long, value_delimiter = ',')]
+    pub mus: Option<Vec<f64>>,
     /// igr-mlp: the dataset (digits, mnist, fashion-mnist), overriding the preset's.
     #[arg(long)]
     pub dataset: Option<String>,

@@ -63,8 +63,28 @@ fn check_data_dir(a: &NetsArgs, kind: DatasetKind) -> anyhow::Result<()> {
     }
 }
 
+/// `--steps` and `--eval-every`, if given, into the preset's values (both must be positive).
+fn steps_overrides(a: &NetsArgs, steps: &mut usize, eval_every: &mut usize) -> anyhow::Result<()> {
+    if let Some(n) = a.steps {
+        if n == 0 {
+            return Err(anyhow!("--steps must be positive"));
+        }
+        *steps = n;
+    }
+    if let Some(n) = a.eval_every {
+        if n == 0 {
+            return Err(anyhow!("--eval-every must be positive"));
+        }
+        *eval_every = n;
+    }
+    Ok(())
+}
+
 pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     check_common(a)?;
+    if a.mus.is_some() {
+        return Err(anyhow!("--mus applies to egr-resnet (igr-mlp trains with plain SGD, mu = 0)"));
+    }
     // Found by review: `--digits` was silently ignored. igr-mlp's CI size already runs on the digits; its dataset is
     // chosen with --dataset.
     if a.digits {
@@ -99,18 +119,7 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
         }
         cfg.learning_rates = h.clone();
     }
-    if let Some(n) = a.steps {
-        if n == 0 {
-            return Err(anyhow!("--steps must be positive"));
-        }
-        cfg.steps = n;
-    }
-    if let Some(n) = a.eval_every {
-        if n == 0 {
-            return Err(anyhow!("--eval-every must be positive"));
-        }
-        cfg.eval_every = n;
-    }
+    steps_overrides(a, &mut cfg.steps, &mut cfg.eval_every)?;
     check_data_dir(a, cfg.data.kind)?;
     cfg.device = device(a)?;
     cfg.sweep.shard = shard(a)?;
@@ -124,14 +133,9 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
 }
 
 pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
-    if a.widths.is_some()
-        || a.learning_rates.is_some()
-        || a.steps.is_some()
-        || a.eval_every.is_some()
-        || a.dataset.is_some()
-    {
+    if a.widths.is_some() || a.learning_rates.is_some() || a.dataset.is_some() {
         return Err(anyhow!(
-            "--widths, --learning-rates, --steps, --eval-every and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full"
+            "--widths, --learning-rates and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full, with --steps, --eval-every and --mus"
         ));
     }
     check_common(a)?;
@@ -146,6 +150,23 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
         (false, true) => EgrResnetConfig::digits(),
         (false, false) => EgrResnetConfig::cpu(),
     };
+    steps_overrides(a, &mut cfg.steps, &mut cfg.eval_every)?;
+    if let Some(mus) = &a.mus {
+        if mus.iter().any(|m| !(m.is_finite() && *m >= 0.0)) {
+            return Err(anyhow!("--mus must list finite numbers >= 0, e.g. 0,0.05; got {mus:?}"));
+        }
+        if !mus.contains(&0.0) || mus.len() < 2 {
+            return Err(anyhow!(
+                "--mus must include 0 (the baseline) and at least one mu > 0, e.g. 0,0.05; got {mus:?}"
+            ));
+        }
+        let mut sorted = mus.clone();
+        sorted.sort_by(f64::total_cmp);
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            return Err(anyhow!("--mus lists a value twice: {mus:?}"));
+        }
+        cfg.mus = mus.clone();
+    }
     check_data_dir(a, cfg.data.kind)?;
     if !a.full && a.data_dir.is_some() {
         cfg.data.data_dir = a.data_dir.clone();
