@@ -139,7 +139,12 @@ fn egr_gradient_and_step_match_candle() {
 /// by the difference quotient, as against candle above.
 #[test]
 fn egr_kernels_take_the_same_steps() {
-    for (cfg, b) in configs() {
+    // Also no hidden layer (the first layer is the output) and one hidden layer.
+    let extra = [
+        (MlpConfig { input: 6, hidden: vec![], classes: 4 }, 5),
+        (MlpConfig { input: 9, hidden: vec![7], classes: 3 }, 11),
+    ];
+    for (cfg, b) in configs().into_iter().chain(extra) {
         for threads in [1, 2] {
             let (net, x, y, _, _) = setup(&cfg, b, 21);
             let mut low = FastMlp::from_vars(&cfg, net.params(), threads).unwrap();
