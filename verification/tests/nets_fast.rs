@@ -221,6 +221,23 @@ fn egr_kernels_match_the_exact_hvp_in_f64() {
     }
 }
 
+/// A zero gradient (theta = 0 and one example of each class: uniform softmax, zero activations) is
+/// a plain step of (nearly) zero length with both kernels, not a NaN from dividing by ||g||; the
+/// low-rank kernel hands such a step to the dense one when its Gram sums round to <= 0.
+#[test]
+fn egr_kernels_survive_a_zero_gradient() {
+    let cfg = MlpConfig { input: 4, hidden: vec![5, 6], classes: 3 };
+    let x: Vec<f32> = (0..12).map(|i| i as f32 / 12.0).collect();
+    let y = [0u32, 1, 2];
+    for kernel in [EgrKernel::Dense, EgrKernel::LowRank] {
+        let mut f = FastMlp::new(&cfg, 1).unwrap();
+        let loss = f.egr_step_with(kernel, &x, &y, 0.1, 0.5, 1e-4).unwrap();
+        assert!((loss - 3f64.ln()).abs() < 1e-6, "{kernel:?}: {loss}");
+        let moved = f.theta().iter().map(|t| t.abs()).fold(0.0f32, f32::max);
+        assert!(moved < 1e-7, "{kernel:?}: moved {moved}");
+    }
+}
+
 /// `Auto` takes the kernel with fewer flops: low-rank at the paper's batch 32, dense for a
 /// full batch of the digits (1,000 images against widths of 64).
 #[test]
@@ -277,6 +294,11 @@ fn bad_input_is_an_error() {
     assert!(e.contains("label 3 out of range"), "{e}");
     assert!(f.egr_step(&[], &[], 0.1, 0.1, 1e-4).is_err());
     assert!(f.egr_step(&x, &[0, 1], 0.1, -1.0, 1e-4).is_err());
+    // The low-rank kernel asked for at a batch whose Gram matrices would not fit: an error.
+    let (xb, yb) = (vec![0.5f32; 8 * 9000], vec![0u32; 9000]);
+    let e = f.egr_step_with(EgrKernel::LowRank, &xb, &yb, 0.1, 0.1, 1e-4).unwrap_err().to_string();
+    assert!(e.contains("low-rank EGR kernel at batch 9000"), "{e}");
+    assert!(f.egr_step(&xb, &yb, 0.1, 0.1, 1e-4).is_ok(), "Auto takes the dense kernel there");
     assert!(FastMlp::new(&MlpConfig { input: 8, hidden: vec![0], classes: 3 }, 1).is_err());
     // Parameters of another shape.
     let other = ModelSpec::Mlp(MlpConfig { input: 8, hidden: vec![5], classes: 3 }).build(&Device::Cpu, DType::F32, 0);

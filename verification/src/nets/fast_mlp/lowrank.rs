@@ -18,7 +18,7 @@
 //!
 //! The first pass therefore needs no weight-gradient products at all. Against two dense passes the
 //! step saves the first layer's displaced forward and one of its update products and adds
-//! `2 b^2 (3 k + 3 n)` flops of Gram products per layer: for the paper's 784-400x4-10 MLP at batch
+//! `2 b^2 (3 k + 3 n)` flops of Gram products per further layer (`2 b^2 (k + 2 n)` for the first): for the paper's 784-400x4-10 MLP at batch
 //! 32 about 246 MFLOP against the SGD step's 133 (1.85x; the dense EGR step is 2.0x), and no
 //! `m`-long vector is read or written besides theta itself. [`EgrKernel::Auto`] picks the kernel
 //! with fewer flops ([`FastMlp::egr_flops`]); for large batches the dense one wins.
@@ -31,7 +31,11 @@
 
 use super::kernels::{bias_act, input_of, relu_grad, softmax_ce, sum_f32, sum_sq_f64};
 use super::{gemm_rm, FastMlp, Par, Pattern, Ptr};
-use crate::nets::error::Result;
+use crate::nets::error::{NetsError, Result};
+
+/// Largest batch [`EgrKernel::LowRank`] accepts (its `2 b^2` Gram values then take 0.5 GB); `Auto`
+/// chooses the dense kernel long before that for any network.
+const MAX_BATCH: usize = 8192;
 
 /// Which algorithm an EGR step of the fast MLP uses (the result is the same up to float32
 /// rounding; see the module docs of `fast_mlp::lowrank`).
@@ -133,6 +137,12 @@ impl FastMlp {
     /// arguments already validated by the caller.
     pub(super) fn egr_step_lowrank(&mut self, x: &[f32], y: &[u32], h: f64, mu: f64, eps_rel: f64) -> Result<f64> {
         let b = self.check_batch(x, y)?;
+        if b > MAX_BATCH {
+            return Err(NetsError::config(
+                "egr kernel",
+                format!("the low-rank EGR kernel at batch {b} would need {} GB of Gram matrices; use EgrKernel::Dense or Auto", 8 * b * b / 1_000_000_000),
+            ));
+        }
         self.prepare_lowrank(b);
         let theta = Ptr(self.theta.as_mut_ptr());
         let loss = self.forward_loss(theta, x, y, Pattern::Record, None);
@@ -194,6 +204,13 @@ impl FastMlp {
             }
             g_sq
         });
+        if !(g_sq > 0.0 && g_sq.is_finite()) {
+            // Exactly zero, or the Gram sums rounded to <= 0 (per-sample gradients that cancel
+            // almost exactly) or overflowed: the dense kernel forms g itself and decides (theta
+            // is unchanged so far, and so is its norm).
+            self.theta_sq = Some(t_sq);
+            return self.egr_step_dense(x, y, h, mu, eps_rel);
+        }
         let g_norm = g_sq.sqrt();
         // With g zero or not finite the step is the plain one (c = 0, no displaced pass), as in
         // the dense kernel.
@@ -303,6 +320,7 @@ impl FastMlp {
                 // `(1 - c) dZ^T + c dZ+^T` (n x b), for the others `[(1 - c) dZ^T | c dZ+^T]`
                 // (n x 2b) against the stacked `[A^T | A+^T]`: one product with inner size 2b.
                 let inner = if l == 0 || !displaced { b } else { b2 };
+                debug_assert!(work.mix.len() >= n * inner && work.grams.len() >= 2 * b * b);
                 for (j, mrow) in work.mix.chunks_exact_mut(inner).take(n).enumerate() {
                     let (d, dp) = (&dzs[j * b..(j + 1) * b], &dzps[j * b..(j + 1) * b]);
                     if !displaced {

@@ -207,7 +207,8 @@ struct Work {
     dz: Vec<f32>,
     da: Vec<f32>,
     /// Low-rank EGR step only: displaced activations, the first pass's `dZ^T` of every layer,
-    /// two `b x b` Gram matrices, and the first layer's combined `dZ^T`.
+    /// two `b x b` Gram matrices, and the update's combined `dZ^T` (`(n, b)` for the first layer,
+    /// `(n, 2b)` for the others).
     acts_plus: Vec<Vec<f32>>,
     dzs: Vec<Vec<f32>>,
     grams: Vec<f32>,
@@ -324,7 +325,8 @@ impl FastMlp {
     }
 
     /// The gradient of the last [`FastMlp::loss_and_grad`] (or of the first evaluation of the last
-    /// EGR step); after a plain [`FastMlp::sgd_step`] it is stale.
+    /// dense EGR step); after a plain [`FastMlp::sgd_step`] or a low-rank EGR step, which never
+    /// form g, it is stale.
     pub fn grad(&self) -> &[f32] {
         &self.grad
     }
@@ -358,6 +360,7 @@ impl FastMlp {
     /// Copy the values of candle parameters into theta.
     pub fn load_vars(&mut self, params: &[Var]) -> Result<()> {
         self.check_vars(params)?;
+        self.theta_sq = None;
         let mut at = 0;
         for v in params {
             let vals = v.as_tensor().flatten_all()?.to_vec1::<f32>()?;
