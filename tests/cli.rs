@@ -232,6 +232,31 @@ fn igr_mlp_overrides() {
     }
 }
 
+/// `bea experiment egr-resnet` overrides: `--steps`, `--eval-every` and `--mus` reach the runs (their ids and
+/// summaries say so), and the text output prints the verdict (it printed only the report path before).
+#[test]
+fn egr_resnet_overrides() {
+    let dir = std::env::temp_dir().join(format!("bea-egr-overrides-{}", std::process::id()));
+    let out = dir.to_string_lossy().to_string();
+    let args = ["experiment", "egr-resnet", "--digits", "--steps", "2", "--eval-every", "1", "--mus", "0,0.05"];
+    let (code, stdout, err) = bea(&[&args[..], &["--out", &out]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("\"prediction\":\"EGR (Figure 3c)\"") && stdout.contains("report:"), "{stdout}");
+    let mut runs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    runs.sort();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs[0].contains("-mu0-") && runs[1].contains("-mu0.05-"), "{runs:?}");
+    for r in &runs {
+        let text = std::fs::read_to_string(dir.join(r)).unwrap();
+        assert!(text.contains("\"steps_done\":2"), "{r}: {text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Run `bea args`, insisting on exit status 2 with every `want` in the message and no panic.
 fn refused(args: &[&str], want: &[&str]) {
     let (code, out, err) = bea(args);

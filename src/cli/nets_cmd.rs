@@ -199,10 +199,14 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
     if a.format == "json" {
         print!("{text}");
     } else {
+        // igr-mlp reports a list of verdicts, egr-resnet a single one.
         if let Some(vs) = v.get("verdicts").and_then(|x| x.as_array()) {
             for verdict in vs {
                 println!("{}", serde_json::to_string(verdict)?);
             }
+        }
+        if let Some(verdict) = v.get("verdict") {
+            println!("{}", serde_json::to_string(verdict)?);
         }
         println!("report: {}", path.display());
     }
