@@ -225,6 +225,8 @@ fn igr_mlp_overrides() {
         (&["experiment", "egr-resnet", "--mus", "0,-1"][..], ">= 0"),
         (&["experiment", "egr-resnet", "--mus", "0,NaN"][..], ">= 0"),
         (&["experiment", "igr-mlp", "--mus", "0,0.1"][..], "applies to egr-resnet"),
+        (&["experiment", "igr-mlp", "--seeds", "0,1"][..], "applies to egr-resnet"),
+        (&["experiment", "egr-resnet", "--seeds", "1,1"][..], "distinct seeds"),
     ] {
         let (code, _, err) = bea(args);
         assert_ne!(code, 0, "{args:?}");

@@ -293,6 +293,10 @@ pub struct NetsArgs {
     /// overrides the preset's).
     #[arg(long, value_delimiter = ',')]
     pub mus: Option<Vec<f64>>,
+    /// egr-resnet: the seeds to run for every mu, e.g. 0,1,2 (overrides the preset's; finished runs of earlier
+    /// calls with the same --out are reused).
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
     /// igr-mlp: the dataset (digits, mnist, fashion-mnist), overriding the preset's.
     #[arg(long)]
     pub dataset: Option<String>,

@@ -85,6 +85,9 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     if a.mus.is_some() {
         return Err(anyhow!("--mus applies to egr-resnet (igr-mlp trains with plain SGD, mu = 0)"));
     }
+    if a.seeds.is_some() {
+        return Err(anyhow!("--seeds applies to egr-resnet (igr-mlp runs one seed per width and learning rate)"));
+    }
     // Found by review: `--digits` was silently ignored. igr-mlp's CI size already runs on the digits; its dataset is
     // chosen with --dataset.
     if a.digits {
@@ -166,6 +169,15 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
             return Err(anyhow!("--mus lists a value twice: {mus:?}"));
         }
         cfg.mus = mus.clone();
+    }
+    if let Some(seeds) = &a.seeds {
+        let mut sorted = seeds.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if seeds.is_empty() || sorted.len() != seeds.len() {
+            return Err(anyhow!("--seeds must list distinct seeds, e.g. 0,1,2; got {seeds:?}"));
+        }
+        cfg.seeds = seeds.clone();
     }
     check_data_dir(a, cfg.data.kind)?;
     if !a.full && a.data_dir.is_some() {
