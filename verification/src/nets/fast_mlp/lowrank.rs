@@ -140,7 +140,10 @@ impl FastMlp {
         if b > MAX_BATCH {
             return Err(NetsError::config(
                 "egr kernel",
-                format!("the low-rank EGR kernel at batch {b} would need {} GB of Gram matrices; use EgrKernel::Dense or Auto", 8 * b * b / 1_000_000_000),
+                format!(
+                    "the low-rank EGR kernel at batch {b} would need {:.1} GB of Gram matrices (limit: batch {MAX_BATCH}); use EgrKernel::Dense or Auto",
+                    8.0 * (b * b) as f64 / 1e9
+                ),
             ));
         }
         self.prepare_lowrank(b);
@@ -212,80 +215,72 @@ impl FastMlp {
             return self.egr_step_dense(x, y, h, mu, eps_rel);
         }
         let g_norm = g_sq.sqrt();
-        // With g zero or not finite the step is the plain one (c = 0, no displaced pass), as in
-        // the dense kernel.
-        let displaced = g_norm > 0.0 && g_norm.is_finite();
-        let (alpha, c) = if displaced {
-            let eps = eps_rel * t_sq.sqrt().max(1.0);
-            ((eps / g_norm) as f32, (2.0 * mu * g_norm / eps) as f32)
-        } else {
-            (0.0, 0.0)
-        };
-        if displaced {
-            let l_plus = par.run(|| {
-                for l in 0..layers {
-                    let (k, n) = (dims[l], dims[l + 1]);
-                    let (wo, bo) = offs[l];
-                    let (input, st) = input_of(x, &work.acts, l, k, b);
-                    let (inp_p, st_p) = plus_input(&work.acts_plus, l);
-                    // M' = A A+^T + 1 1^T. For the first layer A+ = A, so M' is pass 1's P, which
-                    // its last Gram (layer 0) left in grams; and the displaced pre-activation is
-                    // `Z + alpha dZ^T M'`, where Z (+ bias, times the recorded pattern) is pass 1's
-                    // activation: no product with W_0 at all.
-                    let m = Ptr(work.grams.as_mut_ptr());
-                    if l > 0 {
-                        // SAFETY: grams holds 2 b^2 values; operands as stated.
-                        unsafe { gram(par, b, k, m, (input, (st.1, st.0)), (inp_p, st_p), true) };
-                    }
-                    let a_first = Ptr(work.acts[0].as_mut_ptr());
-                    let dz = Ptr(work.dzs[l].as_mut_ptr());
-                    let hidden = l + 1 < layers;
-                    // Row stride of the output: 2b (right half of the stacked buffer) or b (logits).
-                    let (out, os) = if hidden {
-                        (Ptr(work.acts_plus[l].as_mut_ptr().wrapping_add(b)), b2)
-                    } else {
-                        (Ptr(work.acts_plus[l].as_mut_ptr()), b)
-                    };
-                    let mask = work.masks.get_mut(l).map(|m| Ptr(m.as_mut_ptr()));
-                    let act = if l + 1 == layers { None } else { Some(Pattern::Replay) };
-                    par.chunks(n, 8, &|r| {
-                        // SAFETY: rows r of Z+^T (n x b) belong to this thread; W_l, dZ^T and M'
-                        // are read only.
-                        unsafe {
-                            let dst = out.at(r.start * os);
+        let eps = eps_rel * t_sq.sqrt().max(1.0);
+        let (alpha, c) = ((eps / g_norm) as f32, (2.0 * mu * g_norm / eps) as f32);
+        // Pass 2 forward, at theta + alpha g with the pattern of theta.
+        let l_plus = par.run(|| {
+            for l in 0..layers {
+                let (k, n) = (dims[l], dims[l + 1]);
+                let (wo, bo) = offs[l];
+                let (input, st) = input_of(x, &work.acts, l, k, b);
+                let (inp_p, st_p) = plus_input(&work.acts_plus, l);
+                // M' = A A+^T + 1 1^T. For the first layer A+ = A, so M' is pass 1's P, which
+                // its last Gram (layer 0) left in grams; and the displaced pre-activation is
+                // `Z + alpha dZ^T M'`, where Z (+ bias, times the recorded pattern) is pass 1's
+                // activation: no product with W_0 at all.
+                let m = Ptr(work.grams.as_mut_ptr());
+                if l > 0 {
+                    // SAFETY: grams holds 2 b^2 values; operands as stated.
+                    unsafe { gram(par, b, k, m, (input, (st.1, st.0)), (inp_p, st_p), true) };
+                }
+                let a_first = Ptr(work.acts[0].as_mut_ptr());
+                let dz = Ptr(work.dzs[l].as_mut_ptr());
+                let hidden = l + 1 < layers;
+                // Row stride of the output: 2b (right half of the stacked buffer) or b (logits).
+                let (out, os) = if hidden {
+                    (Ptr(work.acts_plus[l].as_mut_ptr().wrapping_add(b)), b2)
+                } else {
+                    (Ptr(work.acts_plus[l].as_mut_ptr()), b)
+                };
+                let mask = work.masks.get_mut(l).map(|m| Ptr(m.as_mut_ptr()));
+                let act = if l + 1 == layers { None } else { Some(Pattern::Replay) };
+                par.chunks(n, 8, &|r| {
+                    // SAFETY: rows r of Z+^T (n x b) belong to this thread; W_l, dZ^T and M'
+                    // are read only.
+                    unsafe {
+                        let dst = out.at(r.start * os);
+                        if l == 0 {
+                            for i in r.clone() {
+                                std::ptr::copy_nonoverlapping(a_first.at(i * b), out.at(i * os), b);
+                            }
+                        } else {
+                            let w = theta.at(wo + r.start);
+                            gemm_rm((r.len(), b, k), dst, (os, 1), w, (1, n), inp_p.at(0), st_p, None, 1.0);
+                        }
+                        let dzr = dz.at(r.start * b);
+                        gemm_rm((r.len(), b, b), dst, (os, 1), dzr, (b, 1), m.at(0), (b, 1), Some(1.0), alpha);
+                        for i in r.clone() {
+                            let row = std::slice::from_raw_parts_mut(out.at(i * os), b);
+                            let mask = mask.map(|m| std::slice::from_raw_parts_mut(m.at(i * b), b));
                             if l == 0 {
-                                for i in r.clone() {
-                                    std::ptr::copy_nonoverlapping(a_first.at(i * b), out.at(i * os), b);
+                                // A_0 already holds the bias and is zero off the pattern.
+                                if let Some(m) = mask {
+                                    row.iter_mut().zip(m.iter()).for_each(|(z, &mk)| *z *= mk);
                                 }
                             } else {
-                                let w = theta.at(wo + r.start);
-                                gemm_rm((r.len(), b, k), dst, (os, 1), w, (1, n), inp_p.at(0), st_p, None, 1.0);
-                            }
-                            let dzr = dz.at(r.start * b);
-                            gemm_rm((r.len(), b, b), dst, (os, 1), dzr, (b, 1), m.at(0), (b, 1), Some(1.0), alpha);
-                            for i in r.clone() {
-                                let row = std::slice::from_raw_parts_mut(out.at(i * os), b);
-                                let mask = mask.map(|m| std::slice::from_raw_parts_mut(m.at(i * b), b));
-                                if l == 0 {
-                                    // A_0 already holds the bias and is zero off the pattern.
-                                    if let Some(m) = mask {
-                                        row.iter_mut().zip(m.iter()).for_each(|(z, &mk)| *z *= mk);
-                                    }
-                                } else {
-                                    bias_act(row, std::slice::from_raw_parts(theta.at(bo + i), 1), b, act, mask);
-                                }
+                                bias_act(row, std::slice::from_raw_parts(theta.at(bo + i), 1), b, act, mask);
                             }
                         }
-                    });
-                }
-                softmax_ce(&work.acts_plus[layers - 1], y, c_out, &mut work.dz)
-            });
-            if !l_plus.is_finite() {
-                self.theta.fill(f32::NAN);
-                return Ok(loss);
+                    }
+                });
             }
+            softmax_ce(&work.acts_plus[layers - 1], y, c_out, &mut work.dz)
+        });
+        if !l_plus.is_finite() {
+            self.theta.fill(f32::NAN);
+            return Ok(loss);
         }
-        // Pass 2 backward (when displaced) and the update, layer by layer from the top.
+        // Pass 2 backward and the update, layer by layer from the top.
         norm_parts.get_mut().expect("norm lock").clear();
         let sq = &*norm_parts;
         let (one_c, hf) = (1.0 - c, h as f32);
@@ -301,10 +296,7 @@ impl FastMlp {
                 };
                 let mut t_b = 0.0f64;
                 for j in 0..n {
-                    let mut db = one_c * sum_f32(&dzs[j * b..(j + 1) * b]);
-                    if displaced {
-                        db += c * sum_f32(&dzps[j * b..(j + 1) * b]);
-                    }
+                    let db = one_c * sum_f32(&dzs[j * b..(j + 1) * b]) + c * sum_f32(&dzps[j * b..(j + 1) * b]);
                     // SAFETY: bo + j < m, outside the parallel region.
                     let t = unsafe { &mut *theta.at(bo + j) };
                     *t -= hf * db;
@@ -312,20 +304,18 @@ impl FastMlp {
                 }
                 sq.lock().expect("norm lock").push((bo, 0.0, t_b));
                 let nmat = Ptr(work.grams.as_mut_ptr());
-                if displaced && l > 0 {
+                if l > 0 {
                     // SAFETY: grams holds b^2 values; dZ^T and dZ+^T are (n x b).
                     unsafe { gram(par, b, n, nmat, (dz, (1, b)), (dzp, (b, 1)), false) };
                 }
                 // The update's right-hand side: for the first layer (A+ = A) the combination
                 // `(1 - c) dZ^T + c dZ+^T` (n x b), for the others `[(1 - c) dZ^T | c dZ+^T]`
                 // (n x 2b) against the stacked `[A^T | A+^T]`: one product with inner size 2b.
-                let inner = if l == 0 || !displaced { b } else { b2 };
+                let inner = if l == 0 { b } else { b2 };
                 debug_assert!(work.mix.len() >= n * inner && work.grams.len() >= 2 * b * b);
                 for (j, mrow) in work.mix.chunks_exact_mut(inner).take(n).enumerate() {
                     let (d, dp) = (&dzs[j * b..(j + 1) * b], &dzps[j * b..(j + 1) * b]);
-                    if !displaced {
-                        mrow.copy_from_slice(d);
-                    } else if l == 0 {
+                    if l == 0 {
                         mrow.iter_mut().zip(d.iter().zip(dp)).for_each(|(mx, (&d, &dp))| *mx = one_c * d + c * dp);
                     } else {
                         mrow[..b].iter_mut().zip(d).for_each(|(mx, &d)| *mx = one_c * d);
@@ -343,7 +333,7 @@ impl FastMlp {
                     // SAFETY: rows r of dA+^T (k x b) and of W_l (k x n) belong to this thread; W_l
                     // rows r are read by the dA+ product before the update overwrites them.
                     unsafe {
-                        if displaced && l > 0 {
+                        if l > 0 {
                             let dst = da.at(r.start * b);
                             let w = theta.at(wo + r.start * n);
                             gemm_rm((r.len(), b, n), dst, (b, 1), w, (n, 1), dzp.at(0), (b, 1), None, 1.0);
@@ -360,7 +350,7 @@ impl FastMlp {
                         sq.lock().expect("norm lock").push((wo + r.start * n, 0.0, t_sq));
                     }
                 });
-                if l > 0 && displaced {
+                if l > 0 {
                     std::mem::swap(&mut work.dz, &mut work.da);
                 }
             }
