@@ -31,7 +31,7 @@
 //! ```
 //!
 //! Stages: [`spec`] (input → validated [`spec::Problem`]), [`algebra`] (the exact differential ring),
-//! [`derive`] (the general and the paper's recursions), [`structure`] (gradient verdicts, potentials),
+//! [`derive`](mod@derive) (the general and the paper's recursions), [`structure`] (gradient verdicts, potentials),
 //! [`emit`] (text, LaTeX, JSON), [`cas`] (the seam to symplex), [`cli`] (the `bea` binary).
 
 #![warn(missing_docs)]

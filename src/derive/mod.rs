@@ -144,7 +144,7 @@ pub fn derive(problem: &Problem) -> Result<ModifiedEquation, DeriveError> {
     derive_with(problem, &DeriveOptions::default())
 }
 
-/// [`derive`] with explicit resource limits.
+/// [`derive`](fn@derive) with explicit resource limits.
 pub fn derive_with(problem: &Problem, opts: &DeriveOptions) -> Result<ModifiedEquation, DeriveError> {
     let start = Instant::now();
     let mut p = problem.clone();

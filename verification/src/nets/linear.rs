@@ -4,7 +4,7 @@
 //! Measured on the 784-400x4-10 batch-32 SGD step: see NETS.md. On other devices, and for
 //! dtypes other than f32/f64, [`linear`] falls back to candle's separate ops.
 //!
-//! The backward pass is built from differentiable candle ops (and [`ReluGrad`], which has its own
+//! The backward pass is built from differentiable candle ops (and `ReluGrad`, which has its own
 //! backward), so double backprop (exact Hessian-vector products) works through it.
 
 use candle_core::backend::BackendStorage;

@@ -67,7 +67,7 @@ impl ReluGates {
             s.1 = 0;
         }
     }
-    /// `relu(x w + b)` through the fused [`linear`](super::linear::linear) layer, with the same
+    /// `relu(x w + b)` through the fused `linear::linear` layer, with the same
     /// recording / replaying of the activation pattern as [`ReluGates::relu`].
     pub fn linear_relu(&self, x: &Tensor, w: &Tensor, b: &Tensor, mode: Mode) -> Result<Tensor> {
         if mode == Mode::Replay {

@@ -26,7 +26,7 @@ pub struct Trajectory {
     pub diverged: bool,
     /// Why a flow failed, if it did.
     pub error: Option<String>,
-    /// Values at the requested step indices / times (see [`descend`], [`flow_run`]).
+    /// Values at the requested step indices / times (see `descend`, `flow_run`).
     #[serde(skip)]
     pub marks: Vec<[f64; 2]>,
 }
