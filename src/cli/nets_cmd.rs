@@ -138,7 +138,7 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
 pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
     if a.widths.is_some() || a.learning_rates.is_some() || a.dataset.is_some() {
         return Err(anyhow!(
-            "--widths, --learning-rates and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full, with --steps, --eval-every and --mus"
+            "--widths, --learning-rates and --dataset apply to igr-mlp; egr-resnet has the presets --digits, the default (Fashion-MNIST) and --full, with --steps, --eval-every, --mus and --seeds"
         ));
     }
     check_common(a)?;
@@ -155,30 +155,12 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
     };
     steps_overrides(a, &mut cfg.steps, &mut cfg.eval_every)?;
     if let Some(mus) = &a.mus {
-        if mus.iter().any(|m| !(m.is_finite() && *m >= 0.0)) {
-            return Err(anyhow!("--mus must list finite numbers >= 0, e.g. 0,0.05; got {mus:?}"));
-        }
-        if !mus.contains(&0.0) || mus.len() < 2 {
-            return Err(anyhow!(
-                "--mus must include 0 (the baseline) and at least one mu > 0, e.g. 0,0.05; got {mus:?}"
-            ));
-        }
-        let mut sorted = mus.clone();
-        sorted.sort_by(f64::total_cmp);
-        if sorted.windows(2).any(|w| w[0] == w[1]) {
-            return Err(anyhow!("--mus lists a value twice: {mus:?}"));
-        }
         cfg.mus = mus.clone();
     }
     if let Some(seeds) = &a.seeds {
-        let mut sorted = seeds.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        if seeds.is_empty() || sorted.len() != seeds.len() {
-            return Err(anyhow!("--seeds must list distinct seeds, e.g. 0,1,2; got {seeds:?}"));
-        }
         cfg.seeds = seeds.clone();
     }
+    cfg.check().map_err(|e| anyhow!("--mus/--seeds: {e}"))?;
     check_data_dir(a, cfg.data.kind)?;
     if !a.full && a.data_dir.is_some() {
         cfg.data.data_dir = a.data_dir.clone();

@@ -58,6 +58,33 @@ impl Default for EgrResnetConfig {
 }
 
 impl EgrResnetConfig {
+    /// The sweep's mu and seeds make sense: every mu finite and >= 0, 0 (the baseline) and at least one
+    /// mu > 0 among them, no mu and no seed twice, at least one seed. [`run_egr_resnet`] calls it first;
+    /// the CLI calls it before loading any data.
+    pub fn check(&self) -> Result<()> {
+        if let Some(m) = self.mus.iter().find(|m| !(m.is_finite() && **m >= 0.0)) {
+            return Err(NetsError::config("mus", format!("mu = {m} is not a finite number >= 0")));
+        }
+        if !self.mus.contains(&0.0) || !self.mus.iter().any(|&m| m > 0.0) {
+            return Err(NetsError::config(
+                "mus",
+                format!("{:?} must include 0 (the baseline) and at least one mu > 0, e.g. 0,0.05", self.mus),
+            ));
+        }
+        let mut mus = self.mus.clone();
+        mus.sort_by(f64::total_cmp);
+        if let Some(w) = mus.windows(2).find(|w| w[0] == w[1]) {
+            return Err(NetsError::config("mus", format!("mu = {} is listed twice", w[0])));
+        }
+        let mut seeds = self.seeds.clone();
+        seeds.sort_unstable();
+        seeds.dedup();
+        if self.seeds.is_empty() || seeds.len() != self.seeds.len() {
+            return Err(NetsError::config("seeds", format!("{:?}: need one or more distinct seeds", self.seeds)));
+        }
+        Ok(())
+    }
+
     /// CPU scale: small ResNet on a 10,000-image Fashion-MNIST subset.
     pub fn cpu() -> Self {
         EgrResnetConfig {
@@ -193,9 +220,7 @@ pub const EGR_MARGIN: f64 = 0.01;
 
 /// Run the sweep and judge whether EGR raises test accuracy.
 pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
-    if !cfg.mus.contains(&0.0) || cfg.mus.len() < 2 || cfg.seeds.is_empty() {
-        return Err(NetsError::config("mus", "need mu = 0 (the baseline), at least one mu > 0 and a seed"));
-    }
+    cfg.check()?;
     let sweep = run_sweep(&cfg.runs(), &cfg.sweep)?;
     let mut by_mu: BTreeMap<u64, Vec<&crate::nets::sweep::RunRecord>> = BTreeMap::new();
     for r in sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Finished) {
