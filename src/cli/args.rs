@@ -255,7 +255,9 @@ pub struct TheoremArgs {
 /// `bea experiment igr-mlp | egr-resnet`.
 #[derive(Args, Debug, Default, Clone)]
 pub struct NetsArgs {
-    /// The full-size (paper-scale) configuration instead of the CI size.
+    /// The full-size (paper-scale) preset: igr-mlp on MNIST at the paper's widths (instead of the built-in digits);
+    /// egr-resnet with ResNet-18 on Fashion-MNIST, on CUDA unless --device says otherwise (instead of the small
+    /// ResNet's CPU run).
     #[arg(long)]
     pub full: bool,
     /// egr-resnet on the built-in digits (CI size).
@@ -270,9 +272,10 @@ pub struct NetsArgs {
     /// Run only shard I of N of the run list (e.g. 3/8), for batch schedulers.
     #[arg(long)]
     pub shard: Option<String>,
-    /// cpu (default) or cuda (needs a build with --features cuda).
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// cpu or cuda (needs a build with --features cuda); default: the preset's (cuda for egr-resnet --full, cpu
+    /// otherwise).
+    #[arg(long)]
+    pub device: Option<String>,
     /// text (verdicts, one per line) or json (the whole report).
     #[arg(long, default_value = "text")]
     pub format: String,

@@ -8,11 +8,14 @@ use bea_verification::nets::device::DeviceKind;
 use bea_verification::nets::experiments::{run_egr_resnet, run_igr_mlp, EgrResnetConfig, IgrMlpConfig};
 use std::path::PathBuf;
 
-fn device(a: &NetsArgs) -> anyhow::Result<DeviceKind> {
-    match a.device.as_str() {
-        "cpu" => Ok(DeviceKind::Cpu),
-        "cuda" => Ok(DeviceKind::Cuda),
-        d => Err(anyhow!("--device {d}: unknown device, use cpu or cuda")),
+/// The device `--device` asks for, or `preset` (the configuration's own) when it is not given. Found by review:
+/// `egr-resnet --full` (ResNet-18, a CUDA preset) was silently moved to the CPU by `--device`'s old default.
+fn device(a: &NetsArgs, preset: DeviceKind) -> anyhow::Result<DeviceKind> {
+    match a.device.as_deref() {
+        None => Ok(preset),
+        Some("cpu") => Ok(DeviceKind::Cpu),
+        Some("cuda") => Ok(DeviceKind::Cuda),
+        Some(d) => Err(anyhow!("--device {d}: unknown device, use cpu or cuda")),
     }
 }
 
@@ -39,7 +42,7 @@ fn check_common(a: &NetsArgs) -> anyhow::Result<()> {
     if !matches!(a.format.as_str(), "text" | "json") {
         return Err(anyhow!("--format {}: unknown format, use text (verdicts) or json (the whole report)", a.format));
     }
-    device(a)?;
+    device(a, DeviceKind::Cpu)?;
     shard(a)?;
     if let Some(out) = &a.out {
         if out.exists() && !out.is_dir() {
@@ -124,7 +127,7 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     }
     steps_overrides(a, &mut cfg.steps, &mut cfg.eval_every)?;
     check_data_dir(a, cfg.data.kind)?;
-    cfg.device = device(a)?;
+    cfg.device = device(a, cfg.device)?;
     cfg.sweep.shard = shard(a)?;
     if let Some(out) = &a.out {
         cfg.sweep.out_dir = out.clone();
@@ -165,7 +168,7 @@ pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
     if !a.full && a.data_dir.is_some() {
         cfg.data.data_dir = a.data_dir.clone();
     }
-    cfg.device = device(a)?;
+    cfg.device = device(a, cfg.device)?;
     cfg.sweep.shard = shard(a)?;
     if let Some(out) = &a.out {
         cfg.sweep.out_dir = out.clone();
@@ -218,15 +221,19 @@ pub(super) fn data(c: &DataCommand) -> anyhow::Result<()> {
     };
     let dir = dir.clone().unwrap_or_else(bea_verification::nets::data::default_data_dir);
     if let DataCommand::Fetch { .. } = c {
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-data.sh");
+        // The script is compiled in (found by review: it was run from the source checkout's path, so an installed
+        // binary could not fetch) and run with `bash -c`, so its own commands keep this process's standard input.
+        const SCRIPT: &str = include_str!("../../scripts/fetch-data.sh");
         let st = std::process::Command::new("bash")
-            .arg(&script)
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg("fetch-data.sh")
             .arg(name)
             .arg(&dir)
             .status()
-            .with_context(|| format!("running {}", script.display()))?;
+            .context("starting bash to run the fetch script (scripts/fetch-data.sh, compiled in)")?;
         if !st.success() {
-            return Err(anyhow!("{} failed ({st})", script.display()));
+            return Err(anyhow!("fetching {name} failed ({st}): see the messages above (scripts/fetch-data.sh)"));
         }
     }
     bea_verification::nets::idx::verify_dir(kind, &dir).map_err(|e| anyhow!("{e}"))?;

@@ -179,6 +179,28 @@ pub const MAX_VERIFY_ORDER: usize = 10;
 
 pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     if a.theorems {
+        // Found by review: these were silently dropped with --theorems.
+        let mut ignored = Vec::new();
+        if a.max_order != 3 {
+            ignored.push("--max-order");
+        }
+        if a.format != "text" {
+            ignored.push("--format");
+        }
+        if a.plot.is_some() {
+            ignored.push("--plot");
+        }
+        if a.strict {
+            ignored.push("--strict");
+        }
+        if !ignored.is_empty() {
+            let verb = if ignored.len() == 1 { "does" } else { "do" };
+            return Err(anyhow!(
+                "{} {verb} not apply with --theorems (its report is text and always complete; `bea theorems --h H` \
+                 sets the learning rate, 0.025 here)",
+                ignored.join(", ")
+            ));
+        }
         let t = super::args::TheoremArgs {
             problem: a.problem.clone(),
             at: a.at.clone(),
