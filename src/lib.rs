@@ -31,8 +31,10 @@
 //! ```
 //!
 //! Stages: [`spec`] (input → validated [`spec::Problem`]), [`algebra`] (the exact differential ring),
-//! [`derive`](mod@derive) (the general and the paper's recursions), [`structure`] (gradient verdicts, potentials),
-//! [`emit`] (text, LaTeX, JSON), [`cas`] (the seam to symplex), [`cli`] (the `bea` binary).
+//! [`derive`](mod@derive) (explicit Euler by the general and the paper's recursions; Runge-Kutta tableaus and
+//! heavy-ball momentum by B-series; partitioned methods by Taylor expansion of the step), [`structure`] (gradient
+//! verdicts, potentials), [`emit`] (text, LaTeX, JSON, generated Rust source and the in-process evaluator),
+//! [`cas`] (the seam to symplex), [`cli`] (the `bea` binary).
 
 #![warn(missing_docs)]
 

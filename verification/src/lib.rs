@@ -6,7 +6,11 @@
 //!
 //! - [`flow`]: accurate flows by ode_solvers' Dop853 behind one named config;
 //! - [`order`]: local-error order checks `||Φ_h(θ0) − φ_h^{f̃_N}(θ0)|| = O(h^{N+2})`
-//!   (Theorem 3.1 of Barrett & Dherin, *Implicit Gradient Regularization*, ICLR 2021, for `N = 1`);
+//!   (Theorem 3.1 of Barrett & Dherin, *Implicit Gradient Regularization*, ICLR 2021, for `N = 1`), for one-step
+//!   maps and for two-step methods such as heavy-ball (`StepKind::TwoStep`: start on the candidate's flow);
+//! - [`rk`]: numeric Runge-Kutta and partitioned Runge-Kutta steps (explicit and implicit) for those checks;
+//! - [`problems`]: hand-written reference problems with closed-form corrections (`f_1`, `f_2`), nothing from the
+//!   symbolic engine;
 //! - [`theorems`]: Proposition 3.3 / Corollary A.6.1, Propositions A.9 and A.10, Remark 3.2;
 //! - [`two_param`]: the paper's Section 5 / Appendix A.4 experiments on `E = (y − abx)²/2`;
 //! - [`report`]: atomic file writing and plot helpers;
