@@ -50,12 +50,21 @@ fn generated_rust_compiles_and_matches_the_evaluator() {
             String::from_utf8_lossy(&st.stderr)
         );
         let run = Command::new(&bin).output().unwrap();
+        assert!(
+            run.status.success(),
+            "{name}: generated program failed ({}):\n{}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        );
         let text = String::from_utf8(run.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), POINTS.len(), "{name}: one output line per point, got:\n{text}");
         let ev =
             ModifiedFieldEvaluator::compile(&me.problem.algebra, &me.problem.field, me.corrections(), &params).unwrap();
-        for (line, p) in text.lines().zip(POINTS) {
+        for (line, p) in lines.into_iter().zip(POINTS) {
             let got: Vec<f64> =
                 line.trim_matches(|c| c == '[' || c == ']').split(", ").map(|s| s.parse().unwrap()).collect();
+            assert_eq!(got.len(), dim, "{name} at {p:?}: {dim} components expected in {line:?}");
             let mut want = vec![0.0; dim];
             ev.eval(&p[..dim], 0.05, order, &mut want);
             for (g, w) in got.iter().zip(&want) {
