@@ -17,18 +17,69 @@ fn field(vars: &[&str], f: &[&str]) -> Problem {
     Problem::from_raw(&raw).unwrap()
 }
 
-/// The oscillator `(u, v)' = (-v, u)/(u^2 + v^2)` under gradient descent: `f_3 = (u, v)/(4 r^8)` with
-/// `r^2 = u^2 + v^2` (catalogue snapshot), radial, so `E_3 = c / r^6` with `-grad E_3 = 6c (u, v)/r^8`, i.e.
-/// `c = 1/24`; likewise `f_5 = (u, v)/(4 r^12)` gives `E_5 = 1/(40 r^10)`. Compared by value at exact points (a
-/// potential is unique up to a constant; the difference at two points removes it).
+/// Highest order derived for the oscillator below (to f_7: about 0.01 s in a debug build).
+const OSCILLATOR_ORDER: usize = 7;
+
+/// The oscillator `(u, v)' = (-v, u)/r^2`, `r^2 = u^2 + v^2`, under explicit Euler (gradient descent's step),
+/// against a closed form derived independently of bea:
+///
+/// One Euler step maps `(u, v)` to `(u, v) + h (-v, u)/r^2`: the radius to `r sqrt(1 + h^2/r^4)` and the angle
+/// advances by `atan(h/r^2)`. By rotational symmetry the modified field is `a(r) (u, v) + b(r) (-v, u)`, and the
+/// radial part decouples: with `s = r^2`, `ds/dt = 2 s a = A(s)/h`, and the flow of `A d/ds` for unit time must be
+/// `s -> s + h^2/s`. Solving the Lie series `exp(A d/ds) s = s + h^2/s` order by order with
+/// `A = sum_k c_k h^(2k)/s^(2k-1)` gives `c_1 = 1, c_2 = 1/2, c_3 = 1/2, c_4 = 7/12` (checked with SymPy: Lie
+/// series to 5 terms, coefficients of h^2..h^8). `A/h` is odd in h, so the radial part `a = A/(2 h s)` lives in
+/// the odd f_l only. The angular rate b must be even in h: the field with h -> -h, flowed for time -h, retraces
+/// the radial motion and must turn by `atan(-h/r^2) = -atan(h/r^2)`, which `b(s; -h)` satisfies iff `b(s; h)`
+/// does, and the modified field is unique. So odd f_l are purely radial, even f_l (l >= 2) purely angular:
+///   `f_1 = (u, v)/(2 r^4)`, `f_3 = (u, v)/(4 r^8)`, `f_5 = (u, v)/(4 r^12)`, `f_7 = (7/24) (u, v)/r^16`
+/// (`f_l = c_k/2 (u, v)/r^(4k)`, `l = 2k - 1`). The angular coefficients follow the same way from
+/// `h sum_n (A d/ds)^n b/(n+1)! = atan(h/s)` with `b = sum_j b_j h^(2j)/s^(2j+1)`: `b_0 = 1, b_1 = 1/6, b_2 = 1/5,
+/// b_3 = 23/84` (SymPy), i.e. `f_2 = (1/6) (-v, u)/r^6`, `f_4 = (1/5) (-v, u)/r^10`, `f_6 = (23/84) (-v, u)/r^14`.
+/// Since `-grad(r^(-2k)) = 2k r^(-2k-2) (u, v)`, the odd ones have potentials `E_1 = 1/(4 r^2)`,
+/// `E_3 = 1/(24 r^6)`, `E_5 = 1/(40 r^10)`.
 #[test]
-fn oscillator_odd_corrections_have_rational_potentials() {
+fn oscillator_corrections_match_the_closed_form() {
     let mut p = Problem::from_raw(&example("oscillator").unwrap()).unwrap();
-    p.order = 5;
+    p.order = OSCILLATOR_ORDER;
     let mut me = derive(&p).unwrap();
     let c = me.general.clone().unwrap();
+    assert_eq!(c.len(), OSCILLATOR_ORDER);
     let alg = &mut me.problem.algebra;
-    for (l, k, c_l) in [(3usize, 3i64, Coef::new(1, 24)), (5, 5, Coef::new(1, 40))] {
+    let (u, v) = (alg.state(0), alg.state(1));
+    let uu = alg.mul(&u, &u);
+    let vv = alg.mul(&v, &v);
+    let r2 = alg.add(&uu, &vv);
+    let radial = [(1, 2), (1, 4), (1, 4), (7, 24)];
+    let angular = [(1, 6), (1, 5), (23, 84)];
+    for (i, f_l) in c.iter().enumerate() {
+        let l = i + 1;
+        // f_l = coef * dir / r^(2l+2), dir = (u, v) for odd l, (-v, u) for even l
+        let ((n, d), dir, dir_name) = if l % 2 == 1 {
+            (radial[l / 2], [u.clone(), v.clone()], "(u, v)")
+        } else {
+            (angular[l / 2 - 1], [alg.neg(&v), u.clone()], "(-v, u)")
+        };
+        let den = alg.pow(&r2, l as u32 + 1);
+        let inv = alg.recip(&den).unwrap();
+        for (j, comp) in f_l.iter().enumerate() {
+            let t = alg.mul(&dir[j], &inv);
+            let want = alg.scale(&t, &Coef::new(n, d));
+            assert!(alg.equal(comp, &want), "f_{l}[{j}]: closed form {n}/{d} * {dir_name}/r^{}", 2 * l + 2);
+        }
+        // the symmetry argument on its own: even corrections orthogonal to (u, v), odd ones to (-v, u)
+        let (a, b) = (alg.mul(&u, &f_l[0]), alg.mul(&v, &f_l[1]));
+        let radial_part = alg.add(&a, &b);
+        let (a, b) = (alg.mul(&v, &f_l[0]), alg.mul(&u, &f_l[1]));
+        let angular_part = alg.sub(&b, &a);
+        let zero = alg.constant(Coef::zero());
+        let (dead, alive) = if l % 2 == 0 { (radial_part, angular_part) } else { (angular_part, radial_part) };
+        assert!(alg.equal(&dead, &zero), "f_{l} is not purely {}", if l % 2 == 0 { "angular" } else { "radial" });
+        assert!(!alg.equal(&alive, &zero), "f_{l} vanishes");
+    }
+    // potentials of the odd corrections, by value at exact points (unique up to a constant; the difference
+    // at two points removes it)
+    for (l, k, c_l) in [(1usize, 1i64, Coef::new(1, 4)), (3, 3, Coef::new(1, 24)), (5, 5, Coef::new(1, 40))] {
         let s = analyse(alg, &c[l - 1], None);
         assert!(s.gradient, "f_{l} has a symmetric Jacobian");
         let e = s.potential.unwrap_or_else(|| panic!("f_{l}: no potential"));
