@@ -10,7 +10,9 @@
 //! - `fast`: ms per call of the `FastMlp` pieces; `loop sgd|egr N THREADS`: N steps and nothing else
 //!   (for `perf record`); `gemm`: the gemm crate alone on the step's products; `widths`: the
 //!   `FastMlp` SGD step of the paper's MLP at the igr-mlp-full widths; `ratio [ROUNDS] [BLOCK]
-//!   [THREADS]`: the EGR / SGD step-time ratio, interleaved in blocks (BENCHMARKS.md).
+//!   [THREADS]`: the EGR / SGD step-time ratio, interleaved in blocks (BENCHMARKS.md); `resnet-ratio [ROUNDS]
+//!   [BLOCK] [BATCH]`: the same for the small ResNet's candle step (the step `train` runs: `egr_grad` with the
+//!   default forward-difference HVP, then the update), on synthetic 28x28 batches.
 use bea_verification::nets::fast_mlp::{EgrKernel, FastMlp};
 use bea_verification::nets::models::{MlpConfig, Mode, ModelSpec};
 use bea_verification::nets::stats::Rng;
@@ -42,6 +44,9 @@ fn main() {
     }
     if std::env::args().nth(1).as_deref() == Some("ratio") {
         return ratio();
+    }
+    if std::env::args().nth(1).as_deref() == Some("resnet-ratio") {
+        return resnet_ratio();
     }
     let net = ModelSpec::Mlp(MlpConfig { input: 784, hidden: vec![400; 4], classes: 10 })
         .build(&Device::Cpu, DType::F32, 0)
@@ -402,6 +407,67 @@ fn ratio() {
         let q = |p: f64| r[((r.len() - 1) as f64 * p).round() as usize];
         println!(
             "{{\"kind\": \"{name}\", \"threads\": {threads}, \"ms_per_step\": {:.3}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
+            1e3 * total[i] / steps,
+            total[i] / total[0],
+            q(0.5),
+            q(0.25),
+            q(0.75)
+        );
+    }
+}
+
+/// `prof_step resnet-ratio [ROUNDS] [BLOCK] [BATCH]`: EGR (mu = 0.01) / SGD step time of the small ResNet
+/// (`ResNetConfig::small(1, 10)`, candle, default rayon threads), SGD and EGR interleaved in blocks of BLOCK steps
+/// over ROUNDS rounds on 8 synthetic batches cycled; the same summary as `ratio`.
+fn resnet_ratio() {
+    use bea_verification::nets::resnet::ResNetConfig;
+    let args: Vec<String> = std::env::args().collect();
+    let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let batch: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(32);
+    let spec = ModelSpec::ResNet(ResNetConfig::small(1, 10));
+    let mut rng = Rng::new(1);
+    let data: Vec<(Tensor, Tensor)> = (0..8)
+        .map(|_| {
+            let x: Vec<f32> = (0..batch * 28 * 28).map(|_| rng.uniform() as f32).collect();
+            let y: Vec<u32> = (0..batch).map(|_| rng.below(10) as u32).collect();
+            (
+                Tensor::from_vec(x, (batch, 1, 28, 28), &Device::Cpu).unwrap(),
+                Tensor::from_vec(y, batch, &Device::Cpu).unwrap(),
+            )
+        })
+        .collect();
+    let kinds = [("sgd", 0.0), ("egr", 0.01)];
+    let nets: Vec<_> = kinds.iter().map(|_| spec.build(&Device::Cpu, DType::F32, 0).unwrap()).collect();
+    let cfg = hvp::HvpConfig::default();
+    let mut k = 0;
+    let mut run = |net: &dyn bea_verification::nets::models::Net, mu: f64, n: usize| {
+        let t = Instant::now();
+        for _ in 0..n {
+            let (x, y) = &data[k % data.len()];
+            let g = hvp::egr_grad(net, x, y, mu, &cfg).unwrap();
+            params::axpy(net.params(), -1e-3, &g.total).unwrap();
+            k += 1;
+        }
+        t.elapsed().as_secs_f64()
+    };
+    for (net, &(_, mu)) in nets.iter().zip(&kinds) {
+        run(net.as_ref(), mu, 3);
+    }
+    let mut times = vec![vec![]; kinds.len()];
+    for _ in 0..rounds {
+        for (i, (net, &(_, mu))) in nets.iter().zip(&kinds).enumerate() {
+            times[i].push(run(net.as_ref(), mu, block));
+        }
+    }
+    let total: Vec<f64> = times.iter().map(|t| t.iter().sum()).collect();
+    let steps = (rounds * block) as f64;
+    for (i, (name, _)) in kinds.iter().enumerate() {
+        let mut r: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
+        r.sort_by(f64::total_cmp);
+        let q = |p: f64| r[((r.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{{\"kind\": \"resnet-{name}\", \"batch\": {batch}, \"ms_per_step\": {:.2}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
             1e3 * total[i] / steps,
             total[i] / total[0],
             q(0.5),
