@@ -185,6 +185,7 @@ fn symplectic_euler_modified_field_is_poisson_on_lotka_volterra() {
             let d = weighted_divergence(alg, fl, &rho);
             assert!(d.is_zero(), "{method}: f_{} is not a Poisson field", l + 1);
         }
+        assert!(c.iter().any(|fl| fl.iter().any(|e| !e.is_zero())), "{method}: all corrections vanish");
     }
     let mut me = derive(&p).unwrap();
     let rho = inverse_product(&mut me.problem.algebra);
