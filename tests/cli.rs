@@ -64,6 +64,37 @@ fn latex_output() {
     assert!(out.contains("\\begin{align*}") && out.contains("\\frac"));
 }
 
+/// The LaTeX of a correction worked out by hand. Quartic loss `E = x^4/4 + x^2 y^2/2 - x y + y^4/8`:
+/// `grad E = (x^3 + x y^2 - y, x^2 y - x + y^3/2)`, `Hess E = [[3x^2 + y^2, 2xy - 1], [2xy - 1, x^2 + 3y^2/2]]`.
+/// For explicit Euler `f_1 = -1/2 f'f = -1/2 Hess E grad E` (f = -grad E, f' = -Hess E):
+///   first component  -1/2 [(3x^2 + y^2)(x^3 + x y^2 - y) + (2xy - 1)(x^2 y - x + y^3/2)]
+///                  = -1/2 [3x^5 + 6x^3 y^2 + 2x y^4 - 6x^2 y - 3/2 y^3 + x],
+///   second component -1/2 [(2xy - 1)(x^3 + x y^2 - y) + (x^2 + 3y^2/2)(x^2 y - x + y^3/2)]
+///                  = -1/2 [3x^4 y + 4x^2 y^3 + 3/4 y^5 - 2x^3 - 9/2 x y^2 + y],
+/// and `E_1 = |grad E|^2/4 = 1/4 [x^6 + 3x^4 y^2 + 2x^2 y^4 + y^6/4 - 4x^3 y - 3x y^3 + x^2 + y^2]`.
+/// Written in the emitter's term order (total degree descending, then by the power of x).
+#[test]
+fn latex_first_correction_of_the_quartic_is_the_hand_derived_one() {
+    let (code, out, err) = bea(&["derive", "--example", "quartic", "--format", "latex", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let want = [
+        r"f_{1,x} &= -\frac{3}{2} x^{5} - 3 x^{3} y^{2} - x y^{4} + 3 x^{2} y + \frac{3}{4} y^{3} - \frac{1}{2} x \\",
+        r"f_{1,y} &= -\frac{3}{2} x^{4} y - 2 x^{2} y^{3} - \frac{3}{8} y^{5} + x^{3} + \frac{9}{4} x y^{2} - \frac{1}{2} y \\",
+        concat!(
+            r"E_{1} &= \frac{1}{4} x^{6} + \frac{3}{4} x^{4} y^{2} + \frac{1}{2} x^{2} y^{4} + \frac{1}{16} y^{6}",
+            r" - x^{3} y - \frac{3}{4} x y^{3} + \frac{1}{4} x^{2} + \frac{1}{4} y^{2} \\"
+        ),
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    for w in want {
+        assert!(lines.contains(&w), "missing {w:?} in\n{out}");
+    }
+    let begin = lines.iter().position(|l| *l == r"\begin{align*}").expect("align* opens");
+    let end = lines.iter().position(|l| *l == r"\end{align*}").expect("align* closes");
+    let pos = |w: &str| lines.iter().position(|l| *l == w).unwrap();
+    assert!(begin < pos(want[0]) && pos(want[0]) + 1 == pos(want[1]) && pos(want[2]) < end, "{out}");
+}
+
 #[test]
 fn toml_file_input_and_unknown_keys() {
     let dir = std::env::temp_dir().join(format!("bea-cli-{}", std::process::id()));
