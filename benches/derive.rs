@@ -6,8 +6,11 @@ use bea::spec::{Problem, RawProblem};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
 
-/// (name, field or loss, vars); the same definitions as benches/peers/derive_*.py.
-pub const PROBLEMS: &[(&str, Option<&[&str]>, Option<&str>, &[&str])] = &[
+/// (name, field components, loss, vars): exactly one of field and loss is given.
+type ProblemDef = (&'static str, Option<&'static [&'static str]>, Option<&'static str>, &'static [&'static str]);
+
+/// The benchmark problems; the same definitions as benches/peers/derive_*.py.
+pub const PROBLEMS: &[ProblemDef] = &[
     ("lotka-volterra", Some(&["u*(v - 2)", "v*(1 - u)"]), None, &["u", "v"]),
     ("quartic", None, Some("x^4/4 + x^2*y^2/2 - x*y + y^4/8"), &["x", "y"]),
     ("poly3d", Some(&["y*z - x^2", "x*z + y", "x*y - z^3"]), None, &["x", "y", "z"]),

@@ -350,6 +350,23 @@ fn network_experiments_check_their_flags_first() {
     let _ = std::fs::remove_file(&file);
 }
 
+/// Found by review (session 5): `egr-resnet --full` (ResNet-18, a CUDA preset) was moved to the CPU by `--device`'s
+/// old default, so it trained for days there; now the preset keeps CUDA unless `--device` is given, and a build
+/// without CUDA says so before any work. `verify --theorems` silently dropped --max-order, --format, --plot and
+/// --strict; now it refuses them by name.
+#[test]
+fn full_resnet_keeps_cuda_and_verify_theorems_refuses_dropped_flags() {
+    if !bea_verification::nets::device::CUDA_BUILT {
+        let out = std::env::temp_dir().join(format!("bea-egr-full-{}", std::process::id()));
+        let o = out.to_str().unwrap();
+        refused(&["experiment", "egr-resnet", "--full", "--steps", "1", "--out", o], &["CUDA", "--features cuda"]);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    refused(&["verify", "--theorems", "--max-order", "4"], &["--max-order does not apply with --theorems"]);
+    refused(&["verify", "--theorems", "--format", "json", "--strict"], &["--format, --strict do not apply"]);
+    refused(&["verify", "--theorems", "--plot", "x.png"], &["--plot does not apply"]);
+}
+
 /// Found by review: `two-param --format xml` ran the experiment and wrote its files before failing;
 /// `--max-order 0` ran silently as 2.
 #[test]

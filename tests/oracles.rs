@@ -79,6 +79,7 @@ pub fn check_linear(a: &[Vec<i32>], order: usize) {
         let sign = if l % 2 == 0 { 1 } else { -1 };
         let want: Vec<Vec<Rational64>> =
             power.iter().map(|r| r.iter().map(|v| v * Rational64::new(sign, l as i64 + 1)).collect()).collect();
+        #[allow(clippy::needless_range_loop)] // (i, j) is a matrix entry, compared with want[i][j]
         for i in 0..n {
             for j in 0..n {
                 let mut e = vec![Coef::zero(); n];

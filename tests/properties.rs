@@ -30,8 +30,10 @@ proptest! {
         let refs: Vec<&str> = r.field.iter().map(|s| s.as_str()).collect();
         let vars: Vec<&str> = r.variables.iter().map(|s| s.as_str()).collect();
         let (f1, _) = hairer_f1_f2(&refs, &vars).unwrap();
-        for i in 0..n {
-            prop_assert_eq!(same(&r.corrections[0].components[i], &f1[i]).unwrap(), Some(true));
+        prop_assert_eq!(f1.len(), n);
+        prop_assert_eq!(r.corrections[0].components.len(), n);
+        for (got, want) in r.corrections[0].components.iter().zip(&f1) {
+            prop_assert_eq!(same(got, want).unwrap(), Some(true));
         }
     }
 

@@ -253,7 +253,7 @@ impl Algebra {
         let Some(d) = self.deadline else { return true };
         let k = self.ticks.get();
         self.ticks.set(k.wrapping_add(1));
-        if n < 256 && k % 32 != 0 {
+        if n < 256 && !k.is_multiple_of(32) {
             return true;
         }
         if Instant::now() > d {
@@ -389,7 +389,7 @@ impl Algebra {
                 let mut rows = 0u32;
                 a.mul_until(b, || {
                     rows = rows.wrapping_add(1);
-                    rows % 8 != 0 || Instant::now() <= d
+                    !rows.is_multiple_of(8) || Instant::now() <= d
                 })
             }
             _ => Ok(a.mul(b)),

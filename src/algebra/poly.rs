@@ -124,6 +124,11 @@ impl Poly {
     pub fn len(&self) -> usize {
         self.terms.len()
     }
+
+    /// No terms (the zero polynomial).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
     /// Is it the zero polynomial?
     pub fn is_zero(&self) -> bool {
         self.terms.is_empty()

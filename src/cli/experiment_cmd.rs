@@ -131,7 +131,12 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
         let gr = l.grad(&th);
         th.iter_mut().zip(&gr).for_each(|(t, gi)| *t -= 1e-3 * gi);
     }
-    let minima = check_modified_minima(&l, &[th.clone()], &[theta0.clone()], &MinimaConfig { h, ..Default::default() });
+    let minima = check_modified_minima(
+        &l,
+        std::slice::from_ref(&th),
+        std::slice::from_ref(&theta0),
+        &MinimaConfig { h, ..Default::default() },
+    );
     let modified = |t: &[f64], hh: f64, out: &mut [f64]| field.eval(t, hh, 1, out);
     let tracking = find_tracking_threshold(&l, &modified, &theta0, &TrackingConfig::default());
     let out = serde_json::json!({

@@ -196,7 +196,7 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         if !ignored.is_empty() {
             let verb = if ignored.len() == 1 { "does" } else { "do" };
             return Err(anyhow!(
-                "{} {verb} not apply with --theorems (its report is text and always complete; `bea theorems --h H` \
+                "{} {verb} not apply with --theorems (its report is always the full JSON; `bea theorems --h H` \
                  sets the learning rate, 0.025 here)",
                 ignored.join(", ")
             ));

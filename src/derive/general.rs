@@ -44,9 +44,8 @@ pub(crate) fn corrections_of_step(
             let mut acc: Vec<Elem> = vec![Elem::default(); f.len()];
             for (a, fa) in fs.iter().enumerate().take(j + 1) {
                 let key = (k - 1, j - a);
-                if !jac.contains_key(&key) {
-                    let jm = jacobian(alg, &g[&key]);
-                    jac.insert(key, jm);
+                if let std::collections::hash_map::Entry::Vacant(e) = jac.entry(key) {
+                    e.insert(jacobian(alg, &g[&key]));
                 }
                 let term = lie(alg, &jac[&key], fa);
                 for (x, t) in acc.iter_mut().zip(&term) {

@@ -181,7 +181,7 @@ impl PartitionedRk {
             }
             return PartitionedRk::new(canonical, parts, p.to_vec());
         }
-        if dim % 2 != 0 {
+        if !dim.is_multiple_of(2) {
             return Err(TaylorError::OddDimension { method: canonical.to_string(), dim, vars: vars.join(", ") });
         }
         let part_of = (0..dim).map(|m| usize::from(m >= dim / 2)).collect();
@@ -278,7 +278,9 @@ fn compose_all(
     one[0] = alg.constant(Coef::one());
     let alive: Vec<usize> = (0..dim).filter(|&m| !ders.f[m].is_zero()).collect();
     // Depth-first over multi-indices, carrying the product of the chosen powers and the live components.
-    let mut stack: Vec<(usize, Vec<u16>, usize, Series, Vec<usize>)> = vec![(0, vec![0; n], 0, one, alive)];
+    // (next variable, multi-index so far, its degree, product of the chosen powers, live components)
+    type Frame = (usize, Vec<u16>, usize, Series, Vec<usize>);
+    let mut stack: Vec<Frame> = vec![(0, vec![0; n], 0, one, alive)];
     while let Some((k, alpha, deg, prod, alive)) = stack.pop() {
         if k == n {
             for &m in &alive {
@@ -297,6 +299,7 @@ fn compose_all(
         let max_e = if is_zero_series(&powers[k][1]) { 0 } else { t - deg };
         let mut a = alpha.clone();
         let mut live = alive;
+        #[allow(clippy::needless_range_loop)] // e is the exponent; it indexes the powers as well
         for e in 0..=max_e {
             a[k] = e as u16;
             if e > 0 {

@@ -37,6 +37,7 @@ pub fn analyse(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Structure 
     let n = f.len();
     let jac = crate::derive::jacobian(alg, f);
     let mut anti = Vec::new();
+    #[allow(clippy::needless_range_loop)] // J_ij against J_ji: both indices address the matrix
     for i in 0..n {
         for j in i + 1..n {
             let d = alg.sub(&jac[i][j], &jac[j][i]);
