@@ -149,12 +149,34 @@ fn derive_output_file_is_replaced_atomically() {
     }
     let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
     std::fs::File::options().write(true).open(&old_form).unwrap().set_modified(two_hours_ago).unwrap();
-    let mut child =
-        bea_cmd(&["derive", "--example", "generic2d", "--order", "10", "-o", file.to_str().unwrap()]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Kill the writer at the one moment that matters: the new content is complete in the temporary file but not yet
+    // renamed (the test hook holds it there). A plain `fs::write` of the destination would have replaced "old".
+    let mut child = bea_cmd(&["derive", "--example", "quartic", "--format", "json", "-o", file.to_str().unwrap()])
+        .env("BEA_TEST_HOLD_BEFORE_RENAME_MS", "30000")
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let start = Instant::now();
+    let (tmp, written) = loop {
+        let mine = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).find(|p| {
+            let name = name_of(p);
+            name.starts_with(".out.tmp")
+                && bea_verification::report::temp_owner(&name).is_some_and(|(_, owner)| owner == pid)
+        });
+        if let Some(p) = mine {
+            let content = std::fs::read(&p).unwrap_or_default();
+            if serde_json::from_slice::<serde_json::Value>(&content).is_ok() {
+                break (p, content);
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(25), "the writer never completed a temporary file in {dir:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(std::fs::read(&file).unwrap(), b"old", "a killed run leaves the old file");
+    assert_eq!(std::fs::read(&file).unwrap(), b"old", "a run killed before the rename leaves the old file");
+    assert!(String::from_utf8_lossy(&written).contains("\"quartic\""), "the killed run had written the new output");
+    assert!(tmp.exists(), "the killed run's temporary file is left behind (the next run removes it)");
     run_ok(&mut bea_cmd(&["derive", "--example", "quartic", "--format", "json", "-o", file.to_str().unwrap()]));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(v["name"], "quartic");

@@ -4,7 +4,6 @@
 //! evaluation step, and a final `summary` line. A run whose file ends with a `finished` or
 //! `diverged` summary for the same configuration is skipped when a sweep is rerun.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -134,13 +133,12 @@ pub fn run_path(out_dir: &Path, id: &str) -> PathBuf {
 
 /// Write `contents` to `path` atomically: a temp file in the same directory, then rename.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| NetsError::io(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| NetsError::io(&tmp, e))?;
-    f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| NetsError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| NetsError::io(path, e))
+    // One implementation for every file bea writes (this one used the older `.NAME.tmpPID` temporary name and left
+    // the temporary file behind when the rename failed).
+    crate::report::write_atomic(path, contents).map_err(|e| match e {
+        crate::report::ReportError::Io { path, source } => NetsError::io(path, source),
+        other => NetsError::io(path, std::io::Error::other(other.to_string())),
+    })
 }
 
 /// Serialise a run file (config, evals, optional summary) and write it atomically.

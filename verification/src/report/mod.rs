@@ -64,12 +64,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        hold_before_rename();
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io_err(path))
+}
+
+/// A test hook: with `BEA_TEST_HOLD_BEFORE_RENAME_MS=N` set, a writer waits N ms (at most 60 s) between writing the
+/// temporary file and renaming it, so a test can kill a process at exactly that point and check that the
+/// destination still holds its old content. Unset (always, outside tests), it costs one environment lookup.
+fn hold_before_rename() {
+    if let Some(ms) = std::env::var("BEA_TEST_HOLD_BEFORE_RENAME_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
 }
 
 /// Serialises `value` as pretty JSON (with a trailing newline) and writes it atomically.
