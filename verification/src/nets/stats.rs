@@ -138,6 +138,55 @@ mod tests {
     }
 
     #[test]
+    fn spearman_of_a_permutation_matches_the_classical_formula() {
+        // Untied ranks: rho = 1 - 6 S / (n (n^2 - 1)), S = sum d^2.
+        // x = 1..5, y = (3, 2, 1, 5, 4): d = (-2, 0, 2, -1, 1), S = 10, rho = 1 - 60/120 = 1/2.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(spearman(&x, &[3.0, 2.0, 1.0, 5.0, 4.0]), Some(0.5));
+        // Ranks, not values: any strictly increasing map of y gives the same rho.
+        assert_eq!(spearman(&x, &[0.3, 0.2, 0.1, 50.0, 4.0]), Some(0.5));
+        // y = (2, 4, 1, 3) on 1..4: d = (-1, -2, 2, 1), S = 10, rho = 1 - 60/60 = 0.
+        assert_eq!(spearman(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 1.0, 3.0]), Some(0.0));
+        // n = 6, y = (6, 4, 5, 2, 3, 1): d = (-5, -2, -2, 2, 2, 5), S = 66,
+        // rho = 1 - 396/210 = -31/35.
+        let r = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[6.0, 4.0, 5.0, 2.0, 3.0, 1.0]).unwrap();
+        assert!((r + 31.0 / 35.0).abs() < 1e-15, "{r}");
+    }
+
+    #[test]
+    fn spearman_with_ties_is_pearson_of_average_ranks() {
+        // x = (1, 2, 2, 3) has average ranks (1, 2.5, 2.5, 4); y = (1, 3, 2, 4) ranks itself.
+        // Deviations from 2.5: dx = (-1.5, 0, 0, 1.5), dy = (-1.5, 0.5, -0.5, 1.5);
+        // sxy = 4.5, sxx = 4.5, syy = 5, rho = 4.5 / sqrt(22.5) = sqrt(0.9).
+        // (The untied formula would give 1 - 6 * 0.5 / 60 = 0.95: ties break it.)
+        let r = spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert!((r - 0.9f64.sqrt()).abs() < 1e-15, "{r}");
+        // Ties on both sides: x = (5, 5, 6, 9) ranks (1.5, 1.5, 3, 4), y = (0, 1, 1, 2) ranks (1, 2.5, 2.5, 4);
+        // dx = (-1, -1, 0.5, 1.5), dy = (-1.5, 0, 0, 1.5): sxy = 1.5 + 0 + 0 + 2.25 = 3.75,
+        // sxx = 1 + 1 + 0.25 + 2.25 = 4.5, syy = 4.5, rho = 3.75 / 4.5 = 5/6.
+        let r = spearman(&[5.0, 5.0, 6.0, 9.0], &[0.0, 1.0, 1.0, 2.0]).unwrap();
+        assert!((r - 5.0 / 6.0).abs() < 1e-15, "{r}");
+    }
+
+    #[test]
+    fn pearson_matches_a_hand_computed_fraction() {
+        // x = (0, 1, 2, 3), y = (1, 3, 2, 7): means 1.5 and 3.25,
+        // dx = (-1.5, -0.5, 0.5, 1.5), dy = (-2.25, -0.25, -1.25, 3.75);
+        // sxy = 3.375 + 0.125 - 0.625 + 5.625 = 8.5, sxx = 5,
+        // syy = 5.0625 + 0.0625 + 1.5625 + 14.0625 = 20.75,
+        // r = 8.5 / sqrt(103.75) = 17 / sqrt(415).
+        let r = pearson(&[0.0, 1.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 7.0]).unwrap();
+        assert!((r - 17.0 / 415f64.sqrt()).abs() < 1e-15, "{r}");
+        // Invariant under affine maps with positive scale, flips sign with negative scale.
+        let r2 = pearson(&[10.0, 12.0, 14.0, 16.0], &[-1.0, -5.0, -3.0, -13.0]).unwrap();
+        assert!((r2 + 17.0 / 415f64.sqrt()).abs() < 1e-15, "{r2}");
+        // Degenerate inputs.
+        assert_eq!(pearson(&[1.0, 2.0], &[1.0]), None);
+        assert_eq!(pearson(&[1.0], &[1.0]), None);
+        assert_eq!(pearson(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0]), None);
+    }
+
+    #[test]
     fn normal_has_unit_variance() {
         let mut r = Rng::new(1);
         let xs: Vec<f64> = (0..20000).map(|_| r.normal()).collect();

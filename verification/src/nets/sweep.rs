@@ -131,3 +131,54 @@ pub fn run_sweep(runs: &[RunSpec], cfg: &SweepConfig) -> Result<SweepOutcome> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(n: usize) -> Vec<RunSpec> {
+        (0..n).map(|i| RunSpec { id: format!("r{i}"), ..Default::default() }).collect()
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_every_run() {
+        for n_runs in [0, 1, 2, 5, 7, 12] {
+            for n_shards in [1, 2, 3, 5, 7, 8, 20] {
+                let all = runs(n_runs);
+                let mut seen: Vec<String> = vec![];
+                for i in 0..n_shards {
+                    let s = shard(&all, i, n_shards);
+                    // Round-robin: run k goes to shard k mod n_shards, in list order.
+                    let want: Vec<String> = (i..n_runs).step_by(n_shards).map(|k| format!("r{k}")).collect();
+                    let got: Vec<String> = s.iter().map(|r| r.id.clone()).collect();
+                    assert_eq!(got, want, "{n_runs} runs, shard {i}/{n_shards}");
+                    // Balanced to within one run.
+                    assert!(s.len() == n_runs / n_shards || s.len() == n_runs / n_shards + 1);
+                    seen.extend(got);
+                }
+                let mut sorted = seen.clone();
+                sorted.sort();
+                sorted.dedup();
+                assert_eq!(sorted.len(), seen.len(), "a run in two shards ({n_runs}/{n_shards})");
+                assert_eq!(seen.len(), n_runs, "not every run is in a shard ({n_runs}/{n_shards})");
+            }
+        }
+        // More shards than runs: the surplus shards are empty.
+        assert!(shard(&runs(3), 5, 8).is_empty());
+    }
+
+    #[test]
+    fn bad_shards_select_nothing_and_the_sweep_rejects_them() {
+        let all = runs(4);
+        assert!(shard(&all, 0, 0).is_empty());
+        assert!(shard(&all, 3, 3).is_empty());
+        assert!(shard(&all, 9, 3).is_empty());
+        let dir = std::env::temp_dir().join(format!("bea-sweep-shard-test-{}", std::process::id()));
+        for bad in [(0, 0), (3, 3), (4, 2)] {
+            let cfg = SweepConfig { out_dir: dir.clone(), progress: false, handle_ctrl_c: false, shard: Some(bad) };
+            let e = run_sweep(&all, &cfg).unwrap_err();
+            assert!(matches!(e, NetsError::InvalidConfig { field: "shard", .. }), "{bad:?}: {e}");
+        }
+        assert!(!dir.exists(), "a rejected sweep wrote nothing");
+    }
+}

@@ -273,3 +273,73 @@ fn egr_verdict(points: &[EgrPoint]) -> Verdict {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(mu_acc: &[(f64, f64)]) -> Vec<EgrPoint> {
+        mu_acc
+            .iter()
+            .map(|&(mu, acc)| EgrPoint {
+                mu,
+                test_acc_mean: acc,
+                test_acc_std: 0.0,
+                r_ig_mean: 1e-3,
+                step_s: 0.0,
+                n: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn egr_verdict_margin_boundaries() {
+        assert_eq!(EGR_MARGIN, 0.01);
+        let b = 0.5;
+        // (gain of the best mu > 0 over mu = 0, expected outcome)
+        let cases = [
+            (0.0101, Outcome::Holds),
+            (0.0099, Outcome::Inconclusive),
+            (0.0, Outcome::Inconclusive),
+            (-0.0099, Outcome::Inconclusive),
+            (-0.0101, Outcome::DoesNotHold),
+            (0.2, Outcome::Holds),
+            (-0.2, Outcome::DoesNotHold),
+        ];
+        for (gain, want) in cases {
+            let v = egr_verdict(&pts(&[(0.0, b), (0.1, b + gain)]));
+            assert_eq!(v.outcome, want, "gain {gain}: {v}");
+            assert_eq!(v.numbers["acc_mu0"], b);
+            assert_eq!(v.numbers["best_mu"], 0.1);
+            assert!((v.numbers["gain"] - gain).abs() < 1e-12);
+        }
+        // Exactly at the margin (computed as the rule does): both comparisons are inclusive.
+        assert_eq!(egr_verdict(&pts(&[(0.0, b), (0.1, b + EGR_MARGIN)])).outcome, Outcome::Holds);
+        assert_eq!(egr_verdict(&pts(&[(0.0, b), (0.1, b - EGR_MARGIN)])).outcome, Outcome::DoesNotHold);
+    }
+
+    #[test]
+    fn egr_verdict_uses_the_best_positive_mu_not_the_correlation() {
+        // Accuracy falls with mu overall (Spearman rho = -0.8 over the four points: ranks
+        // (3, 4, 2, 1), S = 4 + 4 + 1 + 9 = 18, 1 - 108/60), yet the best mu > 0 (0.01) beats
+        // mu = 0 by 0.05: holds, and the reported rho is the negative one.
+        let v = egr_verdict(&pts(&[(0.0, 0.80), (0.01, 0.85), (0.1, 0.70), (0.2, 0.60)]));
+        assert_eq!(v.outcome, Outcome::Holds, "{v}");
+        assert_eq!(v.numbers["best_mu"], 0.01);
+        assert!((v.numbers["spearman_rho"] + 0.8).abs() < 1e-14, "{v}");
+        assert!((v.numbers["gain"] - 0.05).abs() < 1e-12);
+        // Every mu > 0 worse by at least the margin: does not hold, even though the best
+        // of them is reported.
+        let v = egr_verdict(&pts(&[(0.0, 0.9), (0.1, 0.85), (0.2, 0.88)]));
+        assert_eq!((v.outcome, v.numbers["best_mu"]), (Outcome::DoesNotHold, 0.2), "{v}");
+        // Point order does not matter.
+        let v = egr_verdict(&pts(&[(0.2, 0.88), (0.0, 0.9), (0.1, 0.85)]));
+        assert_eq!((v.outcome, v.numbers["best_mu"]), (Outcome::DoesNotHold, 0.2), "{v}");
+        // Without a baseline, or without any mu > 0 (all diverged): inconclusive, no gain.
+        for p in [pts(&[(0.1, 0.9), (0.2, 0.95)]), pts(&[(0.0, 0.9)]), vec![]] {
+            let v = egr_verdict(&p);
+            assert_eq!(v.outcome, Outcome::Inconclusive, "{v}");
+            assert!(!v.numbers.contains_key("gain"));
+        }
+    }
+}
