@@ -386,3 +386,36 @@ fn two_param_checks_its_flags_first() {
     }
     assert!(!dir.exists(), "nothing written");
 }
+
+/// `bea examples` lists the catalogue, and every listed name is a working `--example` (the list and the catalogue
+/// cannot drift apart).
+#[test]
+fn every_listed_example_derives() {
+    let (code, out, err) = bea(&["examples"]);
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(names.len() >= 5 && names.contains(&"two-param") && names.contains(&"quartic"), "{out}");
+    for name in names {
+        let (code, out, err) = bea(&["derive", "--example", name, "--order", "1"]);
+        assert_eq!(code, 0, "--example {name}: {err}");
+        assert!(out.contains(&format!("problem: {name}")) && out.contains("order 1:"), "--example {name}: {out}");
+    }
+}
+
+/// `bea data verify`: a missing file and a corrupt one are clear errors that say how to fetch the data; an unknown
+/// dataset is refused by name.
+#[test]
+fn data_verify_reports_missing_and_corrupt_files() {
+    let dir = std::env::temp_dir().join(format!("bea-data-verify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    refused(&["data", "verify", "mnist", "--data-dir", d], &["missing data file", "bea data fetch mnist"]);
+    std::fs::create_dir_all(dir.join("mnist")).unwrap();
+    for f in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    {
+        std::fs::write(dir.join("mnist").join(f), b"not an idx file").unwrap();
+    }
+    refused(&["data", "verify", "mnist", "--data-dir", d], &["corrupt data file", "SHA-256", "fetch again"]);
+    refused(&["data", "verify", "cifar"], &["unknown dataset 'cifar'", "mnist or fashion-mnist"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
