@@ -8,6 +8,7 @@ mod hardening;
 mod interruption;
 mod oracles;
 mod properties;
+mod pseries;
 mod strategies;
 mod structure;
 mod supply_chain;

@@ -34,6 +34,7 @@
 //! assert_eq!(f1, vec!["0", "0"]); // explicit midpoint has order 2: f_1 = 0
 //! ```
 
+pub mod coloured;
 pub mod diff;
 pub mod modified;
 pub mod momentum;

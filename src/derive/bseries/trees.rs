@@ -191,7 +191,7 @@ pub(crate) fn factorial(n: u64) -> u64 {
     (1..=n).product::<u64>().max(1)
 }
 
-fn validate_levels(levels: &[u32]) -> Result<(), TreeError> {
+pub(crate) fn validate_levels(levels: &[u32]) -> Result<(), TreeError> {
     let first = *levels.first().ok_or(TreeError::Empty)?;
     if first != 1 {
         return Err(TreeError::BadRoot { found: first });
@@ -219,7 +219,7 @@ pub(crate) fn child_blocks(levels: &[u32]) -> Vec<(usize, usize)> {
     blocks
 }
 
-fn shift(levels: &[u32], to: u32) -> Vec<u32> {
+pub(crate) fn shift(levels: &[u32], to: u32) -> Vec<u32> {
     let d = levels[0] - to;
     levels.iter().map(|l| l - d).collect()
 }
