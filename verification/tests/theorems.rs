@@ -46,6 +46,32 @@ fn norm_growth_bound_along_gd() {
     assert!(v.diverged, "{v:?}");
 }
 
+/// Prop. A.9 is tight on the diagonal a = b near the origin: there the residual r = y - a b x is
+/// positive and -grad E = r x (b, a) is parallel to theta, so a GD step moves straight outwards
+/// and the norm grows by exactly h slope. A loss whose reported gradient is 2 grad E (E itself
+/// unchanged, so the geometric slope still measures |grad E|) takes steps of twice that length
+/// in the same direction: the norm grows by 2 h slope and the check must fail. (Starting at
+/// (2.8, 3.5) GD moves inwards and the one-sided bound could not catch the wrong gradient.)
+#[test]
+fn norm_growth_check_catches_a_wrong_step_gradient() {
+    let m = TwoParamModel::default();
+    let cfg = NormGrowthConfig { h: 0.025, steps: 500, ..Default::default() };
+    let right = ClosureLoss::new(2, |t: &[f64]| m.loss([t[0], t[1]]), |t: &[f64]| m.grad([t[0], t[1]]).to_vec());
+    let v = check_norm_growth(&right, &[0.2, 0.2], &cfg);
+    assert!(v.pass && !v.diverged && v.steps == 500, "{v:?}");
+    assert!((v.max_ratio - 1.0).abs() < 1e-6, "the bound is attained on the diagonal: {v:?}");
+    let wrong = ClosureLoss::new(
+        2,
+        |t: &[f64]| m.loss([t[0], t[1]]),
+        |t: &[f64]| m.grad([t[0], t[1]]).iter().map(|g| 2.0 * g).collect(),
+    );
+    let v = check_norm_growth(&wrong, &[0.2, 0.2], &cfg);
+    assert!(!v.pass && v.violations > 0 && v.max_excess > 0.0, "{v:?}");
+    // Measured: 238 of 500 steps violate, max ratio 2.01 (>= 2: near the minimum the
+    // finite-difference slope is a small number with a larger relative error).
+    assert!(v.violations > 100 && v.max_ratio > 1.99, "growth is 2 h slope: {v:?}");
+}
+
 /// Prop. A.10 on the 2-parameter model: points of ab = y/x are minima and zeros of the
 /// modified loss; the modified gradient flow ends on zeros of E.
 #[test]
