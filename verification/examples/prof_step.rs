@@ -399,15 +399,21 @@ fn ratio() {
             times[i].push(run(f, kernel, mu, block));
         }
     }
+    let names: Vec<String> = kinds.iter().map(|k| k.0.to_string()).collect();
+    print_ratios(&names, &format!("\"threads\": {threads}"), &times, rounds * block);
+}
+
+/// One JSON line per configuration: ms per step, and its time over the first configuration's (SGD) as the ratio of
+/// the totals and the median and quartiles of the per-block ratios. `times[i][r]`: configuration i, block r.
+fn print_ratios(names: &[String], extra: &str, times: &[Vec<f64>], steps: usize) {
     let total: Vec<f64> = times.iter().map(|t| t.iter().sum()).collect();
-    let steps = (rounds * block) as f64;
-    for (i, (name, _, _)) in kinds.iter().enumerate() {
+    for (i, name) in names.iter().enumerate() {
         let mut r: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
         r.sort_by(f64::total_cmp);
         let q = |p: f64| r[((r.len() - 1) as f64 * p).round() as usize];
         println!(
-            "{{\"kind\": \"{name}\", \"threads\": {threads}, \"ms_per_step\": {:.3}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
-            1e3 * total[i] / steps,
+            "{{\"kind\": \"{name}\", {extra}, \"ms_per_step\": {:.3}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
+            1e3 * total[i] / steps as f64,
             total[i] / total[0],
             q(0.5),
             q(0.25),
@@ -460,21 +466,8 @@ fn resnet_ratio() {
             times[i].push(run(net.as_ref(), mu, block));
         }
     }
-    let total: Vec<f64> = times.iter().map(|t| t.iter().sum()).collect();
-    let steps = (rounds * block) as f64;
-    for (i, (name, _)) in kinds.iter().enumerate() {
-        let mut r: Vec<f64> = times[i].iter().zip(&times[0]).map(|(a, b)| a / b).collect();
-        r.sort_by(f64::total_cmp);
-        let q = |p: f64| r[((r.len() - 1) as f64 * p).round() as usize];
-        println!(
-            "{{\"kind\": \"resnet-{name}\", \"batch\": {batch}, \"ms_per_step\": {:.2}, \"over_sgd_total\": {:.3}, \"over_sgd_median\": {:.3}, \"q25\": {:.3}, \"q75\": {:.3}}}",
-            1e3 * total[i] / steps,
-            total[i] / total[0],
-            q(0.5),
-            q(0.25),
-            q(0.75)
-        );
-    }
+    let names: Vec<String> = kinds.iter().map(|k| format!("resnet-{}", k.0)).collect();
+    print_ratios(&names, &format!("\"batch\": {batch}"), &times, rounds * block);
 }
 
 /// `prof_step widths`: ms per FastMlp SGD step (1 thread, batch 32) of the paper's MLP
