@@ -94,3 +94,89 @@ fn coloured_sigma_labelling_identity() {
         assert_eq!(*sum, bea::algebra::Coef::new(1i128 << d.order, d.sigma.into()), "{}", d.tree);
     }
 }
+
+// ---------- coefficients ----------
+
+use std::sync::Arc;
+
+use bea::algebra::Coef;
+use bea::derive::bseries::modified::modified_equation_substitution;
+use bea::derive::bseries::pseries::{exact_flow_of_pfield, modified_pseries, PSeries};
+use bea::derive::bseries::series::{elementary_weights, BSeries};
+use bea::derive::bseries::tableau::{ButcherTableau, BUILTIN_METHODS};
+
+/// Oracle (b): when both parts use the same tableau, the P-series is the B-series: for every built-in Runge–Kutta
+/// method, every colouring of every tree to order 7 has the elementary weight of the uncoloured tree and the
+/// modified-equation coefficient of the uncoloured tree computed by the substitution law (Algorithm 2 of
+/// `modified.rs`, which the coloured path does not use).
+#[test]
+fn same_tableau_twice_gives_the_bseries_coefficients() {
+    let forest = Arc::new(ColouredForest::new(7));
+    let shapes = forest.shapes().clone();
+    for name in BUILTIN_METHODS {
+        let t = ButcherTableau::named(name).unwrap();
+        let p = PSeries::of_pair_in(name, &t, &t, forest.clone()).unwrap();
+        let phi = elementary_weights(&t, &shapes);
+        let b = modified_equation_substitution(&BSeries::of_method_in(&t, shapes.clone())).unwrap();
+        let m = modified_pseries(&p).unwrap();
+        for ((d, a), c) in p.iter().zip(m.coefficients()) {
+            assert_eq!(*a, phi[d.shape], "{name} Φ {}", d.tree);
+            assert_eq!(c, b.coefficient(d.shape), "{name} b̃ {}", d.tree);
+        }
+    }
+}
+
+/// Order conditions (Φ(t) = 1/γ(t) for |t| <= p, GNI Sect. III.2.2): Störmer–Verlet has order 2 and symplectic
+/// Euler (both variants) order 1, and no higher; the modified fields vanish at orders 2..=p.
+#[test]
+fn partitioned_orders() {
+    for (name, p) in [("stormer-verlet", 2), ("symplectic-euler", 1), ("symplectic-euler-b", 1)] {
+        let s = PSeries::of_named(name, p + 1).unwrap();
+        let exact = |d: &bea::derive::bseries::coloured::ColouredTreeData| Coef::new(1, d.gamma.into());
+        assert!(s.iter().filter(|(d, _)| d.order <= p).all(|(d, a)| *a == exact(d)), "{name}");
+        assert!(s.iter().any(|(d, a)| d.order == p + 1 && *a != exact(d)), "{name}");
+        let m = modified_pseries(&s).unwrap();
+        assert!(m.iter().all(|(d, c)| (d.order == 1) == c.is_one() && (d.order == 1 || d.order > p || c.is_zero())));
+    }
+}
+
+/// Oracle (c): Störmer–Verlet is symmetric, so its modified field has even powers of h only (GNI Thm. IX.2.2):
+/// b̃(t) = 0 for every tree with an even number of vertices, to order 8. Symplectic Euler is not symmetric.
+#[test]
+fn stormer_verlet_is_even_symplectic_euler_is_not() {
+    let forest = Arc::new(ColouredForest::new(8));
+    let t = std::time::Instant::now();
+    let (_, [p1, p2]) = bea::derive::taylor::partitioned_tableaus("stormer-verlet").unwrap();
+    let sv = modified_pseries(&PSeries::of_pair_in("stormer-verlet", &p1, &p2, forest.clone()).unwrap()).unwrap();
+    println!("stormer-verlet to order 8 ({} trees): {:.2} s", forest.len(), t.elapsed().as_secs_f64());
+    let mut odd_nonzero = 0;
+    for (d, c) in sv.iter() {
+        if d.order % 2 == 0 {
+            assert!(c.is_zero(), "{} {c}", d.tree);
+        } else if !c.is_zero() {
+            odd_nonzero += 1;
+        }
+    }
+    assert!(odd_nonzero > 100, "{odd_nonzero}: the check would be vacuous");
+    for name in ["symplectic-euler", "symplectic-euler-b"] {
+        let se = modified_pseries(&PSeries::of_named(name, 6).unwrap()).unwrap();
+        for n in [2, 4, 6] {
+            assert!(se.iter().any(|(d, c)| d.order == n && !c.is_zero()), "{name} order {n}");
+        }
+    }
+}
+
+/// The two symplectic Euler variants are adjoint (GNI Sect. II.2 / VI.3), so their modified fields are
+/// f̃_b(y, h) = f̃_a(y, -h): b̃_b(t) = (-1)^{|t|-1} b̃_a(t) for every coloured tree (to order 7). And the exact flow
+/// of the modified field gives the method back (GNI Sect. IX.9).
+#[test]
+fn symplectic_euler_variants_are_adjoint_and_flow_inverts() {
+    let a = modified_pseries(&PSeries::of_named("symplectic-euler", 7).unwrap()).unwrap();
+    let b = modified_pseries(&PSeries::of_named("symplectic_euler_b", 7).unwrap()).unwrap();
+    for ((d, x), y) in a.iter().zip(b.coefficients()) {
+        let sign = if d.order % 2 == 1 { Coef::one() } else { Coef::int(-1) };
+        assert_eq!(x.mul(&sign), *y, "{}", d.tree);
+    }
+    let m = PSeries::of_named("symplectic-euler", 7).unwrap();
+    assert_eq!(exact_flow_of_pfield(&a).unwrap().coefficients(), m.coefficients());
+}

@@ -1,7 +1,8 @@
 //! A second derivation path for one-step methods: expand the numerical step itself in powers of `h`, then match
 //! it with the exact flow of the modified field. It needs no trees, so it also covers **partitioned** Runge–Kutta
-//! methods (symplectic Euler, Störmer–Verlet), whose P-series bea does not build, and it is an independent
-//! algorithm for ordinary Runge–Kutta methods, which the tests compare with the B-series path.
+//! methods (symplectic Euler, Störmer–Verlet) as a second algorithm beside their P-series
+//! ([`crate::derive::bseries::pseries`]; the tests compare the two), and it is an independent algorithm for
+//! ordinary Runge–Kutta methods, which the tests compare with the B-series path.
 //!
 //! # The method
 //! A partitioned Runge–Kutta method gives each component `m` of `y' = f(y)` its own tableau `(A^{p(m)}, b^{p(m)})`
@@ -88,6 +89,46 @@ pub fn canonical_partitioned_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The tableaus `[part 1, part 2]` of a partitioned built-in ([`PARTITIONED_METHODS`], aliases as
+/// [`canonical_partitioned_name`]) and its canonical name; the one place they are defined (the Taylor path and
+/// the P-series of [`crate::derive::bseries::pseries`] both read them here).
+///
+/// ```
+/// use bea::derive::taylor::partitioned_tableaus;
+/// let (name, [p1, p2]) = partitioned_tableaus("verlet").unwrap();
+/// assert_eq!((name, p1.name(), p2.name()), ("stormer-verlet", "lobatto-iiib", "lobatto-iiia"));
+/// ```
+pub fn partitioned_tableaus(name: &str) -> Result<(&'static str, [ButcherTableau; 2]), TaylorError> {
+    let key = canonical_partitioned_name(name).ok_or_else(|| TaylorError::UnknownMethod(name.to_string()))?;
+    let t = |a: Vec<Vec<(i64, i64)>>, b: Vec<(i64, i64)>, n: &str| {
+        let conv = |v: &[(i64, i64)]| v.iter().map(|&(p, q)| rat(p, q)).collect::<Vec<_>>();
+        ButcherTableau::new(n, a.iter().map(|r| conv(r)).collect(), conv(&b))
+    };
+    Ok(match key {
+        "symplectic-euler" => (
+            "symplectic-euler",
+            [
+                t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
+                t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
+            ],
+        ),
+        "symplectic-euler-b" => (
+            "symplectic-euler-b",
+            [
+                t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
+                t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
+            ],
+        ),
+        "stormer-verlet" => {
+            let half = vec![(1, 2), (1, 2)];
+            let iiib = t(vec![vec![(1, 2), (0, 1)], vec![(1, 2), (0, 1)]], half.clone(), "lobatto-iiib")?;
+            let iiia = t(vec![vec![(0, 1), (0, 1)], vec![(1, 2), (1, 2)]], half, "lobatto-iiia")?;
+            ("stormer-verlet", [iiib, iiia])
+        }
+        _ => return Err(TaylorError::UnknownMethod(name.to_string())),
+    })
+}
+
 /// A partitioned Runge–Kutta method: one tableau per part, and the part of every component.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartitionedRk {
@@ -145,34 +186,8 @@ impl PartitionedRk {
     /// assert_eq!(m.part_of(), &[1, 0, 1]);
     /// ```
     pub fn named_split(name: &str, vars: &[String], part_of: Option<&[usize]>) -> Result<PartitionedRk, TaylorError> {
-        let key = canonical_partitioned_name(name).ok_or_else(|| TaylorError::UnknownMethod(name.to_string()))?;
-        let t = |a: Vec<Vec<(i64, i64)>>, b: Vec<(i64, i64)>, n: &str| {
-            let conv = |v: &[(i64, i64)]| v.iter().map(|&(p, q)| rat(p, q)).collect::<Vec<_>>();
-            ButcherTableau::new(n, a.iter().map(|r| conv(r)).collect(), conv(&b))
-        };
-        let (canonical, parts) = match key {
-            "symplectic-euler" => (
-                "symplectic-euler",
-                vec![
-                    t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
-                    t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
-                ],
-            ),
-            "symplectic-euler-b" => (
-                "symplectic-euler-b",
-                vec![
-                    t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
-                    t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
-                ],
-            ),
-            "stormer-verlet" => {
-                let half = vec![(1, 2), (1, 2)];
-                let iiib = t(vec![vec![(1, 2), (0, 1)], vec![(1, 2), (0, 1)]], half.clone(), "lobatto-iiib")?;
-                let iiia = t(vec![vec![(0, 1), (0, 1)], vec![(1, 2), (1, 2)]], half, "lobatto-iiia")?;
-                ("stormer-verlet", vec![iiib, iiia])
-            }
-            _ => return Err(TaylorError::UnknownMethod(name.to_string())),
-        };
+        let (canonical, [part1, part2]) = partitioned_tableaus(name)?;
+        let parts = vec![part1, part2];
         let dim = vars.len();
         if let Some(p) = part_of {
             if p.len() != dim {

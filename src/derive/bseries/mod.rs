@@ -41,6 +41,7 @@ pub mod momentum;
 pub mod momentum_check;
 pub mod output;
 mod problem;
+pub mod pseries;
 pub mod ring;
 pub mod series;
 pub mod structure;

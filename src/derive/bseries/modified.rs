@@ -31,7 +31,7 @@ use std::sync::Arc;
 use crate::algebra::Coef;
 
 use crate::derive::bseries::series::{BSeries, SeriesKind};
-use crate::derive::bseries::trees::{canonical_levels, Forest, TreeData, TreeId};
+use crate::derive::bseries::trees::{canonical_levels, Forest, TreeId};
 
 /// One-sentence normalisation of a vector-field B-series.
 pub const FIELD_NORMALIZATION: &str =
@@ -80,7 +80,7 @@ fn expect_kind(series: &BSeries, kind: SeriesKind) -> Result<(), SeriesError> {
 pub fn modified_equation(method: &BSeries) -> Result<BSeries, SeriesError> {
     expect_kind(method, SeriesKind::Method)?;
     let weights = vec![Coef::one(); method.order().max(1)];
-    let b = solve_flow_equation(method.forest(), method.coefficients(), &weights);
+    let b = solve_flow_equation(method.forest().as_ref(), method.coefficients(), &weights);
     Ok(BSeries::new(method.name(), SeriesKind::VectorField, method.forest().clone(), b))
 }
 
@@ -94,10 +94,55 @@ fn inverse_factorials(n: usize) -> Vec<Coef> {
     out
 }
 
+/// A forest the graded recursion runs on: trees indexed `0..len()`, by non-decreasing order, each with its
+/// single-edge cuts `(trunk, branch)` (ids of smaller trees). Rooted trees ([`Forest`]) and bi-coloured trees
+/// ([`crate::derive::bseries::coloured::ColouredForest`], P-series) both are: the recursion and the grafting
+/// product do not look at colours, the cuts keep them (GNI Sect. IX.10).
+pub(crate) trait GraftForest {
+    /// Number of trees.
+    fn tree_count(&self) -> usize;
+    /// Largest order.
+    fn top_order(&self) -> usize;
+    /// Order of tree `id`.
+    fn order_of(&self, id: usize) -> usize;
+    /// Single-edge cuts of tree `id`.
+    fn cuts_of(&self, id: usize) -> &[(usize, usize)];
+}
+
+impl GraftForest for Forest {
+    fn tree_count(&self) -> usize {
+        self.len()
+    }
+    fn top_order(&self) -> usize {
+        self.max_order()
+    }
+    fn order_of(&self, id: usize) -> usize {
+        self.get(id).order
+    }
+    fn cuts_of(&self, id: usize) -> &[(usize, usize)] {
+        &self.get(id).cuts
+    }
+}
+
+impl GraftForest for crate::derive::bseries::coloured::ColouredForest {
+    fn tree_count(&self) -> usize {
+        self.len()
+    }
+    fn top_order(&self) -> usize {
+        self.max_order()
+    }
+    fn order_of(&self, id: usize) -> usize {
+        self.get(id).order
+    }
+    fn cuts_of(&self, id: usize) -> &[(usize, usize)] {
+        &self.get(id).cuts
+    }
+}
+
 /// `G_k(t) = Σ_{cuts} G_{k-1}(trunk) b(branch)` for one tree and one `k >= 2`.
-fn graft_power(d: &TreeData, prev: &[Coef], b: &[Coef]) -> Coef {
+fn graft_power(cuts: &[(usize, usize)], prev: &[Coef], b: &[Coef]) -> Coef {
     let mut acc = Coef::zero();
-    for &(trunk, branch) in &d.cuts {
+    for &(trunk, branch) in cuts {
         if b[branch].is_zero() || prev[trunk].is_zero() {
             continue;
         }
@@ -110,21 +155,21 @@ fn graft_power(d: &TreeData, prev: &[Coef], b: &[Coef]) -> Coef {
 ///
 /// `w_k = 1` is the one-step modified equation; `w_k = 1 + (-1)^k β` is heavy-ball momentum
 /// ([`crate::derive::bseries::momentum`]). Requires `w_1 != 0`; `weights[k-1] = w_k` (missing entries repeat the last).
-pub(crate) fn solve_flow_equation(forest: &Forest, target: &[Coef], weights: &[Coef]) -> Vec<Coef> {
-    let n_max = forest.max_order();
+pub(crate) fn solve_flow_equation<F: GraftForest + ?Sized>(forest: &F, target: &[Coef], weights: &[Coef]) -> Vec<Coef> {
+    let n_max = forest.top_order();
     let inv_fact = inverse_factorials(n_max);
     let w = |k: usize| weights.get(k - 1).unwrap_or_else(|| weights.last().unwrap());
     let factors: Vec<Coef> = (0..=n_max).map(|k| if k == 0 { Coef::zero() } else { w(k).mul(&inv_fact[k]) }).collect();
     let inv_w1 = w(1).recip().expect("w_1 != 0 (checked by the callers)");
-    let ntrees = forest.len();
+    let ntrees = forest.tree_count();
     let mut b = vec![Coef::zero(); ntrees];
     // g[k][t] = G_k(t); row 0 unused.
     let mut g = vec![vec![Coef::zero(); ntrees]; n_max + 1];
     for id in 0..ntrees {
-        let d = forest.get(id);
+        let cuts = forest.cuts_of(id);
         let mut rhs = target[id].clone();
-        for k in 2..=d.order {
-            let acc = graft_power(d, &g[k - 1], &b);
+        for k in 2..=forest.order_of(id) {
+            let acc = graft_power(cuts, &g[k - 1], &b);
             if !acc.is_zero() {
                 rhs = rhs.sub(&factors[k].mul(&acc));
                 g[k][id] = acc;
@@ -147,20 +192,23 @@ pub(crate) fn solve_flow_equation(forest: &Forest, target: &[Coef], weights: &[C
 /// ```
 pub fn exact_flow_of_field(field: &BSeries) -> Result<BSeries, SeriesError> {
     expect_kind(field, SeriesKind::VectorField)?;
-    let forest = field.forest();
-    let b = field.coefficients();
-    let inv_fact = inverse_factorials(forest.max_order());
-    let mut g = vec![b.to_vec()];
+    let a = exact_flow_coefficients(field.forest().as_ref(), field.coefficients());
+    Ok(BSeries::new(field.name(), SeriesKind::Method, field.forest().clone(), a))
+}
+
+/// `Σ_k G_k(t)/k!` with `G_1 = b`, `G_k = G_{k-1} ⊳ b` on any [`GraftForest`].
+pub(crate) fn exact_flow_coefficients<F: GraftForest + ?Sized>(forest: &F, b: &[Coef]) -> Vec<Coef> {
+    let inv_fact = inverse_factorials(forest.top_order());
+    let mut prev = b.to_vec();
     let mut a = b.to_vec();
-    for k in 2..=forest.max_order() {
-        let prev = &g[k - 2];
-        let next: Vec<Coef> = forest.trees().iter().map(|d| graft_power(d, prev, b)).collect();
+    for k in 2..=forest.top_order() {
+        let next: Vec<Coef> = (0..forest.tree_count()).map(|id| graft_power(forest.cuts_of(id), &prev, b)).collect();
         for (ai, gi) in a.iter_mut().zip(&next) {
             *ai = ai.add(&gi.mul(&inv_fact[k]));
         }
-        g.push(next);
+        prev = next;
     }
-    Ok(BSeries::new(field.name(), SeriesKind::Method, forest.clone(), a))
+    a
 }
 
 /// Parent index of each vertex of a level sequence (`usize::MAX` for the root).

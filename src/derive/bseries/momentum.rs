@@ -86,7 +86,7 @@ fn heavy_ball_in(beta: &Coef, forest: Arc<Forest>) -> Result<BSeries, MomentumEr
     if !target.is_empty() {
         target[0] = Coef::one();
     }
-    let b = solve_flow_equation(&forest, &target, &weights(beta, forest.max_order()));
+    let b = solve_flow_equation(forest.as_ref(), &target, &weights(beta, forest.max_order()));
     Ok(BSeries::new(&format!("heavy-ball(beta={beta})"), SeriesKind::VectorField, forest, b))
 }
 
