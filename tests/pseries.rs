@@ -180,3 +180,60 @@ fn symplectic_euler_variants_are_adjoint_and_flow_inverts() {
     let m = PSeries::of_named("symplectic-euler", 7).unwrap();
     assert_eq!(exact_flow_of_pfield(&a).unwrap().coefficients(), m.coefficients());
 }
+
+// ---------- CLI and snapshots ----------
+
+use crate::support::bea;
+use bea::derive::bseries::output::p_text_table;
+
+/// `bea series --method <partitioned>` prints the P-series: JSON rows with `colours`, agreeing with the library;
+/// text and LaTeX state the normalisation and the colour convention; things that do not apply are refused.
+#[test]
+fn cli_series_prints_partitioned_coefficients() {
+    for method in ["symplectic-euler", "symplectic-euler-b", "stormer-verlet"] {
+        let (code, out, err) = bea(&["series", "--method", method, "--order", "4", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["method"], method);
+        let m = modified_pseries(&PSeries::of_named(method, 4).unwrap()).unwrap();
+        let rows = v["coefficients"].as_array().unwrap();
+        assert_eq!(rows.len(), 2 + 4 + 14 + 52);
+        for (row, (d, c)) in rows.iter().zip(m.iter()) {
+            let tree: Vec<u32> = serde_json::from_value(row["tree"].clone()).unwrap();
+            let colours: Vec<u8> = serde_json::from_value(row["colours"].clone()).unwrap();
+            assert_eq!((tree.as_slice(), colours.as_slice()), (d.tree.levels(), d.tree.colours()));
+            assert_eq!(row["coefficient"], c.to_string());
+            assert_eq!(row["sigma"], d.sigma);
+        }
+        assert!(v["normalization"].as_str().unwrap().contains("colour-preserving"));
+        assert!(v["colours"].as_str().unwrap().starts_with("colour 1 (•) = part 1"));
+    }
+    let (code, out, _) = bea(&["series", "--method", "verlet", "--order", "3"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("# stormer-verlet (part 1: lobatto-iiib, part 2: lobatto-iiia)"), "{out}");
+    assert!(out.contains("colour 1 (•) = part 1 (lobatto-iiib: the first half of the variables, or --part1)"), "{out}");
+    assert!(out.contains("[[∘]∘]•") && !out.contains("[∘]•      "), "{out}"); // order 2 vanishes (skipped)
+    let (code, out, _) = bea(&["series", "--method", "symplectic-euler", "--order", "2", "--format", "latex"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(r"$[\circ]\bullet$ & 2 & 1 & $-\frac{1}{2}$"), "{out}");
+    assert!(out.lines().take_while(|l| !l.starts_with("\\begin")).all(|l| l.starts_with('%')), "{out}");
+    for (args, want) in [
+        (&["series", "--method", "stormer-verlet", "--order", "11"][..], "up to order 10"),
+        (&["series", "--method", "symplectic-euler", "--beta", "1/2"][..], "--beta applies to heavy-ball only"),
+    ] {
+        let (code, _, err) = bea(args);
+        assert_ne!(code, 0);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// Oracle (e), change detection only: the coefficient tables of the three methods to order 5.
+#[test]
+fn pseries_coefficient_table_snapshots() {
+    insta::with_settings!({ snapshot_path => "../series/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        for name in bea::derive::taylor::PARTITIONED_METHODS {
+            let m = modified_pseries(&PSeries::of_named(name, 5).unwrap()).unwrap();
+            insta::assert_snapshot!(format!("pseries-{name}"), p_text_table(&m, false));
+        }
+    });
+}

@@ -329,8 +329,9 @@ pub enum DataCommand {
 /// `bea series`.
 #[derive(Args, Debug, Default, Clone)]
 pub struct SeriesArgs {
-    /// explicit-euler, implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, or a
-    /// Butcher tableau TOML file.
+    /// explicit-euler, implicit-euler, explicit-midpoint, implicit-midpoint, heun, rk4, ssprk33, heavy-ball, a
+    /// Butcher tableau TOML file, or a partitioned method (symplectic-euler, symplectic-euler-b, stormer-verlet:
+    /// its P-series over bi-coloured trees, colour 1 = part 1, up to order 10).
     #[arg(long, default_value = "explicit-euler")]
     pub method: String,
     /// Momentum of heavy-ball, in (-1, 1).

@@ -3,10 +3,16 @@
 //! JSON layout: `{"method": ..., "normalization": "<one sentence>", "coefficients":
 //! [{"tree": [1, 2, 2], "order": 3, "sigma": 2, "coefficient": "-1/12"}, ...]}` with trees as
 //! canonical level sequences (root at level 1), in forest order (by order, then Beyer–Hedetniemi).
+//!
+//! P-series of partitioned methods ([`p_to_json`], [`p_text_table`], [`p_latex_table`]) add `"parts"` (the two
+//! tableaus), `"colours"` (the colour convention, one sentence) and, per row, `"colours"`: the colour (1 = part
+//! 1, 2 = part 2) of each vertex in the order of `"tree"`, root first. Rows are in coloured-forest order (by order,
+//! uncoloured shape in Beyer–Hedetniemi order, then colour sequence).
 
 use serde::Serialize;
 
 use crate::derive::bseries::modified::FIELD_NORMALIZATION;
+use crate::derive::bseries::pseries::{colour_convention, PSeries, P_FIELD_NORMALIZATION, P_METHOD_NORMALIZATION};
 use crate::derive::bseries::series::{BSeries, SeriesKind, METHOD_NORMALIZATION};
 
 /// One row of the JSON table.
@@ -127,4 +133,162 @@ pub fn latex_table(series: &BSeries, skip_zero: bool) -> String {
     }
     out.push_str("\\hline\n\\end{tabular}\n");
     out
+}
+
+// ---------- P-series (bi-coloured trees) ----------
+
+/// One row of the P-series JSON table.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PCoefficientEntry {
+    /// Canonical level sequence (that of the uncoloured shape).
+    pub tree: Vec<u32>,
+    /// Colours (1 = part 1, 2 = part 2) of the vertices in the same order, root first.
+    pub colours: Vec<u8>,
+    /// `|t|`.
+    pub order: usize,
+    /// `σ(t)`, colour-preserving automorphisms.
+    pub sigma: u64,
+    /// The exact coefficient, `"p/q"` or `"p"`.
+    pub coefficient: String,
+}
+
+/// The P-series JSON document.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PCoefficientTable {
+    /// Method name.
+    pub method: String,
+    /// Tableaus of part 1 and part 2.
+    pub parts: [String; 2],
+    /// One-sentence normalisation.
+    pub normalization: String,
+    /// One-sentence colour convention.
+    pub colours: String,
+    /// Rows.
+    pub coefficients: Vec<PCoefficientEntry>,
+}
+
+fn p_normalization(kind: SeriesKind) -> &'static str {
+    match kind {
+        SeriesKind::Method => P_METHOD_NORMALIZATION,
+        SeriesKind::VectorField => P_FIELD_NORMALIZATION,
+    }
+}
+
+/// Builds the P-series table (all trees, zeros included).
+pub fn p_table(series: &PSeries) -> PCoefficientTable {
+    let [p1, p2] = series.parts();
+    PCoefficientTable {
+        method: series.name().to_string(),
+        parts: [p1.to_string(), p2.to_string()],
+        normalization: p_normalization(series.kind()).to_string(),
+        colours: colour_convention(p1, p2),
+        coefficients: series
+            .iter()
+            .map(|(d, c)| PCoefficientEntry {
+                tree: d.tree.levels().to_vec(),
+                colours: d.tree.colours().to_vec(),
+                order: d.order,
+                sigma: d.sigma,
+                coefficient: c.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Pretty JSON of [`p_table`].
+///
+/// ```
+/// use bea::derive::bseries::{output::p_to_json, pseries::{modified_pseries, PSeries}};
+/// let b = modified_pseries(&PSeries::of_named("symplectic-euler", 2).unwrap()).unwrap();
+/// let v: serde_json::Value = serde_json::from_str(&p_to_json(&b)).unwrap();
+/// assert_eq!(v["parts"], serde_json::json!(["implicit-euler", "explicit-euler"]));
+/// assert_eq!(v["coefficients"][3]["tree"], serde_json::json!([1, 2]));
+/// assert_eq!(v["coefficients"][3]["colours"], serde_json::json!([1, 2]));
+/// assert_eq!(v["coefficients"][3]["coefficient"], "-1/2");
+/// ```
+pub fn p_to_json(series: &PSeries) -> String {
+    serde_json::to_string_pretty(&p_table(series)).expect("plain data serialises")
+}
+
+/// Plain-text P-series table: level sequence, colours, order, σ, bracket (`•` colour 1, `∘` colour 2),
+/// coefficient; zero coefficients skipped if `skip_zero`.
+///
+/// ```
+/// use bea::derive::bseries::{output::p_text_table, pseries::{modified_pseries, PSeries}};
+/// let b = modified_pseries(&PSeries::of_named("symplectic-euler", 2).unwrap()).unwrap();
+/// let text = p_text_table(&b, true);
+/// let row: Vec<&str> = text.lines().find(|l| l.ends_with("[∘]•                       -1/2")).unwrap().split_whitespace().collect();
+/// assert_eq!(row, ["[1,", "2]", "[1,", "2]", "2", "1", "[∘]•", "-1/2"]);
+/// ```
+pub fn p_text_table(series: &PSeries, skip_zero: bool) -> String {
+    let [p1, p2] = series.parts();
+    let mut out = format!(
+        "# {} (part 1: {p1}, part 2: {p2})\n# {}\n# {}\n",
+        series.name(),
+        p_normalization(series.kind()),
+        colour_convention(p1, p2)
+    );
+    out.push_str(&format!(
+        "{:<28} {:<28} {:>5} {:>7}  {:<26} {}\n",
+        "tree", "colours", "order", "sigma", "bracket", "coefficient"
+    ));
+    for (d, c) in series.iter() {
+        if skip_zero && c.is_zero() {
+            continue;
+        }
+        let colours: Vec<String> = d.tree.colours().iter().map(|x| x.to_string()).collect();
+        out.push_str(&format!(
+            "{:<28} {:<28} {:>5} {:>7}  {:<26} {}\n",
+            format!("{:?}", d.tree.levels()),
+            format!("[{}]", colours.join(", ")),
+            d.order,
+            d.sigma,
+            d.tree.bracket(),
+            c
+        ));
+    }
+    out
+}
+
+/// LaTeX `tabular` of a P-series (bracket notation, `\bullet` colour 1, `\circ` colour 2; `%` comments state
+/// the normalisation and colours).
+///
+/// ```
+/// use bea::derive::bseries::{output::p_latex_table, pseries::{modified_pseries, PSeries}};
+/// let b = modified_pseries(&PSeries::of_named("symplectic-euler", 2).unwrap()).unwrap();
+/// assert!(p_latex_table(&b, true).contains(r"$[\circ]\bullet$ & 2 & 1 & $-\frac{1}{2}$"));
+/// ```
+pub fn p_latex_table(series: &PSeries, skip_zero: bool) -> String {
+    let [p1, p2] = series.parts();
+    let mut out = format!(
+        "% {} (part 1: {p1}, part 2: {p2})\n% {}\n% {}\n",
+        series.name(),
+        p_normalization(series.kind()),
+        colour_convention(p1, p2)
+    );
+    out.push_str("\\begin{tabular}{llll}\n\\hline\ntree & $|t|$ & $\\sigma(t)$ & coefficient \\\\\n\\hline\n");
+    for (d, c) in series.iter() {
+        if skip_zero && c.is_zero() {
+            continue;
+        }
+        out.push_str(&format!(
+            "${}$ & {} & {} & ${}$ \\\\\n",
+            d.tree.bracket_with("\\bullet", "\\circ"),
+            d.order,
+            d.sigma,
+            latex_frac(c)
+        ));
+    }
+    out.push_str("\\hline\n\\end{tabular}\n");
+    out
+}
+
+fn latex_frac(c: &crate::algebra::Coef) -> String {
+    if c.is_integer() {
+        c.to_string()
+    } else {
+        let sign = if c.is_negative() { "-" } else { "" };
+        let (num, den) = c.abs().parts();
+        format!("{sign}\\frac{{{num}}}{{{den}}}")
+    }
 }
