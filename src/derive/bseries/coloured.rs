@@ -106,6 +106,21 @@ impl ColouredTree {
         self.levels.len()
     }
 
+    /// The subtrees attached to the root, in canonical order.
+    ///
+    /// ```
+    /// use bea::derive::bseries::coloured::ColouredTree;
+    /// let t = ColouredTree::new(&[1, 2, 3, 2], &[2, 1, 2, 1]).unwrap();
+    /// let kids: Vec<(Vec<u32>, Vec<u8>)> = t.children().iter().map(|c| (c.levels().to_vec(), c.colours().to_vec())).collect();
+    /// assert_eq!(kids, vec![(vec![1, 2], vec![1, 2]), (vec![1], vec![1])]);
+    /// ```
+    pub fn children(&self) -> Vec<ColouredTree> {
+        child_blocks(&self.levels)
+            .into_iter()
+            .map(|(s, e)| ColouredTree { levels: shift(&self.levels[s..e], 1), colours: self.colours[s..e].to_vec() })
+            .collect()
+    }
+
     /// The uncoloured shape.
     pub fn shape(&self) -> RootedTree {
         RootedTree::from_canonical(self.levels.clone())
