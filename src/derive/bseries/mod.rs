@@ -1,4 +1,5 @@
-//! B-series: modified equations of any Runge–Kutta method, and of heavy-ball momentum, exactly.
+//! B-series: modified equations of any Runge–Kutta method, and of heavy-ball momentum, exactly; P-series of
+//! partitioned Runge–Kutta methods.
 //!
 //! Pipeline (GUIDE section 3, convention 1: method coefficients are exact rationals that do not
 //! depend on the field; the field enters only through elementary differentials):
@@ -12,7 +13,10 @@
 //!    elementary differentials ([`diff`]) over bea's exact ring ([`ring`]), see [`derive_method`];
 //! 6. heavy-ball momentum, a two-step method, by the same tree recursion ([`momentum`],
 //!    [`derive_heavy_ball`]); a plain-`f64` checker of its modified fields ([`momentum_check`]);
-//! 7. coefficient tables as JSON, text and LaTeX ([`output`]).
+//! 7. coefficient tables as JSON, text and LaTeX ([`output`]);
+//! 8. partitioned Runge–Kutta methods (symplectic Euler, Störmer–Verlet): P-series over bi-coloured trees
+//!    ([`coloured`]), their weights and modified equation by the same recursion ([`pseries`]), and bi-coloured
+//!    elementary differentials ([`diff::ColouredElementaryDifferentials`]).
 //!
 //! # Normalisation
 //! Method: `y_1 = y + Σ_t h^{|t|} a(t)/σ(t) F(t)(y)` with `a = Φ` (exact flow: `a = 1/γ`).

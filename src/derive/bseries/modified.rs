@@ -201,10 +201,10 @@ pub(crate) fn exact_flow_coefficients<F: GraftForest + ?Sized>(forest: &F, b: &[
     let inv_fact = inverse_factorials(forest.top_order());
     let mut prev = b.to_vec();
     let mut a = b.to_vec();
-    for k in 2..=forest.top_order() {
+    for inv_k in inv_fact.iter().skip(2) {
         let next: Vec<Coef> = (0..forest.tree_count()).map(|id| graft_power(forest.cuts_of(id), &prev, b)).collect();
         for (ai, gi) in a.iter_mut().zip(&next) {
-            *ai = ai.add(&gi.mul(&inv_fact[k]));
+            *ai = ai.add(&gi.mul(inv_k));
         }
         prev = next;
     }
