@@ -706,3 +706,72 @@ fn review_found_derivative_like_names_are_refused() {
     let (code, _, err) = crate::support::bea(&["derive", "--field", "P(x) - Q_x; 0", "--vars", "x,y", "--order", "1"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Found by review (session 5), the numeric code generators:
+/// - monomials of high total degree overflowed the stack (`-x^1000` at order 24: a recursion one level per degree);
+/// - a coefficient beyond f64 was written as the bare word `inf` (generated Rust that does not compile, exit 0);
+/// - odd roots of negative numbers were NaN (`powf(1/3)`), though the algebra means the real root;
+/// - LaTeX printed `x_10` raw (x₁0) in the formulas while the left-hand sides escaped it.
+#[test]
+fn review_found_numeric_code_generation() {
+    // High degree: the Rust module is generated (in a 2 MiB thread, like a small worker) and is long.
+    let deep = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let (code, out, err) = crate::support::bea(&[
+                "emit", "--field", "-x^1000", "--vars", "x", "--order", "24", "--format", "rust",
+            ]);
+            assert_eq!(code, 0, "{err}");
+            out
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(deep.contains("pub fn modified_field") && !deep.contains("inf"), "{}", &deep[..200]);
+    // Out of range: a clear error naming the problem, for every numeric output.
+    let (code, _, err) =
+        crate::support::bea(&["emit", "--field", "-1e12*x^2", "--vars", "x", "--order", "25", "--format", "rust"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("beyond the range of double precision") && !err.contains("panicked"), "{err}");
+    // Odd roots: the real cube root (-8)^(1/3) = -2, and x^(1/3) at x = -8 is -2 (closed forms); the generated Rust
+    // uses cbrt. An even root of a negative number stays NaN (reported as not finite by the checked calls).
+    let raw = |f: &str| bea::spec::RawProblem {
+        field: Some(vec![f.into()]),
+        vars: vec!["x".into()],
+        order: Some(1),
+        ..Default::default()
+    };
+    let p = bea::spec::Problem::from_raw(&raw("x^(1/3) + x^(1/5)")).unwrap();
+    let ev = bea::emit::evaluator::Evaluator::compile(&p.algebra, &p.field, &Default::default()).unwrap();
+    let mut out = [0.0];
+    ev.eval(&[-8.0], &mut out);
+    assert!((out[0] - (-2.0 - 8f64.powf(0.2))).abs() < 1e-14, "{out:?}");
+    ev.eval(&[27.0], &mut out);
+    assert!((out[0] - (3.0 + 27f64.powf(0.2))).abs() < 1e-14, "{out:?}");
+    let p = bea::spec::Problem::from_raw(&raw("sqrt(x)")).unwrap();
+    let ev = bea::emit::evaluator::Evaluator::compile(&p.algebra, &p.field, &Default::default()).unwrap();
+    ev.eval(&[-4.0], &mut out);
+    assert!(out[0].is_nan());
+    let (code, out, err) = crate::support::bea(&["verify", "--field", "(-8)^(1/3)*x", "--vars", "x", "--at", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 of 4 checks pass"), "{out}");
+    let (code, rust, err) =
+        crate::support::bea(&["emit", "--field", "-x^(1/3)", "--vars", "x", "--order", "1", "--format", "rust"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(rust.contains(".cbrt()") && !rust.contains("powf"), "{rust}");
+    // LaTeX names with an underscore: a subscript on both sides of every line.
+    let (code, tex, err) = crate::support::bea(&[
+        "derive",
+        "--field",
+        "-x_10*q_ab; x_10",
+        "--vars",
+        "x_10,q_ab",
+        "--order",
+        "1",
+        "--format",
+        "latex",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tex.contains("f_{x_{10}} &= -x_{10} q_{ab} \\\\"), "{tex}");
+    assert!(!tex.contains("x_10") && !tex.contains("q_ab"), "{tex}");
+}

@@ -20,6 +20,11 @@ pub enum EvalError {
     /// An unspecified function cannot be evaluated.
     #[error("the unspecified function {0} has no numeric values: give the field explicitly")]
     Unspecified(String),
+    /// An exact constant (a coefficient or a parameter's value) whose magnitude is beyond `f64` (about 1.8e308):
+    /// numeric code would compute with `inf` (found by review: generated Rust held the bare word `inf` and did not
+    /// compile, and the evaluator turned `inf * 0` into NaN where the exact value is finite).
+    #[error("the constant {0} is beyond the range of double precision (about 1.8e308), so no numeric code can represent it: lower the order or rescale the problem")]
+    OutOfRange(String),
 }
 
 /// A value that came out NaN or infinite, with where it happened: what was evaluated (a component of the field
@@ -65,7 +70,20 @@ enum Op {
     Div(u32, u32),
     Lin(Vec<(f64, u32)>),
     Apply(Func, u32),
-    Powf(u32, f64),
+    /// The real `n`-th root (`n >= 2`): `sqrt`, `cbrt`, and for larger odd `n` the odd real root of a negative
+    /// number, as the algebra's `root^n = arg` means (found by review: `powf(1/n)` gave NaN for a negative argument
+    /// of an odd root). Even roots of negative numbers stay NaN.
+    Root(u32, u32),
+}
+
+/// The real `n`-th root of `x` (see [`Op::Root`]).
+fn real_root(x: f64, n: u32) -> f64 {
+    match n {
+        2 => x.sqrt(),
+        3 => x.cbrt(),
+        n if n % 2 == 1 => x.signum() * x.abs().powf(1.0 / n as f64),
+        n => x.powf(1.0 / n as f64),
+    }
 }
 
 /// A compiled list of expressions of the state.
@@ -114,13 +132,16 @@ impl Compiler<'_> {
         self.ops.push(op);
         (self.ops.len() - 1) as u32
     }
-    fn constant(&mut self, v: f64) -> u32 {
+    fn constant(&mut self, v: f64) -> Result<u32, EvalError> {
+        if !v.is_finite() {
+            return Err(EvalError::OutOfRange(format!("{v}")));
+        }
         if let Some(&r) = self.consts.get(&v.to_bits()) {
-            return r;
+            return Ok(r);
         }
         let r = self.push(Op::Const(v));
         self.consts.insert(v.to_bits(), r);
-        r
+        Ok(r)
     }
     fn gen(&mut self, g: usize) -> Result<u32, EvalError> {
         if let Some(&r) = self.gens.get(&g) {
@@ -130,7 +151,7 @@ impl Compiler<'_> {
             GenKind::State(i) => self.push(Op::Input(*i)),
             GenKind::Param(p) => {
                 let v = *self.params.get(p).ok_or_else(|| EvalError::Unbound(p.clone()))?;
-                self.constant(v)
+                self.constant(v)?
             }
             GenKind::Jet { func, .. } => return Err(EvalError::Unspecified(self.alg.functions()[*func].name.clone())),
             GenKind::Apply(f, u) => {
@@ -139,28 +160,40 @@ impl Compiler<'_> {
             }
             GenKind::Root(n, u) => {
                 let a = self.elem(&u.clone())?;
-                self.push(Op::Powf(a, 1.0 / *n as f64))
+                self.push(Op::Root(a, *n as u32))
             }
         };
         self.gens.insert(g, r);
         Ok(r)
     }
+    /// The register of monomial `m`, built as `m / g * g` for its last generator `g` on top of the longest
+    /// already-built prefix. Iterative: a recursion one level per unit of total degree overflowed the stack on
+    /// `x^1000` at order 24 (found by review).
     fn monomial(&mut self, m: &Mono) -> Result<Option<u32>, EvalError> {
-        if m.0.is_empty() {
-            return Ok(None);
-        }
-        if let Some(&r) = self.mono.get(m) {
-            return Ok(Some(r));
-        }
-        let g = m.0.len() - 1;
-        let rest = m.with_exp(g, m.exp(g) - 1);
-        let gr = self.gen(g)?;
-        let r = match self.monomial(&rest)? {
-            None => gr,
-            Some(rr) => self.push(Op::Mul(rr, gr)),
+        let mut chain: Vec<(Mono, usize)> = Vec::new();
+        let mut cur = m.clone();
+        let mut acc = loop {
+            if cur.0.is_empty() {
+                break None;
+            }
+            if let Some(&r) = self.mono.get(&cur) {
+                break Some(r);
+            }
+            let g = cur.0.len() - 1;
+            let rest = cur.with_exp(g, cur.exp(g) - 1);
+            chain.push((cur, g));
+            cur = rest;
         };
-        self.mono.insert(m.clone(), r);
-        Ok(Some(r))
+        for (mono, g) in chain.into_iter().rev() {
+            let gr = self.gen(g)?;
+            let r = match acc {
+                None => gr,
+                Some(rr) => self.push(Op::Mul(rr, gr)),
+            };
+            self.mono.insert(mono, r);
+            acc = Some(r);
+        }
+        Ok(acc)
     }
     fn poly(&mut self, p: &Poly) -> Result<u32, EvalError> {
         if let Some(&r) = self.polys.get(p) {
@@ -169,13 +202,19 @@ impl Compiler<'_> {
         let mut lin = Vec::new();
         let mut c0 = 0.0;
         for (m, c) in p.terms() {
+            let v = c.to_f64();
+            if !v.is_finite() {
+                let full = c.to_string();
+                let shown = if full.len() > 60 { format!("{}... ({} digits)", &full[..40], full.len()) } else { full };
+                return Err(EvalError::OutOfRange(shown));
+            }
             match self.monomial(m)? {
-                None => c0 += c.to_f64(),
-                Some(r) => lin.push((c.to_f64(), r)),
+                None => c0 += v,
+                Some(r) => lin.push((v, r)),
             }
         }
         if c0 != 0.0 || lin.is_empty() {
-            let r = self.constant(1.0);
+            let r = self.constant(1.0)?;
             lin.push((c0, r));
         }
         let r = if lin.len() == 1 && lin[0].0 == 1.0 { lin[0].1 } else { self.push(Op::Lin(lin)) };
@@ -304,7 +343,7 @@ impl Evaluator {
                 Op::Div(a, b) => regs[*a as usize] / regs[*b as usize],
                 Op::Lin(t) => t.iter().map(|(c, r)| c * regs[*r as usize]).sum(),
                 Op::Apply(f, a) => apply(*f, regs[*a as usize]),
-                Op::Powf(a, e) => regs[*a as usize].powf(*e),
+                Op::Root(a, n) => real_root(regs[*a as usize], *n),
             };
         }
     }
@@ -343,10 +382,10 @@ impl Evaluator {
                         dst[l] = apply(*f, x[l]);
                     }
                 }
-                Op::Powf(a, e) => {
+                Op::Root(a, n) => {
                     let x = src(*a);
                     for l in 0..b {
-                        dst[l] = x[l].powf(*e);
+                        dst[l] = real_root(x[l], *n);
                     }
                 }
             }
@@ -382,7 +421,12 @@ impl Evaluator {
                             Func::Log => "ln",
                         }
                     ),
-                    Op::Powf(a, e) => format!("{}.powf({})", r(a), lit(*e)),
+                    Op::Root(a, 2) => format!("{}.sqrt()", r(a)),
+                    Op::Root(a, 3) => format!("{}.cbrt()", r(a)),
+                    Op::Root(a, n) if n % 2 == 1 => {
+                        format!("{0}.signum() * {0}.abs().powf({1})", r(a), lit(1.0 / *n as f64))
+                    }
+                    Op::Root(a, n) => format!("{}.powf({})", r(a), lit(1.0 / *n as f64)),
                 };
                 format!("let r{i}: f64 = {rhs};")
             })

@@ -8,6 +8,24 @@
 
 use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
 
+/// A variable or parameter name in LaTeX: `x_10` becomes `x_{10}` (a subscript, as the name means) and any further
+/// underscore is escaped (`q_a_b` becomes `q_{a\_b}`); names without an underscore are unchanged. Found by review:
+/// `x_10` printed raw typesets as x₁0, and `q_ab^{2}` as q_a b².
+///
+/// ```
+/// use bea::emit::expr::latex_name;
+/// assert_eq!(latex_name("x"), "x");
+/// assert_eq!(latex_name("x_10"), "x_{10}");
+/// assert_eq!(latex_name("q_a_b"), "q_{a\\_b}");
+/// assert_eq!(latex_name("x_"), "x\\_");
+/// ```
+pub fn latex_name(v: &str) -> String {
+    match v.split_once('_') {
+        Some((base, sub)) if !base.is_empty() && !sub.is_empty() => format!("{base}_{{{}}}", sub.replace('_', "\\_")),
+        _ => v.replace('_', "\\_"),
+    }
+}
+
 /// Which syntax to print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
@@ -126,12 +144,18 @@ impl<'a> Printer<'a> {
     pub fn gen_name(&self, g: usize) -> String {
         let latex = self.syntax == Syntax::Latex;
         match &self.alg.gens()[g] {
+            GenKind::State(i) if latex => latex_name(&self.vars[*i]),
+            GenKind::Param(p) if latex => latex_name(p),
             GenKind::State(i) => self.vars[*i].clone(),
             GenKind::Param(p) => p.clone(),
             GenKind::Jet { func, alpha } => {
                 let f = &self.alg.functions()[*func];
                 if alpha.iter().all(|a| *a == 0) {
-                    let args: Vec<&str> = f.args.iter().map(|i| self.vars[*i].as_str()).collect();
+                    let args: Vec<String> = f
+                        .args
+                        .iter()
+                        .map(|i| if latex { latex_name(&self.vars[*i]) } else { self.vars[*i].clone() })
+                        .collect();
                     return format!("{}({})", f.name, args.join(", "));
                 }
                 let mut idx: Vec<&str> = Vec::new();
@@ -142,6 +166,7 @@ impl<'a> Printer<'a> {
                 }
                 let sep = if idx.iter().all(|s| s.len() == 1) { "" } else { "_" };
                 if latex {
+                    let idx: Vec<String> = idx.iter().map(|v| latex_name(v)).collect();
                     format!("{}_{{{}}}", f.name, idx.join(if sep.is_empty() { "" } else { "," }))
                 } else {
                     format!("{}_{}", f.name, idx.join(sep))

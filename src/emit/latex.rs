@@ -6,9 +6,7 @@ use std::fmt::Write;
 /// The LaTeX emitter.
 pub struct Latex;
 
-fn var_tex(v: &str) -> String {
-    v.replace('_', "\\_")
-}
+use super::expr::latex_name as var_tex;
 
 impl Emitter for Latex {
     fn emit(&self, r: &Report) -> String {
