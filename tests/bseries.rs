@@ -506,6 +506,25 @@ fn heavy_ball_global_error_slopes() {
     }
 }
 
+/// CI-size version of the ignored global-error test (`momentum_check::global_errors`), on the quadratic loss at
+/// beta = 1/2 with a coarse grid: started on the slow manifold, the global error at a fixed time falls as h^(N+1)
+/// for the truncation after h^N (N = 0, 1, 2), and a wrong f_1 (f_0 in its place) falls back to slope 1.
+#[test]
+fn heavy_ball_global_error_slopes_ci_size() {
+    let mut c = heavy_ball_case(QUADRATIC, (1, 2));
+    c.cfg = CheckConfig { steps: vec![0.04, 0.02, 0.01, 0.005], final_time: 1.0, substeps: 8 };
+    let y0 = [1.0, -0.5];
+    for n in 0..=2 {
+        let glo = global_errors(&*c.grad, &truncated(&c.fields, n), &y0, c.beta, true, &c.cfg);
+        let slope = fit_slope(&glo.steps[1..], &glo.errors[1..]);
+        assert!((slope - (n as f64 + 1.0)).abs() < 0.3, "N={n}: slope {slope}, {glo:?}");
+    }
+    let wrong = vec![c.fields[0].clone(), c.fields[0].clone()];
+    let glo = global_errors(&*c.grad, &truncated(&wrong, 1), &y0, c.beta, true, &c.cfg);
+    let slope = fit_slope(&glo.steps[1..], &glo.errors[1..]);
+    assert!((slope - 1.0).abs() < 0.3, "wrong f_1 (f_0 in its place): slope {slope}, {glo:?}");
+}
+
 /// The symbolic path and the tree series agree: f_l from `derive_heavy_ball` equals
 /// `modified_field` of the heavy-ball series on the same field.
 #[test]
