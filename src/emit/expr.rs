@@ -4,7 +4,9 @@
 //! of exponents (the first variable first); exact rational coefficients (`1/12*u*v`, never `0.0833`); powers with
 //! `^`; denominators as products of their registered factors. Jets of an unspecified function `P(x, y)` print as
 //! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when a name is longer than
-//! one character), meaning the partial derivative of `P` in those variables.
+//! one character), meaning the partial derivative of `P` in those variables. Roots print as `sqrt(u)` and
+//! `(u)^(1/n)`; for odd `n` this means the real root, also of a negative `u` (as the evaluator and the generated
+//! Rust compute it), whereas SymPy reads `(u)**(1/3)` as the principal complex root: use `real_root(u, n)` there.
 
 use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
 
