@@ -106,19 +106,103 @@ fn evaluator_matches_exact_values() {
 }
 
 /// benches/generated/lv4.rs is what `bea emit` produces today (regenerate with
-/// `cargo run -- emit --example lotka-volterra --order 4 --format rust -o benches/generated/lv4.rs`).
+/// `cargo run -- emit --example lotka-volterra --order 4 --format rust -o benches/generated/lv4.rs`), built by the
+/// same public function `bea emit` calls (`bea::emit::rust::generate`, potentials included).
 #[test]
 fn committed_generated_module_is_current() {
     let (mut me, params) = setup("lotka-volterra", 4);
-    let mut src = rust_module(&me, &params).unwrap();
-    let corr = me.corrections().to_vec();
-    let mut pots = Vec::new();
-    for (l, fl) in corr.iter().enumerate() {
-        if let Some(p) = bea::structure::analyse(&mut me.problem.algebra, fl, None).potential {
-            pots.push((l + 1, p));
-        }
-    }
-    src.push_str(&bea::emit::rust::rust_potentials(&me, &pots, &params).unwrap());
+    let src = bea::emit::rust::generate(&mut me, &params, None).unwrap();
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/generated/lv4.rs")).unwrap();
     assert_eq!(src, committed);
+    let (code, out, err) = crate::support::bea(&["emit", "--example", "lotka-volterra", "--order", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, committed, "the binary writes the same module");
+}
+
+/// Compile `module` with a `main` that prints, per point, `potential_1` and `f_1` (rustc, unoptimised).
+fn run_potential_program(tag: &str, module: &str, pts: &[[f64; 2]]) -> Vec<Vec<f64>> {
+    let dir = std::env::temp_dir().join(format!("bea-emit-pot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let main = format!(
+        "mod m {{\n{module}\n}}\nfn main() {{\n    let pts: [[f64; 2]; {}] = {pts:?};\n    for p in pts {{ let mut f1 = [0.0f64; 2]; m::f_1(&p, &mut f1); println!(\"{{:?}}\", [m::potential_1(&p), f1[0], f1[1]]); }}\n}}\n",
+        pts.len()
+    );
+    let src = dir.join(format!("{tag}.rs"));
+    let bin = dir.join(tag);
+    std::fs::write(&src, main).unwrap();
+    let st = Command::new("rustc").args(["--edition", "2021", "-o"]).arg(&bin).arg(&src).output().expect("rustc runs");
+    assert!(st.status.success(), "{tag}: generated code does not compile:\n{}", String::from_utf8_lossy(&st.stderr));
+    let run = Command::new(&bin).output().unwrap();
+    assert!(run.status.success(), "{tag}: {}", String::from_utf8_lossy(&run.stderr));
+    String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').split(", ").map(|s| s.parse().unwrap()).collect())
+        .collect()
+}
+
+/// Review: the generated module dropped potentials that text and JSON report (it analysed the corrections
+/// without the order-1 candidate), and the candidate itself was explicit Euler's for every method.
+///
+/// Oracle, by hand: `E = exp(x) y^2`, `grad E = (y^2 e^x, 2 y e^x)`, `|grad E|^2 = (y^4 + 4 y^2) e^(2x)`. At order 1
+/// every one-step method has `f_1 = k f'f` with `f'f = Hess E grad E = grad(|grad E|^2/2)`, so `E_1 = -k/2 |grad E|^2`:
+/// explicit Euler `k = -1/2` (`E_1 = +|grad E|^2/4`), implicit Euler `k = +1/2` (`E_1 = -|grad E|^2/4`, GNI IX),
+/// heavy-ball at `beta = 1/2` `E_1 = (1+beta)/(4(1-beta)^3) |grad E|^2 = 3 |grad E|^2` (README). Then
+/// `f_1 = -grad E_1 = -c (2 y^4 + 8 y^2, 4 y^3 + 8 y) e^(2x)` for `E_1 = c |grad E|^2`, differentiated by hand.
+/// Checked in the module `bea emit --format rust` writes, compiled and run.
+#[test]
+fn generated_module_has_the_method_s_first_order_potential() {
+    let pts = [[0.3, -1.2], [-0.7, 0.5], [1.1, 2.0]];
+    for (method, c) in
+        [(&["explicit-euler"][..], 0.25), (&["implicit-euler"][..], -0.25), (&["heavy-ball", "--beta", "1/2"][..], 3.0)]
+    {
+        let mut args = vec!["emit", "--loss", "exp(x)*y^2", "--vars", "x,y", "--order", "2", "--method"];
+        args.extend_from_slice(method);
+        let (code, module, err) = crate::support::bea(&args);
+        assert_eq!(code, 0, "{method:?}: {err}");
+        assert!(module.contains("pub fn potential_1("), "{method:?}: no potential_1 in\n{module}");
+        assert!(!module.contains("pub fn potential_2("), "{method:?}: f_2 is not a gradient field");
+        let rows = run_potential_program(&method[0].replace('-', "_"), &module, &pts);
+        for (p, row) in pts.iter().zip(rows) {
+            let (x, y) = (p[0], p[1]);
+            let e2x = (2.0 * x).exp();
+            let want = [
+                c * (y.powi(4) + 4.0 * y * y) * e2x,
+                -c * (2.0 * y.powi(4) + 8.0 * y * y) * e2x,
+                -c * (4.0 * y.powi(3) + 8.0 * y) * e2x,
+            ];
+            for (g, w) in row.iter().zip(want) {
+                assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{method:?} at {p:?}: {row:?} vs hand {want:?}");
+            }
+        }
+    }
+}
+
+/// The order-1 candidate is read off the method: `f_1 = k f'f` gives `-k/2 |f|^2`, and nothing when `f_1` is no
+/// multiple of `f'f`. Hand values on `E = x^2 y^2/2` at order 1 (explicit Euler: `k = -1/2`).
+#[test]
+fn first_order_hint_reads_the_method_s_coefficient() {
+    let raw = bea::spec::RawProblem {
+        loss: Some("x^2*y^2/2".into()),
+        vars: vec!["x".into(), "y".into()],
+        order: Some(1),
+        ..Default::default()
+    };
+    let p = Problem::from_raw(&raw).unwrap();
+    let mut me = derive(&p).unwrap();
+    let field = me.problem.field.clone();
+    let f1 = me.corrections()[0].clone();
+    let alg = &mut me.problem.algebra;
+    let hint = bea::emit::first_order_hint(alg, &field, &f1).expect("f_1 = -1/2 f'f");
+    // |f|^2/4 with f = -(x y^2, x^2 y): (x^2 y^4 + x^4 y^2)/4.
+    let x = [Coef::new(3, 2), Coef::new(-2, 5)];
+    let want = Coef::new(3 * 3 * 2 * 2 * 2 * 2, 2 * 2 * 5 * 5 * 5 * 5)
+        .add(&Coef::new(3 * 3 * 3 * 3 * 2 * 2, 2 * 2 * 2 * 2 * 5 * 5));
+    assert_eq!(alg.eval_exact(&hint, &x).unwrap(), want.mul(&Coef::new(1, 4)));
+    // Flipping f_1's sign flips the candidate; a field that is no multiple of f'f gets none.
+    let neg: Vec<_> = f1.iter().map(|e| alg.neg(e)).collect();
+    let flipped = bea::emit::first_order_hint(alg, &field, &neg).unwrap();
+    assert_eq!(alg.eval_exact(&flipped, &x).unwrap(), want.mul(&Coef::new(-1, 4)));
+    let skew = vec![f1[0].clone(), alg.scale(&f1[1], &Coef::new(2, 1))];
+    assert!(bea::emit::first_order_hint(alg, &field, &skew).is_none());
 }

@@ -2,10 +2,9 @@
 
 use super::args::EmitArgs;
 use crate::emit::evaluator::param_values;
-use crate::emit::rust::{rust_module, rust_potentials};
+use crate::emit::rust::generate;
 use crate::emit::{render, Format};
 use crate::spec::{lower_value, Problem};
-use crate::structure::analyse;
 use anyhow::{anyhow, Context};
 use std::collections::BTreeMap;
 
@@ -21,16 +20,7 @@ pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
                 extra.insert(k.clone(), lower_value(k, v)?);
             }
             let params = param_values(&me.problem.params, &extra);
-            let mut src = rust_module(me, &params).context("cannot generate numeric code")?;
-            let corr = me.corrections().to_vec();
-            let mut pots = Vec::new();
-            for (l, fl) in corr.iter().enumerate() {
-                if let Some(pot) = analyse(&mut me.problem.algebra, fl, None).potential {
-                    pots.push((l + 1, pot));
-                }
-            }
-            src.push_str(&rust_potentials(me, &pots, &params)?);
-            src
+            generate(me, &params, None).context("cannot generate numeric code")?
         }
         other => {
             let f: Format = other.parse().map_err(|e: String| anyhow!("{e} (or rust)"))?;

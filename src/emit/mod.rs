@@ -1,7 +1,8 @@
 //! Emitters: a derived [`ModifiedEquation`](crate::derive::ModifiedEquation) as text, LaTeX or JSON.
 //!
 //! [`Report::build`] runs the structure checks and prints every expression once (in both syntaxes); each format
-//! is one [`Emitter`] over that report, so the formats cannot disagree about what was derived.
+//! is one [`Emitter`] over that report, so the formats cannot disagree about what was derived. The generated Rust
+//! module ([`rust::generate`]) takes its potentials from the same analysis ([`analyse_corrections`]).
 
 pub mod evaluator;
 pub mod expr;
@@ -13,7 +14,7 @@ mod text;
 
 pub use json::Json;
 pub use latex::Latex;
-pub use report::{CorrectionOut, Report};
+pub use report::{analyse_corrections, first_order_hint, CorrectionOut, Report};
 pub use text::Text;
 
 /// Output format of `bea derive`.

@@ -4,7 +4,7 @@ use super::expr::{Printer, Syntax};
 use crate::algebra::{Algebra, Coef, Elem};
 use crate::derive::ModifiedEquation;
 use crate::spec::Recursion;
-use crate::structure::{analyse, verifies};
+use crate::structure::{analyse, verifies, Structure};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -51,6 +51,9 @@ pub struct Report {
     pub corrections: Vec<CorrectionOut>,
     /// `E + h E_1 + ... + h^L E_L` for the largest `L` such that `E_0..E_L` all exist; `null` if `E_0` does not.
     pub modified_loss: Option<String>,
+    /// That `L` (`N` when every correction has a potential, less when the sum stops early); `null` with
+    /// `modified_loss`.
+    pub modified_loss_order: Option<usize>,
     /// The loss `E` when the problem was given as a loss.
     pub loss: Option<String>,
     /// Catalogue name.
@@ -75,6 +78,9 @@ pub struct Report {
     /// LaTeX of the modified loss.
     #[serde(skip)]
     pub modified_loss_latex: Option<String>,
+    /// Why the modified loss stops before order `N` (text only; JSON has `modified_loss_order`).
+    #[serde(skip)]
+    pub modified_loss_note: Option<String>,
     /// LaTeX of the loss.
     #[serde(skip)]
     pub loss_latex: Option<String>,
@@ -116,23 +122,18 @@ impl Report {
         // E_0: the loss, or a potential of f when f is a gradient field.
         let s0 = analyse(&mut p.algebra, &f0, p.loss.as_ref());
         let e0 = p.loss.clone().or(s0.potential.clone());
-        // |f|^2/4, the first-order potential whenever f is a gradient field.
+        // |f|^2/4: Barrett & Dherin's E_1 for gradient descent (the IGR line checks exactly this).
         let mut quarter = Elem::default();
         for fi in &f0 {
             let sq = p.algebra.mul(fi, fi);
             quarter = p.algebra.add(&quarter, &sq);
         }
         quarter = p.algebra.scale(&quarter, &Coef::new(1, 4));
-        let build = |alg: &mut Algebra, fs: &[Vec<Elem>]| -> (Vec<CorrectionOut>, Vec<Option<Elem>>) {
-            let mut outs = Vec::new();
-            let mut pots = Vec::new();
-            for (i, fl) in fs.iter().enumerate() {
-                let hint = if i == 0 { Some(&quarter) } else { None };
-                let s = analyse(alg, fl, hint);
-                outs.push(correction_out(alg, &vars, i + 1, fl, &s));
-                pots.push(s.potential);
-            }
-            (outs, pots)
+        let build = |alg: &mut Algebra, fs: &[Vec<Elem>]| -> (Vec<CorrectionOut>, Vec<Structure>) {
+            let ss = analyse_corrections(alg, &f0, fs);
+            let outs =
+                fs.iter().zip(&ss).enumerate().map(|(i, (fl, s))| correction_out(alg, &vars, i + 1, fl, s)).collect();
+            (outs, ss)
         };
         let (general, gpots) = match &me.general {
             Some(fs) => {
@@ -151,7 +152,7 @@ impl Report {
         let pots = gpots.or(ppots).unwrap_or_default();
         let first = me.general.as_ref().or(me.paper.as_ref()).and_then(|c| c.first());
         let igr = if s0.gradient { first.map(|f1| verifies(&mut p.algebra, &quarter, f1)) } else { None };
-        let (ml, ml_tex) = modified_loss(&mut p.algebra, &vars, e0.as_ref(), &pots);
+        let ml = modified_loss(&mut p.algebra, &vars, e0.as_ref(), &pots);
         let (field, field_latex): (Vec<String>, Vec<String>) =
             f0.iter().map(|e| print_pair(&p.algebra, &vars, e)).unzip();
         let loss = p.loss.as_ref().map(|e| print_pair(&p.algebra, &vars, e));
@@ -168,7 +169,8 @@ impl Report {
             order: p.order,
             field,
             corrections,
-            modified_loss: ml,
+            modified_loss: ml.as_ref().map(|m| m.text.clone()),
+            modified_loss_order: ml.as_ref().map(|m| m.order),
             loss: loss.as_ref().map(|l| l.0.clone()),
             name: p.name.clone(),
             paper_corrections,
@@ -177,7 +179,8 @@ impl Report {
             field_gradient: s0.gradient,
             description: p.description.clone(),
             field_latex,
-            modified_loss_latex: ml_tex,
+            modified_loss_latex: ml.as_ref().map(|m| m.latex.clone()),
+            modified_loss_note: ml.and_then(|m| m.note),
             loss_latex: loss.map(|l| l.1),
         }
     }
@@ -210,27 +213,98 @@ fn correction_out(
     }
 }
 
-fn modified_loss(
-    alg: &mut Algebra,
-    vars: &[String],
-    e0: Option<&Elem>,
-    pots: &[Option<Elem>],
-) -> (Option<String>, Option<String>) {
-    let e0 = match e0 {
-        Some(e) => e,
-        None => return (None, None),
-    };
-    let (mut text, mut tex) = print_pair(alg, vars, e0);
-    for (i, p) in pots.iter().enumerate() {
-        let Some(p) = p else { break };
+/// The modified loss `E_0 + h E_1 + ... + h^L E_L`, printed, with `L` and why it stops before `N`.
+struct ModifiedLoss {
+    text: String,
+    latex: String,
+    order: usize,
+    note: Option<String>,
+}
+
+fn modified_loss(alg: &mut Algebra, vars: &[String], e0: Option<&Elem>, ss: &[Structure]) -> Option<ModifiedLoss> {
+    let e0 = e0?;
+    let (mut text, mut latex) = print_pair(alg, vars, e0);
+    let mut order = 0;
+    let mut note = None;
+    for (i, s) in ss.iter().enumerate() {
+        let l = i + 1;
+        let Some(p) = &s.potential else {
+            let why = if s.gradient {
+                format!("f_{l} has a symmetric Jacobian, but no potential E_{l} was found in closed form")
+            } else {
+                format!("f_{l} is not a gradient field, so E_{l} does not exist")
+            };
+            note = Some(format!("given through order {order} of {}: {why}", ss.len()));
+            break;
+        };
+        order = l;
         if p.is_zero() {
             continue;
         }
-        let (t, l) = print_pair(alg, vars, p);
-        let hp = if i == 0 { "h".to_string() } else { format!("h^{}", i + 1) };
-        let hl = if i == 0 { "h".to_string() } else { format!("h^{{{}}}", i + 1) };
+        let (t, tex) = print_pair(alg, vars, p);
+        let hp = if l == 1 { "h".to_string() } else { format!("h^{l}") };
+        let hl = if l == 1 { "h".to_string() } else { format!("h^{{{l}}}") };
         text.push_str(&format!(" + {hp}*({t})"));
-        tex.push_str(&format!(" + {hl}\\left({l}\\right)"));
+        latex.push_str(&format!(" + {hl}\\left({tex}\\right)"));
     }
-    (Some(text), Some(tex))
+    Some(ModifiedLoss { text, latex, order, note })
+}
+
+/// The structure verdict of each correction `f_1..f_N` of the field `field`: the one analysis behind every
+/// output (the report and the generated Rust module), so they cannot disagree about which potentials exist.
+///
+/// Order 1 gets a candidate potential read off the correction itself rather than assumed from explicit Euler:
+/// `grad(|f|^2/2) = f'^T f` for any field, so if `f_1 = k f'^T f` for a rational `k` then `f_1 = -grad(-k |f|^2/2)`.
+/// On a gradient field (`f'` symmetric) every method's `f_1` is such a multiple, `k` being the method's
+/// modified-equation coefficient of the tree `[•]` (`f_1 = k f'f`): `-1/2` for explicit Euler (`E_1 = |f|^2/4`),
+/// `+1/2` for implicit Euler (`E_1 = -|f|^2/4`), `0` for methods of order >= 2, and heavy-ball's own factor. `k`
+/// is found by comparing `f_1` with `f'^T f` exactly (see [`first_order_hint`]), and the candidate, like any hint,
+/// is accepted only if it verifies exactly.
+pub fn analyse_corrections(alg: &mut Algebra, field: &[Elem], fs: &[Vec<Elem>]) -> Vec<Structure> {
+    let hint = fs.first().and_then(|f1| first_order_hint(alg, field, f1));
+    fs.iter().enumerate().map(|(i, fl)| analyse(alg, fl, if i == 0 { hint.as_ref() } else { None })).collect()
+}
+
+/// `-k |f|^2/2` when `f_1 = k f'^T f` (`= k grad(|f|^2/2)`) holds exactly for a rational `k` (read off one term,
+/// then checked on every component); `None` otherwise (`f_1` is no such multiple, or `f'^T f = 0`).
+pub fn first_order_hint(alg: &mut Algebra, field: &[Elem], f1: &[Elem]) -> Option<Elem> {
+    if field.len() != f1.len() {
+        return None;
+    }
+    let jac = crate::derive::jacobian(alg, field);
+    let mut ff = Vec::with_capacity(field.len());
+    for i in 0..field.len() {
+        // (f'^T f)_i = sum_m (d f_m / d x_i) f_m
+        let mut gi = Elem::default();
+        for (row, fm) in jac.iter().zip(field) {
+            let t = alg.mul(&row[i], fm);
+            gi = alg.add(&gi, &t);
+        }
+        ff.push(alg.normalize(&gi));
+    }
+    let i = ff.iter().position(|g| !g.is_zero())?;
+    let f1i = alg.normalize(&f1[i]);
+    let k = if f1i.is_zero() {
+        Coef::zero()
+    } else {
+        if f1i.den != ff[i].den {
+            return None;
+        }
+        let (mono, c) = ff[i].num.terms().first()?;
+        let (_, c1) = f1i.num.terms().iter().find(|(m, _)| m == mono)?;
+        c1.mul(&c.recip()?)
+    };
+    let exact = ff.iter().zip(f1).all(|(g, f)| {
+        let kg = alg.scale(g, &k);
+        alg.equal(&kg, f)
+    });
+    if !exact {
+        return None;
+    }
+    let mut sq = Elem::default();
+    for fi in field {
+        let t = alg.mul(fi, fi);
+        sq = alg.add(&sq, &t);
+    }
+    Some(alg.scale(&sq, &k.mul(&Coef::new(-1, 2))))
 }

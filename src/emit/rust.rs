@@ -5,6 +5,7 @@
 use super::evaluator::{EvalError, Evaluator};
 use crate::algebra::Elem;
 use crate::derive::ModifiedEquation;
+use crate::spec::Recursion;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -20,8 +21,53 @@ fn function(out: &mut String, doc: &str, sig: &str, ev: &Evaluator, ret: &dyn Fn
     let _ = writeln!(out, "}}\n");
 }
 
-/// Generate the module for a derivation, with parameter values `params` (every parameter needs one).
+/// Why a module cannot be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum RustError {
+    /// Both recursions were derived: a module holds one set of corrections.
+    #[error(
+        "--recursion both does not apply to --format rust: the module holds one set of corrections; emit \
+         --recursion general and --recursion paper separately (or use --format text, latex or json to compare them)"
+    )]
+    BothRecursions,
+    /// Compiling an expression to straight-line code failed (e.g. a parameter without a value).
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// The whole module `bea emit --format rust` writes: [`rust_module`] followed by [`rust_potentials`] for every
+/// potential the report finds (the same [`analyse_corrections`](super::analyse_corrections), order-1 candidate
+/// from the method included). `partition`, for a partitioned method, describes which variables form each part
+/// and goes into the header.
+pub fn generate(
+    me: &mut ModifiedEquation,
+    params: &HashMap<String, f64>,
+    partition: Option<&str>,
+) -> Result<String, RustError> {
+    if me.problem.recursion == Recursion::Both || (me.general.is_some() && me.paper.is_some()) {
+        return Err(RustError::BothRecursions);
+    }
+    let mut src = rust_module_with(me, params, partition)?;
+    let corr = me.corrections().to_vec();
+    let field = me.problem.field.clone();
+    let ss = super::analyse_corrections(&mut me.problem.algebra, &field, &corr);
+    let pots: Vec<(usize, Elem)> =
+        ss.into_iter().enumerate().filter_map(|(i, s)| s.potential.map(|p| (i + 1, p))).collect();
+    src.push_str(&rust_potentials(me, &pots, params)?);
+    Ok(src)
+}
+
+/// Generate the module's fields for a derivation, with parameter values `params` (every parameter needs one);
+/// without the potentials (see [`generate`]).
 pub fn rust_module(me: &ModifiedEquation, params: &HashMap<String, f64>) -> Result<String, EvalError> {
+    rust_module_with(me, params, None)
+}
+
+fn rust_module_with(
+    me: &ModifiedEquation,
+    params: &HashMap<String, f64>,
+    partition: Option<&str>,
+) -> Result<String, EvalError> {
     let p = &me.problem;
     let alg = &p.algebra;
     let dim = p.vars.len();
@@ -46,6 +92,9 @@ pub fn rust_module(me: &ModifiedEquation, params: &HashMap<String, f64>) -> Resu
     let _ =
         writeln!(out, "//! Modified equation of {method} for {}.", p.name.as_deref().unwrap_or("a user-given problem"));
     let _ = writeln!(out, "//! Variables (theta[0..{dim}]): {}.", p.vars.join(", "));
+    if let Some(split) = partition {
+        let _ = writeln!(out, "//! Partition: {split}.");
+    }
     if !params.is_empty() {
         let mut ps: Vec<_> = params.iter().collect();
         ps.sort_by(|a, b| a.0.cmp(b.0));

@@ -109,6 +109,9 @@ impl Emitter for Text {
         match (&r.modified_loss, r.field_gradient) {
             (Some(m), _) => {
                 let _ = writeln!(out, "modified loss: E~ = {m}");
+                if let Some(note) = &r.modified_loss_note {
+                    let _ = writeln!(out, "  ({note})");
+                }
             }
             (None, true) => {
                 let _ = writeln!(
