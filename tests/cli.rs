@@ -419,3 +419,104 @@ fn data_verify_reports_missing_and_corrupt_files() {
     refused(&["data", "verify", "cifar"], &["unknown dataset 'cifar'", "mnist or fashion-mnist"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `bea emit`, found by review: the Rust module and the text report agree on which potentials exist (the module
+/// dropped E_1 where text showed it), for losses whose potentials only the order-1 candidate finds.
+#[test]
+fn emit_rust_and_text_report_the_same_potentials() {
+    for loss in ["exp(x)*y^2", "sin(x)*y", "exp(x*y)"] {
+        let base = ["emit", "--loss", loss, "--vars", "x,y", "--order", "2", "--format"];
+        let (code, text, err) = bea(&[&base[..], &["text"]].concat());
+        assert_eq!(code, 0, "{loss}: {err}");
+        let (code, rust, err) = bea(&[&base[..], &["rust"]].concat());
+        assert_eq!(code, 0, "{loss}: {err}");
+        assert!(text.contains("  E_1 = "), "{loss}: text has E_1 (|grad E|^2/4 by hand):\n{text}");
+        for l in 1..=2 {
+            assert_eq!(
+                text.contains(&format!("  E_{l} = ")),
+                rust.contains(&format!("pub fn potential_{l}(")),
+                "{loss}, order {l}:\n{text}\n{rust}"
+            );
+        }
+    }
+}
+
+/// The order-1 potential follows the method: `E = exp(x) y^2`, `|grad E|^2/4 = (y^4 + 4 y^2) exp(2x)/4`, so explicit
+/// Euler's `E_1 = 1/4*y^4*exp(x)^2 + y^2*exp(x)^2`, and implicit Euler's is its negative (`f_1 = +1/2 f'f`, GNI IX);
+/// it used to say "no potential was found in closed form". The modified loss says where it stops.
+#[test]
+fn derive_finds_the_implicit_euler_potential_and_says_where_the_modified_loss_stops() {
+    let args = ["derive", "--loss", "exp(x)*y^2", "--vars", "x,y", "--order", "2", "--method"];
+    let (code, out, err) = bea(&[&args[..], &["explicit-euler"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  E_1 = 1/4*y^4*exp(x)^2 + y^2*exp(x)^2\n"), "{out}");
+    let (code, out, err) = bea(&[&args[..], &["implicit-euler"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  E_1 = -1/4*y^4*exp(x)^2 - y^2*exp(x)^2\n"), "{out}");
+    assert!(!out.contains("no potential was found"), "{out}");
+    assert!(out.contains("(given through order 1 of 2: f_2 is not a gradient field, so E_2 does not exist)"), "{out}");
+    let (code, out, err) = bea(&[&args[..], &["implicit-euler", "--format", "json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["modified_loss_order"], 1, "{out}");
+    let (code, out, err) = bea(&["derive", "--example", "quartic", "--order", "2", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let all = v["corrections"].as_array().unwrap().iter().all(|c| c["potential"].is_string());
+    assert_eq!(v["modified_loss_order"], if all { 2 } else { 1 }, "{out}");
+}
+
+/// `--format rust` needs a number for every parameter: it refuses (exit 2) and names the unset ones and the
+/// `--set` that fixes it, for an example (whose [verify] values it no longer uses silently) and an inline field
+/// alike; with every parameter set it writes the values into the header.
+#[test]
+fn emit_rust_refuses_unset_parameters() {
+    refused(&["emit", "--example", "two-param", "--set", "x0=2", "--format", "rust"], &["y0", "--set y0="]);
+    refused(&["emit", "--example", "two-param"], &["x0, y0", "--set x0=...,y0=..."]);
+    refused(&["emit", "--field", "a*x", "--vars", "x", "--format", "rust"], &["a has none", "--set a="]);
+    let (code, out, err) = bea(&["emit", "--example", "two-param", "--set", "x0=2,y0=3/5", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("//! Parameters: x0 = 2.0, y0 = 0.6."), "{out}");
+    let (code, out, err) = bea(&["emit", "--field", "a*x", "--vars", "x", "--set", "a=2", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("pub fn f_1("), "{out}");
+    // The other formats keep symbolic parameters symbolic.
+    let (code, out, err) =
+        bea(&["emit", "--example", "two-param", "--set", "x0=2", "--format", "json", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["parameters"]["y0"].is_null() && v["parameters"]["x0"] == "2", "{out}");
+}
+
+/// `--recursion both` has no single module: refused; a bad `--format` is refused before deriving (an order that
+/// would take minutes returns at once); a partitioned method's split is in the module's header.
+#[test]
+fn emit_checks_format_and_recursion_first_and_names_the_partition() {
+    refused(
+        &["emit", "--example", "quartic", "--recursion", "both", "--format", "rust"],
+        &["--recursion both", "--format rust"],
+    );
+    let t = std::time::Instant::now();
+    refused(
+        &["emit", "--example", "generic2d", "--order", "30", "--format", "xml"],
+        &["--format xml", "rust, text, latex or json"],
+    );
+    refused(&["emit", "--example", "generic2d", "--order", "30", "--recursion", "both"], &["--recursion both"]);
+    assert!(t.elapsed().as_secs() < 20, "refused before deriving ({:?})", t.elapsed());
+    let (code, out, err) =
+        bea(&["emit", "--example", "quartic", "--recursion", "both", "--format", "text", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("agreement of the two recursions"), "{out}");
+    let (code, out, err) = bea(&["emit", "--example", "pendulum", "--method", "stormer-verlet", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("//! Partition: part 1 (lobatto-iiib) = q; part 2 (lobatto-iiia) = p.\n"), "{out}");
+    let args = ["emit", "--example", "pendulum", "--method", "symplectic-euler", "--part1", "p", "--order", "1"];
+    let (code, out, err) = bea(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().any(|l| l.starts_with("//! Partition: part 1 (")
+            && l.contains(") = p; part 2 (")
+            && l.ends_with(") = q.")),
+        "{out}"
+    );
+}
