@@ -39,6 +39,9 @@ impl Emitter for Latex {
             let _ = writeln!(out, "\\tilde E &= {m}");
         }
         let _ = writeln!(out, "\\end{{align*}}");
+        if let Some(note) = &r.modified_loss_note {
+            let _ = writeln!(out, "% modified loss {note}");
+        }
         out
     }
 }
