@@ -10,6 +10,8 @@ fn main() {
                 eprintln!("  caused by: {c}");
             }
         }
-        std::process::exit(2);
+        // A failed `verify --strict` is not a usage error: its own status (1), documented in `bea verify --help`.
+        let failed_checks = e.downcast_ref::<bea::cli::ChecksFailed>().is_some();
+        std::process::exit(if failed_checks { 1 } else { 2 });
     }
 }

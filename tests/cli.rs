@@ -520,3 +520,21 @@ fn emit_checks_format_and_recursion_first_and_names_the_partition() {
         "{out}"
     );
 }
+
+/// `bea verify` exit status (session 5, found by review: a FAIL row exited 0 and a failed `--strict` run exited 2,
+/// like bad input): without `--strict` it reports and exits 0; with it, 1 unless every check passes; bad input 2.
+/// The paper's recursion fails from N = 3 on the quartic loss (a finding of this project, README).
+#[test]
+fn verify_strict_exit_status() {
+    let both = ["verify", "--example", "quartic", "--recursion", "both", "--max-order", "3"];
+    let (code, out, err) = bea(&both);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("6 of 7 checks pass, 1 fail, 0 inconclusive"), "{out}");
+    let (code, _, err) = bea(&[&both[..], &["--strict"]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("1 order check(s) failed") && err.contains("--strict"), "{err}");
+    let (code, _, err) = bea(&["verify", "--example", "quartic", "--strict"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = bea(&["verify", "--example", "nope", "--strict"]);
+    assert_eq!(code, 2, "{err}");
+}

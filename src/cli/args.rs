@@ -182,7 +182,8 @@ pub struct VerifyArgs {
     /// Also write a log-log plot of error against h (PNG).
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Exit with an error when a check fails.
+    /// Exit with status 1 unless every check passes (a FAIL or an inconclusive n/a check). Without it, verify
+    /// reports and exits 0 whatever the verdicts; bad input exits 2 either way.
     #[arg(long)]
     pub strict: bool,
     /// Check the paper's propositions instead (same as `bea theorems`; needs a loss).

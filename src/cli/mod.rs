@@ -14,6 +14,17 @@ pub use verify_cmd::verify_problem;
 pub use args::{Cli, Command, DeriveArgs, EmitArgs, ProblemArgs, VerifyArgs};
 use clap::Parser;
 
+/// `bea verify --strict` found checks that did not pass: the process exits with status 1 (bad input and other
+/// errors exit with 2), so scripts can tell a failed verification from a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{fail} order check(s) failed and {inconclusive} were inconclusive (--strict: every check must pass)")]
+pub struct ChecksFailed {
+    /// Checks whose slope was measured and did not match.
+    pub fail: usize,
+    /// Checks that could not be judged (rounding level, too few points, not settled, between orders).
+    pub inconclusive: usize,
+}
+
 /// Parse the command line and run it; returns the process exit code.
 pub fn main_with_args(args: Vec<String>) -> anyhow::Result<()> {
     let cli = Cli::parse_from(args);

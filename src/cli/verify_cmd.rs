@@ -236,16 +236,8 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
         "text" => {
-            let pass = report.checks.iter().filter(|c| c.pass).count();
+            let (pass, fail, inconclusive) = report.counts();
             let mut note = String::new();
-            let at_rounding = report
-                .checks
-                .iter()
-                .filter(|c| matches!(c.error, Some(bea_verification::order::CheckError::AtRounding { .. })))
-                .count();
-            if at_rounding > 0 {
-                note.push_str(&format!("{at_rounding} inconclusive (error at rounding level throughout)\n"));
-            }
             if problem.method == "heavy-ball" {
                 note.push_str(
                     "heavy-ball is a two-step method: each point starts on the candidate's flow (theta_1 = flow over \
@@ -265,13 +257,18 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
             } else {
                 "expected slope l + 1 for the first nonzero f_l left out: p + 1 below the method's order p"
             };
-            format!("{}\n{note}{pass} of {} checks pass ({expected})\n", format_table(&report), report.checks.len())
+            format!(
+                "{}\n{note}{pass} of {} checks pass, {fail} fail, {inconclusive} inconclusive (n/a) ({expected})\n",
+                format_table(&report),
+                report.checks.len()
+            )
         }
         f => return Err(anyhow!("unknown format '{f}': use text or json")),
     };
     super::write_output(a.output.as_deref(), &text)?;
-    if a.strict && !report.all_pass() {
-        return Err(anyhow!("some order checks failed (--strict)"));
+    let (_, fail, inconclusive) = report.counts();
+    if a.strict && fail + inconclusive > 0 {
+        return Err(super::ChecksFailed { fail, inconclusive }.into());
     }
     Ok(())
 }

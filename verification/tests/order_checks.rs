@@ -244,3 +244,42 @@ fn two_step_bad_input_becomes_errors() {
     }
     assert!(rep.checks[1].pass, "{}", format_table(&rep));
 }
+
+/// A one-step map whose local error against the flow of `θ' = −θ` is exactly `err(h)` at `θ0 = 1`: the verdict
+/// logic on error tables with known shapes (session 5, after a review showed the whole-grid fit failing right
+/// fields at high `N` and passing a 1%-wrong `f_7`).
+fn verdict_for(err: fn(f64) -> f64, expected: usize) -> bea_verification::order::OrderCheck {
+    let step = move |th: &[f64], h: f64| vec![(-h).exp() * th[0] + err(h)];
+    let c =
+        Candidate::new("synthetic", 0, |th: &[f64], _h: f64, out: &mut [f64]| out[0] = -th[0]).with_expected(expected);
+    check_order(&step, &c, &[1.0], &OrderConfig::default())
+}
+
+#[test]
+fn verdicts_on_known_error_shapes() {
+    use bea_verification::order::Verdict;
+    // A clean power law: pass at its slope, fail one order above it (what a wrong correction looks like).
+    assert_eq!(verdict_for(|h| h.powi(5), 5).verdict, Verdict::Pass);
+    let wrong = verdict_for(|h| h.powi(5), 6);
+    assert_eq!(wrong.verdict, Verdict::Fail, "{wrong:?}");
+    assert!(wrong.error.is_none(), "a measured wrong slope is a plain FAIL: {:?}", wrong.error);
+    // A moderate next-order term, h^5 (1 + 5 h): the whole grid fits 5.2 or more, the finest points close to 5.
+    let c = verdict_for(|h| h.powi(5) * (1.0 + 5.0 * h), 5);
+    assert_eq!(c.verdict, Verdict::Pass, "{c:?}");
+    // A strong one, h^5 (1 + 20 h): even the finest points fit 5.16, outside the tolerance but well above what a
+    // wrong correction gives (4): inconclusive, where the whole-grid fit said FAIL.
+    let c = verdict_for(|h| h.powi(5) * (1.0 + 20.0 * h), 5);
+    assert_eq!(c.verdict, Verdict::Inconclusive, "{c:?}");
+    // Far from asymptotic, h^6 (1 + 200 h), on the few points above the floor: neither PASS nor FAIL.
+    let c = verdict_for(|h| h.powi(6) * (1.0 + 200.0 * h), 6);
+    assert_eq!(c.verdict, Verdict::Inconclusive, "{c:?}");
+    assert!(
+        matches!(c.error, Some(CheckError::NotSettled { .. }) | Some(CheckError::BetweenOrders { .. })),
+        "{:?}",
+        c.error
+    );
+    // Slope well above the expected one (the next correction vanishes here): inconclusive, not PASS or FAIL.
+    let c = verdict_for(|h| h.powi(7), 5);
+    assert_eq!(c.verdict, Verdict::Inconclusive, "{c:?}");
+    assert!(matches!(c.error, Some(CheckError::BetweenOrders { expected: 5, .. })), "{:?}", c.error);
+}

@@ -27,10 +27,10 @@ pub fn format_table(report: &OrderReport) -> String {
     );
     for c in &report.checks {
         let slope = c.slope.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let verdict = match (&c.error, c.pass) {
-            (_, true) => "PASS",
-            (Some(super::CheckError::AtRounding { .. }), false) => "n/a",
-            _ => "FAIL",
+        let verdict = match c.verdict {
+            super::Verdict::Pass => "PASS",
+            super::Verdict::Fail => "FAIL",
+            super::Verdict::Inconclusive => "n/a",
         };
         let used = format!("{}/{}", c.used_h.len(), c.points.len());
         let _ = writeln!(
