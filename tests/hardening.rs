@@ -775,3 +775,23 @@ fn review_found_numeric_code_generation() {
     assert!(tex.contains("f_{x_{10}} &= -x_{10} q_{ab} \\\\"), "{tex}");
     assert!(!tex.contains("x_10") && !tex.contains("q_ab"), "{tex}");
 }
+
+/// Found by review (session 5): a reader that stops early (`bea series --order 9 | head`) made `bea` panic with
+/// "failed printing to stdout: Broken pipe" (exit 101). Closing the pipe now just ends the output.
+#[test]
+fn review_found_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = bea_cmd(&["series", "--method", "rk4", "--order", "12"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe is closed (dropped)
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(first.starts_with(b"# rk4"), "{first:?}");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -65,8 +65,13 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Resul
     use bea_verification::report::{remove_stale_temps, write_atomic};
     use std::io::Write;
     let Some(p) = path else {
-        print!("{text}");
-        return Ok(());
+        // A reader that stops early (`bea series --order 9 | head`) closes the pipe: that ends the output, it is not
+        // an error (found by review: `print!` panicked with "failed printing to stdout: Broken pipe").
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow!("writing to standard output: {e}")),
+            _ => Ok(()),
+        };
     };
     // A symbolic link is followed: the file it names is replaced, the link stays (a rename over the link would
     // replace the link itself). Found by review, like the two cases below.

@@ -13,6 +13,12 @@ use crate::spec::{lower_value, RawValue, MAX_ORDER};
 use anyhow::anyhow;
 
 pub(super) fn run(a: &SeriesArgs) -> anyhow::Result<()> {
+    // Partitioned methods have their own limit and tree counts (found by review: their --order 0 error quoted the
+    // rooted-tree counts and limit).
+    let partitioned = crate::derive::taylor::canonical_partitioned_name(&a.method).is_some();
+    if partitioned && (a.order == 0 || a.order > MAX_PARTITIONED_ORDER) {
+        return Err(anyhow!("--order {} is out of range for a partitioned method: bea tabulates its P-series from order 1 up to order {MAX_PARTITIONED_ORDER} (bi-coloured trees: 89894 at order 9, 433196 at order 10, about 5x more per order)", a.order));
+    }
     if a.order == 0 || a.order > MAX_ORDER {
         return Err(anyhow!("--order {} is out of range: it must be between 1 and {MAX_ORDER} (trees of order N; 719 trees at 10, 1842 at 11)", a.order));
     }
@@ -61,9 +67,6 @@ pub(super) const MAX_PARTITIONED_ORDER: usize = 10;
 /// one exact coefficient per bi-coloured tree.
 fn run_partitioned(a: &SeriesArgs) -> anyhow::Result<()> {
     let (name, _) = crate::derive::taylor::partitioned_tableaus(&a.method)?;
-    if a.order > MAX_PARTITIONED_ORDER {
-        return Err(anyhow!("--order {}: {name} is a partitioned method, whose P-series runs over bi-coloured trees (89894 at order 9, 433196 at order 10, about 5x more per order); bea tabulates them up to order {MAX_PARTITIONED_ORDER}", a.order));
-    }
     let series = modified_pseries(&PSeries::of_named(name, a.order)?)?;
     let text = match a.format.as_str() {
         "json" => p_to_json(&series) + "\n",
