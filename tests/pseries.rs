@@ -1,6 +1,7 @@
 //! P-series of partitioned Runge–Kutta methods (bi-coloured trees): tree counts against OEIS A000151, the
-//! generating function and a brute-force count; coefficients against the B-series path and, as fields, against
-//! the Taylor-expansion path; snapshots in `series/snapshots/pseries-*.snap`.
+//! generating function and a brute-force count; coefficients against the B-series path, against an independent SymPy
+//! computation (`benches/peers/pseries_sympy.py`) and, as fields, against the Taylor-expansion path; snapshots in
+//! `series/snapshots/pseries-*.snap`.
 
 use std::collections::HashSet;
 
@@ -287,4 +288,86 @@ fn pseries_field_equals_taylor_expansion_of_the_step() {
             println!("{method} on {name} to f_{order}: {:.2} s", t.elapsed().as_secs_f64());
         }
     }
+}
+
+// ---------- oracle (f): an independent SymPy computation of every coefficient ----------
+
+use num_rational::BigRational;
+
+const PSERIES_SYMPY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/results/pseries_sympy.json");
+
+/// Canonical string of a coloured tree given as a level sequence: `colour(` sorted child strings `)`, computed
+/// here from the levels alone (parents by a stack), so it depends neither on bea's nor on the script's ordering.
+fn canonical_of_levels(levels: &[u32], colours: &[u8]) -> String {
+    assert_eq!(levels.len(), colours.len());
+    let mut children = vec![Vec::new(); levels.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, &l) in levels.iter().enumerate() {
+        while stack.last().is_some_and(|&p| levels[p] >= l) {
+            stack.pop();
+        }
+        match stack.last() {
+            Some(&p) => {
+                assert_eq!(levels[p] + 1, l, "bad level sequence {levels:?}");
+                children[p].push(i);
+            }
+            None => assert!(i == 0 && l == 1, "bad level sequence {levels:?}"),
+        }
+        stack.push(i);
+    }
+    ahu(&children, colours, 0)
+}
+
+/// Oracle (f): `benches/peers/pseries_sympy.py` computes b̃(t) for every bi-coloured tree to order 5 of the three
+/// partitioned built-ins without bea and without tree algebra: it generates the trees itself (parent arrays,
+/// colourings, deduplicated), and for each tree t builds the monotone system `x_v' = Π_{children u} x_u` (x_v in the
+/// part of v's colour), expands the partitioned RK step in h (fixed-point sweeps over the stages, tableaus written in
+/// the script), solves the modified equation against the Lie series of its flow, and reads b̃(t) as the `h^{|t|-1}`
+/// coefficient of the root component at x = 0 (`results/pseries_sympy.json`). Here every listed tree is matched to
+/// bea's by a canonical form computed in this test, the coefficients must be exactly equal, and the tree counts per
+/// order must be bea's (2, 4, 14, 52, 214), so no tree is skipped.
+#[test]
+fn pseries_coefficients_equal_independent_sympy_oracle() {
+    let text = std::fs::read_to_string(PSERIES_SYMPY).unwrap_or_else(|e| panic!("{PSERIES_SYMPY}: {e}"));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{PSERIES_SYMPY}: {e}"));
+    let order = doc["order"].as_u64().unwrap() as usize;
+    assert!(order >= 4, "the oracle covers order {order} only");
+    let methods = doc["methods"].as_array().unwrap();
+    assert_eq!(methods.len(), PARTITIONED_METHODS.len());
+    let mut checked = 0;
+    for name in PARTITIONED_METHODS {
+        let entry = methods.iter().find(|m| m["method"] == name).unwrap_or_else(|| panic!("{name} missing"));
+        let m = modified_pseries(&PSeries::of_named(name, order).unwrap()).unwrap();
+        let parts: Vec<&str> = entry["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert_eq!(parts, m.parts(), "{name}: parts");
+        let mut bea_by_canon = std::collections::HashMap::new();
+        let mut bea_counts = vec![0usize; order + 1];
+        for (d, c) in m.iter() {
+            let key = canonical_of_levels(d.tree.levels(), d.tree.colours());
+            assert!(bea_by_canon.insert(key, (d.order, c.clone())).is_none(), "{name}: duplicate tree {}", d.tree);
+            bea_counts[d.order] += 1;
+        }
+        let rows = entry["coefficients"].as_array().unwrap();
+        let mut counts = vec![0usize; order + 1];
+        let mut seen = HashSet::new();
+        let mut nonzero = 0;
+        for row in rows {
+            let levels: Vec<u32> = serde_json::from_value(row["levels"].clone()).unwrap();
+            let colours: Vec<u8> = serde_json::from_value(row["colours"].clone()).unwrap();
+            let s = row["coefficient"].as_str().unwrap();
+            let want = Coef::from_big(s.parse::<BigRational>().unwrap_or_else(|e| panic!("'{s}': {e}")));
+            let key = canonical_of_levels(&levels, &colours);
+            assert!(seen.insert(key.clone()), "{name}: {key} listed twice");
+            let (n, got) = bea_by_canon.get(&key).unwrap_or_else(|| panic!("{name}: bea has no tree {key}"));
+            assert_eq!(*n, levels.len());
+            assert_eq!(*got, want, "{name}: b̃({key}) bea {got}, SymPy {want}");
+            counts[levels.len()] += 1;
+            nonzero += usize::from(!want.is_zero());
+            checked += 1;
+        }
+        assert_eq!(counts, bea_counts, "{name}: trees per order");
+        assert_eq!(counts[1..], A000151[..order], "{name}: trees per order");
+        assert!(nonzero > 0, "{name}: all zero");
+    }
+    assert_eq!(checked, PARTITIONED_METHODS.len() * A000151[..order].iter().sum::<usize>());
 }
