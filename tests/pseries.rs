@@ -212,7 +212,7 @@ fn cli_series_prints_partitioned_coefficients() {
     let (code, out, _) = bea(&["series", "--method", "verlet", "--order", "3"]);
     assert_eq!(code, 0);
     assert!(out.contains("# stormer-verlet (part 1: lobatto-iiib, part 2: lobatto-iiia)"), "{out}");
-    assert!(out.contains("colour 1 (•) = part 1 (lobatto-iiib: the first half of the variables, or --part1)"), "{out}");
+    assert!(out.contains("colour 1 (•) = part 1 (lobatto-iiib: in bea derive and bea verify the first half of the variables, or those named by --part1)"), "{out}");
     assert!(out.contains("[[∘]∘]•") && !out.contains("[∘]•      "), "{out}"); // order 2 vanishes (skipped)
     let (code, out, _) = bea(&["series", "--method", "symplectic-euler", "--order", "2", "--format", "latex"]);
     assert_eq!(code, 0);

@@ -39,7 +39,7 @@ pub const P_METHOD_NORMALIZATION: &str = "y1 = y + sum_t h^|t| a(t)/sigma(t) F(t
 
 /// The colour convention, one sentence per method (`{1}`, `{2}`: the tableaus of the parts).
 pub fn colour_convention(part1: &str, part2: &str) -> String {
-    format!("colour 1 (•) = part 1 ({part1}: the first half of the variables, or --part1), colour 2 (∘) = part 2 ({part2}: the other variables); a colour-c vertex stands for the part-c components of the field, a child of colour c differentiates its parent along the part-c variables, and the root's colour is the part of the components F(t) has.")
+    format!("colour 1 (•) = part 1 ({part1}: in bea derive and bea verify the first half of the variables, or those named by --part1), colour 2 (∘) = part 2 ({part2}: the other variables); y in the normalisation is the whole state (both parts); a colour-c vertex stands for the part-c components of the field, a child of colour c differentiates its parent along the part-c variables, and the root's colour is the part of the components F(t) has.")
 }
 
 /// A truncated P-series: one exact coefficient per bi-coloured tree of order `1..=forest.max_order()`.
