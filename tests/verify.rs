@@ -94,6 +94,25 @@ fn every_builtin_method_has_the_right_order() {
     }
 }
 
+/// Checked below the method's order, the expected slope comes from the first non-zero correction even when it lies
+/// past `--max-order` + 1 (found by review: rk4 at `--max-order 0` expected 3 and `1` expected 4, while the local
+/// error of a fourth-order method is O(h^5), GNI II.1; right fields failed). SSPRK(3,3) is order 3: slope 4.
+#[test]
+fn low_max_order_below_the_method_order_expects_p_plus_one() {
+    for (method, p) in [("rk4", 4), ("ssprk33", 3)] {
+        for max_order in 0..=1 {
+            let mut raw = examples::example("pendulum").unwrap();
+            raw.method = Some(method.into());
+            let r =
+                verify_problem(&Problem::from_raw(&raw).unwrap(), max_order, None, &OrderConfig::default()).unwrap();
+            for c in &r.checks {
+                assert_eq!(c.expected, p + 1, "{method} N = {}", c.order);
+                assert!(c.pass, "{method} N = {}: {:?} {:?}", c.order, c.slope, c.error);
+            }
+        }
+    }
+}
+
 // ---------- heavy-ball momentum: a two-step method, checked by the harness's TwoStep kind ----------
 
 fn heavy_ball_problem(name: &str, beta: &str) -> Problem {

@@ -70,12 +70,16 @@ fn check_start_finite(evs: &[(&str, ModifiedFieldEvaluator)], theta0: &[f64], n:
 }
 
 /// The expected slope of the truncation at `n`: `l + 1` for the first `l > n` with `f_l != 0` (`nonzero[l - 1]`
-/// for `l = 1..=max_order + 1`). It is N + 2 for explicit Euler, p + 1 below the order p of a method, and one
-/// more where a correction vanishes (the even-only series of implicit midpoint).
-fn expected_slope(nonzero: &[bool], n: usize, max_order: usize) -> usize {
-    let first = (n + 1..=max_order + 1).find(|&l| nonzero.get(l - 1).copied().unwrap_or(true)).unwrap_or(max_order + 2);
-    first + 1
+/// for the derived `l = 1, 2, …`). It is N + 2 for explicit Euler, p + 1 below the order p of a method, and one
+/// more where a correction vanishes (the even-only series of implicit midpoint). `None` when every derived
+/// correction above `n` vanishes (derive further).
+fn expected_slope(nonzero: &[bool], n: usize) -> Option<usize> {
+    (n + 1..=nonzero.len()).find(|&l| nonzero[l - 1]).map(|l| l + 1)
 }
+
+/// How many orders past `max_order` `verify` derives at most to find the first non-zero correction that sets an
+/// expected slope (a method of order p has `f_1 = … = f_{p-1} = 0`; rk4 checked at `N = 0` needs `f_4`).
+const LOOKAHEAD: usize = 6;
 
 fn nonzero_orders(corr: Option<&Vec<Vec<Elem>>>) -> Vec<bool> {
     corr.map(|c| c.iter().map(|fl| fl.iter().any(|e| !e.is_zero())).collect()).unwrap_or_default()
@@ -96,7 +100,19 @@ pub fn verify_problem(
     if p.method == "heavy-ball" {
         return verify_heavy_ball(&p, max_order, at, cfg);
     }
-    let d = super::method::derive_any(&p, &Default::default())?;
+    let mut d = super::method::derive_any(&p, &Default::default())?;
+    // Found by review: with every derived correction above N zero (rk4 at --max-order 0 or 1), the expected slope
+    // was guessed as max_order + 3 and right fields failed. Derive further until a non-zero one sets it.
+    let settled = |d: &super::method::Derived| {
+        [d.me.general.as_ref(), d.me.paper.as_ref()]
+            .into_iter()
+            .flatten()
+            .all(|c| (0..=max_order).all(|n| expected_slope(&nonzero_orders(Some(c)), n).is_some()))
+    };
+    while !settled(&d) && p.order < max_order + 1 + LOOKAHEAD {
+        p.order += 1;
+        d = super::method::derive_any(&p, &Default::default())?;
+    }
     let evs = compiled(&d.me)?;
     let theta0 = start_point(&p, at)?;
     check_start_finite(&evs, &theta0, max_order)?;
@@ -123,7 +139,7 @@ pub fn verify_problem(
             }
             cands.push(
                 Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
-                    .with_expected(expected_slope(&nonzero, n, max_order)),
+                    .with_expected(expected_slope(&nonzero, n).unwrap_or(max_order + 1 + LOOKAHEAD + 1)),
             );
         }
     }
@@ -166,7 +182,7 @@ fn verify_heavy_ball(
     let cands: Vec<Candidate> = (0..=max_order)
         .map(|n| {
             Candidate::new(d.label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
-                .with_expected(expected_slope(&nonzero, n, max_order))
+                .with_expected(expected_slope(&nonzero, n).unwrap_or(max_order + 2))
         })
         .collect();
     let mut cfg = *cfg;
