@@ -27,6 +27,11 @@
 //! - `stormer-verlet`: part 1 Lobatto IIIB, part 2 Lobatto IIIA (GNI section II.2, the Lobatto IIIA–IIIB pair): for
 //!   `p' = -H_q, q' = H_p` this is `p_{1/2} = p - h/2 H_q(p_{1/2}, q)`, `q_1 = q + h/2 (H_p(p_{1/2}, q) +
 //!   H_p(p_{1/2}, q_1))`, `p_1 = p_{1/2} - h/2 H_q(p_{1/2}, q_1)`. Symmetric, order 2.
+//!
+//! The names `p` and `q` above are the parts, not the problem's variable names: the built-in pendulum declares
+//! `q, p`, so by default `q` is part 1 and gets Lobatto IIIB (and implicit Euler under `symplectic-euler`), which
+//! is the other Störmer–Verlet variant (the roles of position and momentum exchanged), equally symmetric,
+//! symplectic and of order 2. `--part1 p` gives the variant written above.
 
 use super::bseries::tableau::{rat, ButcherTableau, TableauError};
 use super::{general, DeriveError, DeriveOptions, Guard, ModifiedEquation};
