@@ -201,7 +201,7 @@ pub struct EmitArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
     /// rust (a standalone module), text, latex or json. rust needs a number for every parameter (--set
-    /// x0=1,y0=3/5; an example's [verify] values are not used) and one recursion (not --recursion both).
+    /// x0=1,y0=3/5; an example's `[verify]` values are not used) and one recursion (not --recursion both).
     #[arg(long, default_value = "rust")]
     pub format: String,
     /// Write to this file (atomically) instead of standard output.
