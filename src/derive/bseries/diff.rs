@@ -246,17 +246,37 @@ where
     }
     let mut eds = ElementaryDifferentials::new(alg, field)?;
     let forest: &Forest = series.forest();
+    sum_by_order(
+        alg,
+        order,
+        |n| forest.ids_of_order(n),
+        |id| (series.coefficient(id), forest.get(id).sigma),
+        |alg, id| eds.get(alg, &forest.get(id).tree),
+        &mut check,
+    )
+}
+
+/// `f_l = Σ_{|t|=l+1} c(t)/σ(t) F(t)` for `l = 0..=order`, over the trees `ids(n)` of each order `n` (rooted or
+/// bi-coloured): `coef(id)` gives `(c(t), σ(t))` and `differential(alg, id)` gives `F(t)`, asked only for trees
+/// with `c(t) != 0`; `check(alg, l)` runs after each tree.
+fn sum_by_order<'c, A: DiffAlgebra, E>(
+    alg: &mut A,
+    order: usize,
+    ids: impl Fn(usize) -> std::ops::Range<usize>,
+    coef: impl Fn(usize) -> (&'c Coef, u64),
+    mut differential: impl FnMut(&mut A, usize) -> Vec<A::Elem>,
+    check: &mut impl FnMut(&A, usize) -> Result<(), E>,
+) -> Result<Vec<Vec<A::Elem>>, E> {
     let mut out = Vec::with_capacity(order + 1);
     for l in 0..=order {
         let mut fl = vec![alg.zero(); alg.dim()];
-        for id in forest.ids_of_order(l + 1) {
-            let c = series.coefficient(id);
+        for id in ids(l + 1) {
+            let (c, sigma) = coef(id);
             if c.is_zero() {
                 continue;
             }
-            let d = forest.get(id);
-            let w = c.mul(&Coef::new(1, i128::from(d.sigma)));
-            for (acc, e) in fl.iter_mut().zip(eds.get(alg, &d.tree)) {
+            let w = c.mul(&Coef::new(1, i128::from(sigma)));
+            for (acc, e) in fl.iter_mut().zip(differential(alg, id)) {
                 let t = alg.scale(&e, &w);
                 *acc = alg.add(acc, &t);
             }
@@ -345,22 +365,12 @@ pub fn modified_field_partitioned<A: DiffAlgebra>(
     }
     let mut eds = ColouredElementaryDifferentials::new(alg, field, part_of)?;
     let forest = series.forest();
-    let mut out = Vec::with_capacity(order + 1);
-    for l in 0..=order {
-        let mut fl = vec![alg.zero(); alg.dim()];
-        for id in forest.ids_of_order(l + 1) {
-            let c = series.coefficient(id);
-            if c.is_zero() {
-                continue;
-            }
-            let d = forest.get(id);
-            let w = c.mul(&Coef::new(1, i128::from(d.sigma)));
-            for (acc, e) in fl.iter_mut().zip(eds.get(alg, &d.tree)) {
-                let t = alg.scale(&e, &w);
-                *acc = alg.add(acc, &t);
-            }
-        }
-        out.push(fl);
-    }
-    Ok(out)
+    sum_by_order(
+        alg,
+        order,
+        |n| forest.ids_of_order(n),
+        |id| (series.coefficient(id), forest.get(id).sigma),
+        |alg, id| eds.get(alg, &forest.get(id).tree),
+        &mut |_, _| Ok(()),
+    )
 }
