@@ -382,6 +382,30 @@ fn coefficient_table_snapshots() {
     });
 }
 
+/// The text table keeps its columns aligned when the trees outgrow the usual widths (review: at order 10 the
+/// level sequence `[1, 2, ..., 10]` is 31 characters, wider than the 28 the column had, and shifted the row): the
+/// right-aligned `order` and `sigma` end in the same column on every line as in the header, and the order column
+/// holds the tree's order.
+#[test]
+fn text_table_columns_align_at_order_10() {
+    let table = text_table(&modified("euler", 10), true);
+    let lines: Vec<Vec<char>> = table.lines().filter(|l| !l.starts_with('#')).map(|l| l.chars().collect()).collect();
+    let header: String = lines[0].iter().collect();
+    let end = |name: &str| header[..header.find(name).unwrap()].chars().count() + name.len();
+    let (order_end, sigma_end) = (end("order"), end("sigma"));
+    let mut widest = 0;
+    for line in &lines[1..] {
+        let text: String = line.iter().collect();
+        assert!(line[order_end - 1].is_ascii_digit() && line[order_end] == ' ', "order column shifted: {text}");
+        assert!(line[sigma_end - 1].is_ascii_digit() && line[sigma_end] == ' ', "sigma column shifted: {text}");
+        let tree_len = text.find(']').unwrap() + 1;
+        let order: String = line[..order_end].iter().collect::<String>().split_whitespace().last().unwrap().to_string();
+        assert_eq!(order.parse::<usize>().unwrap(), text[..tree_len].matches(',').count() + 1, "{text}");
+        widest = widest.max(tree_len);
+    }
+    assert!(widest > 28, "order 10 should have a level sequence wider than 28 characters (widest {widest})");
+}
+
 // ---------- heavy ball ----------
 
 /// β = 0 is gradient descent (explicit Euler), and the first-order coefficients are

@@ -538,3 +538,30 @@ fn verify_strict_exit_status() {
     let (code, _, err) = bea(&["verify", "--example", "nope", "--strict"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `bea verify --starts K`: the text names the start points and the combined verdicts (the paper recursion's
+/// N = 3 fails on the quartic at every point), the JSON has one report per point and a combined verdict per
+/// check, `--strict` counts the combined verdicts, and out-of-range K and `--theorems --starts` are refused.
+#[test]
+fn verify_at_several_start_points() {
+    let base = ["verify", "--example", "quartic", "--recursion", "both", "--starts", "3"];
+    let (code, out, err) = bea(&base);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("at 3 start points") && out.contains("point 3: theta0 ="), "{out}");
+    assert!(out.contains("6 of 7 checks pass at all 3 start points, 1 fail, 0 inconclusive"), "{out}");
+    let (code, json, err) = bea(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["reports"].as_array().unwrap().len(), 3);
+    let combined = v["combined"].as_array().unwrap();
+    assert_eq!(combined.len(), 7);
+    let fails: Vec<_> = combined.iter().filter(|c| c["verdict"] == "fail").collect();
+    assert_eq!(fails.len(), 1, "{json}");
+    assert_eq!((fails[0]["recursion"].as_str(), fails[0]["order"].as_u64()), (Some("paper"), Some(3)));
+    assert_eq!(fails[0]["per_point"], serde_json::json!(["fail", "fail", "fail"]));
+    let (code, _, _) = bea(&[&base[..], &["--strict"]].concat());
+    assert_eq!(code, 1);
+    refused(&["verify", "--example", "quartic", "--starts", "0"], &["--starts 0 is out of range", "1 to 50"]);
+    refused(&["verify", "--example", "quartic", "--starts", "51"], &["--starts 51 is out of range"]);
+    refused(&["verify", "--theorems", "--starts", "2"], &["--starts does not apply"]);
+}

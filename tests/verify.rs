@@ -207,3 +207,54 @@ fn heavy_ball_verify_needs_a_loss() {
         .to_string();
     assert!(e.contains("needs a loss") && e.contains("lotka-volterra"), "{e}");
 }
+
+/// `--starts`: the same candidates at several start points. On the quartic the general recursion passes N = 0..3
+/// at every point and the paper recursion's N = 3 fails (the finding above, now at every point); the first point
+/// is the example's own, with the same report as a single-point run; the drawn points differ from it and repeat
+/// from run to run.
+#[test]
+fn several_start_points() {
+    use bea::cli::verify_problem_starts;
+    use bea_verification::order::Verdict;
+    let mut raw = examples::example("quartic").unwrap();
+    raw.recursion = Some(Recursion::Both);
+    let p = Problem::from_raw(&raw).unwrap();
+    let cfg = OrderConfig::default();
+    let multi = verify_problem_starts(&p, 3, None, 3, &cfg).unwrap();
+    assert_eq!(multi.reports.len(), 3);
+    assert_eq!(multi.skipped, 0, "the quartic is finite everywhere");
+    assert_eq!(multi.reports[0], verify_problem(&p, 3, None, &cfg).unwrap());
+    assert!(multi.reports[1].theta0 != multi.reports[0].theta0 && multi.reports[2].theta0 != multi.reports[1].theta0);
+    for c in &multi.combined {
+        assert_eq!(c.per_point.len(), 3);
+        match (c.recursion.as_str(), c.order) {
+            ("paper", 3) => assert_eq!(c.verdict, Verdict::Fail, "{c:?}"),
+            _ => assert_eq!(c.verdict, Verdict::Pass, "{c:?}"),
+        }
+    }
+    let again = verify_problem_starts(&p, 3, None, 3, &cfg).unwrap();
+    let points = |m: &bea_verification::order::multi::MultiStartReport| {
+        m.reports.iter().map(|r| r.theta0.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(points(&multi), points(&again));
+}
+
+/// Drawn points where the field or a correction is not finite are skipped and counted: with E = x log x - x
+/// (f = -log x) around x = 0.2 about half the draws fall at x <= 0.
+#[test]
+fn start_points_skip_singular_draws() {
+    use bea::cli::verify_problem_starts;
+    use bea::spec::RawProblem;
+    let raw = RawProblem { loss: Some("x*log(x) - x".into()), vars: vec!["x".into()], ..Default::default() };
+    let p = Problem::from_raw(&raw).unwrap();
+    let multi = verify_problem_starts(&p, 1, Some(vec![0.2]), 4, &OrderConfig::default()).unwrap();
+    assert_eq!(multi.reports.len(), 4);
+    assert!(
+        multi.skipped > 0,
+        "no draw was skipped: {:?}",
+        multi.reports.iter().map(|r| &r.theta0).collect::<Vec<_>>()
+    );
+    assert!(multi.reports.iter().all(|r| r.theta0[0] > 0.0));
+    let e = verify_problem_starts(&p, 1, Some(vec![0.2]), 0, &OrderConfig::default()).unwrap_err();
+    assert!(e.to_string().contains("--starts 0 is out of range"), "{e}");
+}

@@ -176,6 +176,12 @@ pub struct VerifyArgs {
     /// Check truncations N = 0..MAX_ORDER (at most 10).
     #[arg(long, default_value_t = 3)]
     pub max_order: usize,
+    /// Check at K start points (at most 50): the given one and K - 1 more drawn around it (each coordinate
+    /// within half its scale, max(|x|, 1)/2; fixed seed, so runs repeat). A check then passes only if it passes
+    /// at every point and fails if it fails at any: one point cannot see an error that vanishes there. With K > 1
+    /// the JSON is {"combined", "reports" (one per point), "skipped"}; --plot shows the first point.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub starts: usize,
     /// text (default) or json.
     #[arg(long, default_value = "text")]
     pub format: String,

@@ -8,8 +8,10 @@ use crate::derive::ModifiedEquation;
 use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
+use bea_verification::order::multi::{start_points, MultiStartReport};
 use bea_verification::order::{
-    check_orders, check_orders_with, format_table, plot_orders, Candidate, OrderConfig, OrderReport, StepKind,
+    check_orders, check_orders_with, format_multi, format_table, plot_orders, Candidate, OrderConfig, OrderReport,
+    StepKind,
 };
 use bea_verification::rk::{prk_step, Tableau};
 use std::collections::{BTreeMap, HashMap};
@@ -94,11 +96,45 @@ pub fn verify_problem(
     at: Option<Vec<f64>>,
     cfg: &OrderConfig,
 ) -> anyhow::Result<OrderReport> {
+    let mut multi = verify_problem_starts(problem, max_order, at, 1, cfg)?;
+    Ok(multi.reports.swap_remove(0))
+}
+
+/// The seed of the start points `bea verify --starts` draws (fixed, so every run checks the same points).
+pub const STARTS_SEED: u64 = 2021;
+
+/// The most start points `bea verify --starts` takes.
+pub const MAX_STARTS: usize = 50;
+
+/// The start points: `theta0` and `starts - 1` more drawn around it ([`start_points`]) where every compiled field
+/// and correction up to `max_order` is finite.
+fn points_around(
+    evs: &[(&str, ModifiedFieldEvaluator)],
+    theta0: &[f64],
+    starts: usize,
+    max_order: usize,
+) -> (Vec<Vec<f64>>, usize) {
+    start_points(theta0, starts, STARTS_SEED, |p| evs.iter().all(|(_, ev)| ev.check_finite(p, max_order).is_ok()))
+}
+
+/// [`verify_problem`] at `starts` start points: the given one (`at`, else the file's) and `starts - 1` more drawn
+/// around it (see [`bea_verification::order::multi`]), each checked with the same candidates; the combined verdict
+/// of a candidate fails if it fails anywhere and passes only if it passes everywhere.
+pub fn verify_problem_starts(
+    problem: &Problem,
+    max_order: usize,
+    at: Option<Vec<f64>>,
+    starts: usize,
+    cfg: &OrderConfig,
+) -> anyhow::Result<MultiStartReport> {
+    if starts == 0 || starts > MAX_STARTS {
+        return Err(anyhow!("--starts {starts} is out of range: give 1 to {MAX_STARTS} start points"));
+    }
     let mut p = problem.clone();
     // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
     p.order = max_order.max(1) + 1;
     if p.method == "heavy-ball" {
-        return verify_heavy_ball(&p, max_order, at, cfg);
+        return verify_heavy_ball(&p, max_order, at, starts, cfg);
     }
     let mut d = super::method::derive_any(&p, &Default::default())?;
     // Found by review: with every derived correction above N zero (rk4 at --max-order 0 or 1), the expected slope
@@ -143,7 +179,9 @@ pub fn verify_problem(
             );
         }
     }
-    Ok(check_orders(&step, &cands, &theta0, cfg))
+    let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    let reports = points.iter().map(|t| check_orders(&step, &cands, t, cfg)).collect();
+    Ok(MultiStartReport::new(reports, skipped))
 }
 
 /// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n − θ_{n−1})`, `f = −∇E`: the harness's two-step check
@@ -155,8 +193,9 @@ fn verify_heavy_ball(
     p: &Problem,
     max_order: usize,
     at: Option<Vec<f64>>,
+    starts: usize,
     cfg: &OrderConfig,
-) -> anyhow::Result<OrderReport> {
+) -> anyhow::Result<MultiStartReport> {
     if p.loss.is_none() {
         return Err(anyhow!(
             "bea verify --method heavy-ball needs a loss E (the method steps along f = -grad E): give --loss or a \
@@ -187,7 +226,9 @@ fn verify_heavy_ball(
         .collect();
     let mut cfg = *cfg;
     cfg.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
-    Ok(check_orders_with(StepKind::TwoStep(&step), &cands, &theta0, &cfg))
+    let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    let reports = points.iter().map(|t| check_orders_with(StepKind::TwoStep(&step), &cands, t, &cfg)).collect();
+    Ok(MultiStartReport::new(reports, skipped))
 }
 
 /// The highest truncation order `bea verify` checks (`--max-order`).
@@ -208,6 +249,9 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         }
         if a.strict {
             ignored.push("--strict");
+        }
+        if a.starts != 1 {
+            ignored.push("--starts");
         }
         if !ignored.is_empty() {
             let verb = if ignored.len() == 1 { "does" } else { "do" };
@@ -245,14 +289,26 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         raw.recursion = Some(Recursion::General);
     }
     let problem = Problem::from_raw(&raw)?;
-    let report = verify_problem(&problem, a.max_order, a.at.clone(), &OrderConfig::default())?;
-    if let Some(path) = &a.plot {
-        plot_orders(&report, path).with_context(|| format!("writing the plot {}", path.display()))?;
+    let multi = verify_problem_starts(&problem, a.max_order, a.at.clone(), a.starts, &OrderConfig::default())?;
+    if multi.reports.len() < a.starts {
+        eprintln!(
+            "warning: only {} of the {} start points asked for could be used: at the {} others drawn a field or \
+             correction is not finite",
+            multi.reports.len(),
+            a.starts,
+            multi.skipped
+        );
     }
+    let report = &multi.reports[0];
+    if let Some(path) = &a.plot {
+        plot_orders(report, path).with_context(|| format!("writing the plot {}", path.display()))?;
+    }
+    let several = a.starts > 1;
+    let (pass, fail, inconclusive) = if several { multi.counts() } else { report.counts() };
     let text = match a.format.as_str() {
-        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "json" if several => serde_json::to_string_pretty(&multi)? + "\n",
+        "json" => serde_json::to_string_pretty(report)? + "\n",
         "text" => {
-            let (pass, fail, inconclusive) = report.counts();
             let mut note = String::new();
             if problem.method == "heavy-ball" {
                 note.push_str(
@@ -273,16 +329,17 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
             } else {
                 "expected slope l + 1 for the first nonzero f_l left out: p + 1 below the method's order p"
             };
+            let table = if several { format_multi(&multi) } else { format_table(report) };
+            let at = if several { format!(" at all {} start points", multi.reports.len()) } else { String::new() };
             format!(
-                "{}\n{note}{pass} of {} checks pass, {fail} fail, {inconclusive} inconclusive (n/a) ({expected})\n",
-                format_table(&report),
+                "{table}\n{note}{pass} of {} checks pass{at}, {fail} fail, {inconclusive} inconclusive (n/a) \
+                 ({expected})\n",
                 report.checks.len()
             )
         }
         f => return Err(anyhow!("unknown format '{f}': use text or json")),
     };
     super::write_output(a.output.as_deref(), &text)?;
-    let (_, fail, inconclusive) = report.counts();
     if a.strict && fail + inconclusive > 0 {
         return Err(super::ChecksFailed { fail, inconclusive }.into());
     }

@@ -6,6 +6,7 @@
 //! time, about 4e5 points/s here: GUIDE section 4.)
 
 use crate::algebra::{Algebra, Coef, Elem, Func, GenKind, Mono, Poly};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use thiserror::Error;
@@ -297,11 +298,35 @@ impl Evaluator {
     }
     /// Evaluate at one point: `out[k]` = output `k`.
     pub fn eval(&self, x: &[f64], out: &mut [f64]) {
-        let mut regs = vec![0.0; self.ops.len()];
-        self.run(x, 1, &mut regs);
-        for (o, &r) in out.iter_mut().zip(&self.outputs) {
-            *o = regs[r as usize];
+        self.at_point(x, |regs| {
+            for (o, &r) in out.iter_mut().zip(&self.outputs) {
+                *o = regs[r as usize];
+            }
+        })
+    }
+    /// Run the program at one point and hand its registers to `visit` (output `k` is
+    /// `regs[self.outputs[k]]`). The registers live in a per-thread buffer that is reused from call to call, so a
+    /// single-point evaluation allocates nothing once the buffer has grown (the flow integrations of `verify` call
+    /// it once per stage); a nested call from inside `visit` falls back to a fresh buffer.
+    fn at_point<R>(&self, x: &[f64], visit: impl FnOnce(&[f64]) -> R) -> R {
+        thread_local! {
+            static REGS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
         }
+        let n = self.ops.len();
+        REGS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut regs) => {
+                if regs.len() < n {
+                    regs.resize(n, 0.0);
+                }
+                self.run(x, 1, &mut regs[..n]);
+                visit(&regs[..n])
+            }
+            Err(_) => {
+                let mut regs = vec![0.0; n];
+                self.run(x, 1, &mut regs);
+                visit(&regs)
+            }
+        })
     }
     /// Evaluate at `count` points. `xs` is point-major (`xs[p * n_inputs + i]`), `out` likewise
     /// (`out[p * n_outputs + k]`).
@@ -493,9 +518,8 @@ impl ModifiedFieldEvaluator {
     }
     /// `out = f(x) + h f_1(x) + ... + h^n f_n(x)` for `n <= max_order()`.
     pub fn eval(&self, x: &[f64], h: f64, n: usize, out: &mut [f64]) {
-        let mut all = vec![0.0; self.eval.n_outputs()];
-        self.eval.eval(x, &mut all);
-        self.horner(&all, h, n, out);
+        let outs = &self.eval.outputs;
+        self.eval.at_point(x, |regs| self.horner(|k| regs[outs[k] as usize], h, n, out));
     }
     /// Name the state variables (`vars[i]` for component `i`), for the reports of [`Self::eval_checked`] and
     /// [`Self::check_finite`]: the components are then `f[x]`, `f_1[x]`, ... (unnamed: `f[x_1]`, ...).
@@ -558,7 +582,7 @@ impl ModifiedFieldEvaluator {
         let mut all = vec![0.0; self.eval.n_outputs()];
         self.eval.eval(x, &mut all);
         self.first_non_finite(&all, x, n)?;
-        self.horner(&all, h, n, out);
+        self.horner(|k| all[k], h, n, out);
         match out.iter().take(self.dim).position(|v| !v.is_finite()) {
             None => Ok(()),
             Some(i) => {
@@ -580,12 +604,13 @@ impl ModifiedFieldEvaluator {
             }
         }
     }
-    fn horner(&self, all: &[f64], h: f64, n: usize, out: &mut [f64]) {
+    /// `out[i] = sum_l h^l all(l * dim + i)` for `l <= n`, where `all(k)` is output `k` of the program.
+    fn horner(&self, all: impl Fn(usize) -> f64, h: f64, n: usize, out: &mut [f64]) {
         let d = self.dim;
         for i in 0..d {
             let mut acc = 0.0;
             for l in (0..=n.min(self.orders)).rev() {
-                acc = acc * h + all[l * d + i];
+                acc = acc * h + all(l * d + i);
             }
             out[i] = acc;
         }

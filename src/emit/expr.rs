@@ -3,10 +3,12 @@
 //! Canonical and deterministic: numerator terms by descending total degree, then descending lexicographic order
 //! of exponents (the first variable first); exact rational coefficients (`1/12*u*v`, never `0.0833`); powers with
 //! `^`; denominators as products of their registered factors. Jets of an unspecified function `P(x, y)` print as
-//! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when a name is longer than
-//! one character), meaning the partial derivative of `P` in those variables. Roots print as `sqrt(u)` and
-//! `(u)^(1/n)`; for odd `n` this means the real root, also of a negative `u` (as the evaluator and the generated
-//! Rust compute it), whereas SymPy reads `(u)**(1/3)` as the principal complex root: use `real_root(u, n)` there.
+//! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when one of `P`'s argument
+//! names is longer than one character: `P_x_theta`), meaning the partial derivative of `P` in those variables; when
+//! an argument name itself contains `_`, the text prints the derivative counts per argument slot instead
+//! (`P_d1_0_2`). Roots print as `sqrt(u)` and `(u)^(1/n)`; for odd `n` this means the real root, also of a negative
+//! `u` (as the evaluator and the generated Rust compute it), whereas SymPy reads `(u)**(1/3)` as the principal
+//! complex root: use `real_root(u, n)` there.
 
 use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
 
@@ -160,13 +162,24 @@ impl<'a> Printer<'a> {
                         .collect();
                     return format!("{}({})", f.name, args.join(", "));
                 }
+                // The spelling is chosen per function, from all its argument names, so that distinct jets never
+                // print alike (review: with arguments `x, y, xy` both `D_x D_y P` and `D_xy P` printed `P_xy`,
+                // and with `x, y, x_y` both `D_x D_y P` and `D_{x_y} P` printed `P_x_y`).
+                let names: Vec<&str> = f.args.iter().map(|i| self.vars[*i].as_str()).collect();
+                if !latex && names.iter().any(|n| n.contains('_')) {
+                    // In text, names that contain `_` cannot be joined by `_` unambiguously: print the derivative
+                    // counts per argument slot instead, `P_d1_0_2` = d^3 P / (d arg1 d arg3^2). (LaTeX braces the
+                    // subscripted names, `P_{x_{y},z}`, which is unambiguous.)
+                    let counts: Vec<String> = alpha.iter().map(|a| a.to_string()).collect();
+                    return format!("{}_d{}", f.name, counts.join("_"));
+                }
                 let mut idx: Vec<&str> = Vec::new();
                 for (slot, &a) in alpha.iter().enumerate() {
                     for _ in 0..a {
-                        idx.push(&self.vars[f.args[slot]]);
+                        idx.push(names[slot]);
                     }
                 }
-                let sep = if idx.iter().all(|s| s.len() == 1) { "" } else { "_" };
+                let sep = if names.iter().all(|s| s.len() == 1) { "" } else { "_" };
                 if latex {
                     let idx: Vec<String> = idx.iter().map(|v| latex_name(v)).collect();
                     format!("{}_{{{}}}", f.name, idx.join(if sep.is_empty() { "" } else { "," }))
@@ -192,5 +205,67 @@ impl<'a> Printer<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::{Printer, Syntax};
+    use crate::algebra::{Algebra, GenKind, UnspecFn};
+
+    /// Every jet `D^alpha P` with `|alpha| <= 3` of `P(vars...)`, printed in both syntaxes.
+    fn jet_names(vars: &[&str], syntax: Syntax) -> Vec<String> {
+        let vars: Vec<String> = vars.iter().map(|v| v.to_string()).collect();
+        let mut alg = Algebra::new(vars.len());
+        let p = alg.function(UnspecFn { name: "P".into(), args: (0..vars.len()).collect() });
+        let n = vars.len();
+        let mut alphas = vec![vec![0u16; n]];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for a in &alphas {
+                for i in 0..n {
+                    let mut b = a.clone();
+                    b[i] += 1;
+                    next.push(b);
+                }
+            }
+            alphas.extend(next);
+        }
+        for a in alphas {
+            alg.jet(p, a);
+        }
+        let printer = Printer::new(&alg, &vars, syntax);
+        (0..alg.gens().len())
+            .filter(|&g| matches!(alg.gens()[g], GenKind::Jet { .. }))
+            .map(|g| printer.gen_name(g))
+            .collect()
+    }
+
+    /// Distinct jets print distinctly (review: `P(x, y, xy)` printed both `D_x D_y P` and `D_xy P` as `P_xy`, and
+    /// `P(x, y, x_y)` printed both `D_x D_y P` and `D_{x_y} P` as `P_x_y`).
+    #[test]
+    fn jet_names_are_unambiguous() {
+        for vars in [&["x", "y"][..], &["x", "y", "xy"], &["x", "y", "x_y"], &["a_1", "a"], &["theta", "t", "h"]] {
+            for syntax in [Syntax::Text, Syntax::Latex] {
+                let names = jet_names(vars, syntax);
+                let unique: HashSet<&String> = names.iter().collect();
+                assert_eq!(unique.len(), names.len(), "{vars:?} {syntax:?}: {names:?}");
+            }
+        }
+    }
+
+    /// The readable spellings are kept where they are unambiguous.
+    #[test]
+    fn jet_names_spelling() {
+        let text = jet_names(&["x", "y"], Syntax::Text);
+        assert!(text.contains(&"P_xy".to_string()) && text.contains(&"P_xxy".to_string()), "{text:?}");
+        let text = jet_names(&["x", "theta"], Syntax::Text);
+        assert!(text.contains(&"P_x_theta".to_string()) && text.contains(&"P_x_x".to_string()), "{text:?}");
+        let text = jet_names(&["x", "x_y"], Syntax::Text);
+        assert!(text.contains(&"P_d1_2".to_string()) && text.contains(&"P(x, x_y)".to_string()), "{text:?}");
+        let latex = jet_names(&["x", "x_y"], Syntax::Latex);
+        assert!(latex.contains(&"P_{x,x_{y}}".to_string()), "{latex:?}");
     }
 }

@@ -90,21 +90,48 @@ pub fn to_json(series: &BSeries) -> String {
 /// ```
 pub fn text_table(series: &BSeries, skip_zero: bool) -> String {
     let mut out = format!("# {}\n# {}\n", series.name(), normalization(series.kind()));
-    out.push_str(&format!("{:<28} {:>5} {:>7}  {:<22} {}\n", "tree", "order", "sigma", "bracket", "coefficient"));
-    for (d, c) in series.iter() {
-        if skip_zero && c.is_zero() {
-            continue;
-        }
-        out.push_str(&format!(
-            "{:<28} {:>5} {:>7}  {:<22} {}\n",
-            d.tree.to_string(),
-            d.order,
-            d.sigma,
-            d.tree.bracket(),
-            c
-        ));
-    }
+    let rows: Vec<[String; 5]> = series
+        .iter()
+        .filter(|(_, c)| !(skip_zero && c.is_zero()))
+        .map(|(d, c)| [d.tree.to_string(), d.order.to_string(), d.sigma.to_string(), d.tree.bracket(), c.to_string()])
+        .collect();
+    let head = ["tree", "order", "sigma", "bracket", "coefficient"].map(String::from);
+    push_columns(&mut out, &head, &rows, &[28, 5, 7, 22]);
     out
+}
+
+/// Append `head` and `rows` as aligned columns: each column but the last is as wide as its widest entry, and at
+/// least `min[k]` (the widths the tables had, so the usual orders print as before; at order 10 the trees and
+/// brackets outgrew fixed widths and shifted the columns). The layout of both tables: text columns, then the two
+/// right-aligned numbers `order` and `sigma`, two spaces, the bracket, the coefficient.
+fn push_columns<const K: usize>(out: &mut String, head: &[String; K], rows: &[[String; K]], min: &[usize]) {
+    let mut width: Vec<usize> = min.to_vec();
+    width.resize(K, 0);
+    for row in std::iter::once(head).chain(rows) {
+        for (w, cell) in width.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let (order, sigma) = (K - 4, K - 3);
+    for row in std::iter::once(head).chain(rows) {
+        let mut line = String::new();
+        for (k, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(width[k] - cell.chars().count());
+            if k + 1 == K {
+                line.push_str(cell);
+            } else if k == order || k == sigma {
+                line.push_str(&pad);
+                line.push_str(cell);
+                line.push_str(if k == sigma { "  " } else { " " });
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+                line.push(' ');
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
 }
 
 /// LaTeX `tabular` (trees in bracket notation with `\bullet`, coefficients as `\frac`).
@@ -228,25 +255,23 @@ pub fn p_text_table(series: &PSeries, skip_zero: bool) -> String {
         p_normalization(series.kind()),
         colour_convention(p1, p2)
     );
-    out.push_str(&format!(
-        "{:<28} {:<28} {:>5} {:>7}  {:<26} {}\n",
-        "tree", "colours", "order", "sigma", "bracket", "coefficient"
-    ));
-    for (d, c) in series.iter() {
-        if skip_zero && c.is_zero() {
-            continue;
-        }
-        let colours: Vec<String> = d.tree.colours().iter().map(|x| x.to_string()).collect();
-        out.push_str(&format!(
-            "{:<28} {:<28} {:>5} {:>7}  {:<26} {}\n",
-            format!("{:?}", d.tree.levels()),
-            format!("[{}]", colours.join(", ")),
-            d.order,
-            d.sigma,
-            d.tree.bracket(),
-            c
-        ));
-    }
+    let rows: Vec<[String; 6]> = series
+        .iter()
+        .filter(|(_, c)| !(skip_zero && c.is_zero()))
+        .map(|(d, c)| {
+            let colours: Vec<String> = d.tree.colours().iter().map(|x| x.to_string()).collect();
+            [
+                format!("{:?}", d.tree.levels()),
+                format!("[{}]", colours.join(", ")),
+                d.order.to_string(),
+                d.sigma.to_string(),
+                d.tree.bracket(),
+                c.to_string(),
+            ]
+        })
+        .collect();
+    let head = ["tree", "colours", "order", "sigma", "bracket", "coefficient"].map(String::from);
+    push_columns(&mut out, &head, &rows, &[28, 28, 5, 7, 26]);
     out
 }
 

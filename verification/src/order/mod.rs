@@ -52,9 +52,10 @@
 //! larger `N` the usable window shrinks to the largest h, where higher terms bias the slope: on the
 //! catalogue problems the checks pass to `N = 6`-`7` and are inconclusive above (measured in session 5);
 //! extended precision would be needed to go further (not implemented). A single start point cannot
-//! see an error that vanishes there: use `--at` to try others.
+//! see an error that vanishes there: [`multi`] checks at several (`bea verify --starts K`).
 
 pub mod fit;
+pub mod multi;
 mod plot;
 mod table;
 mod two_step;
@@ -65,7 +66,7 @@ use serde::Serialize;
 
 pub use self::fit::FloorConfig;
 pub use self::plot::plot_orders;
-pub use self::table::format_table;
+pub use self::table::{format_multi, format_table};
 use crate::flow::{flow_increment, FlowConfig, FlowError};
 
 /// A geometric grid of step sizes `h_k = h_max / ratio^k`, `k = 0..count`.

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::OrderReport;
+use super::multi::MultiStartReport;
+use super::{OrderReport, Verdict};
 
 /// Formats `report` as a plain-text table: one summary line per check (recursion, N,
 /// slope, expected N+2, PASS/FAIL, points used, floor), any error message, then the
@@ -27,11 +28,7 @@ pub fn format_table(report: &OrderReport) -> String {
     );
     for c in &report.checks {
         let slope = c.slope.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let verdict = match c.verdict {
-            super::Verdict::Pass => "PASS",
-            super::Verdict::Fail => "FAIL",
-            super::Verdict::Inconclusive => "n/a",
-        };
+        let verdict = verdict_word(c.verdict);
         let used = format!("{}/{}", c.used_h.len(), c.points.len());
         let _ = writeln!(
             s,
@@ -74,4 +71,67 @@ fn error_table(report: &OrderReport, s: &mut String) {
 
 fn short(label: &str) -> String {
     label.chars().take(7).collect()
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "n/a",
+    }
+}
+
+/// Formats a [`MultiStartReport`]: the combined verdict of each candidate with its slope and verdict at every
+/// start point (`p` pass, `F` fail, `?` inconclusive after the slope), the start points, then the full table
+/// ([`format_table`]) of each point.
+///
+/// ```
+/// use bea_verification::order::{check_orders, format_multi, multi::MultiStartReport, Candidate, OrderConfig};
+/// let step = |th: &[f64], h: f64| vec![th[0] - h * th[0]];
+/// let c = Candidate::new("hand", 0, |th: &[f64], _h: f64, out: &mut [f64]| out[0] = -th[0]);
+/// let cfg = OrderConfig::default();
+/// let reports = vec![check_orders(&step, std::slice::from_ref(&c), &[1.0], &cfg),
+///                    check_orders(&step, std::slice::from_ref(&c), &[0.3], &cfg)];
+/// let text = format_multi(&MultiStartReport::new(reports, 0));
+/// assert!(text.contains("PASS") && text.contains("2.00p"), "{text}");
+/// ```
+pub fn format_multi(report: &MultiStartReport) -> String {
+    let mut s = String::new();
+    let k = report.reports.len();
+    let _ = writeln!(
+        s,
+        "local-error order checks at {k} start points (combined: FAIL if any point fails, PASS if every point passes, \
+         n/a otherwise)"
+    );
+    let w = report.combined.iter().map(|c| c.recursion.chars().count()).max().unwrap_or(0).max(12);
+    let _ = write!(s, "{:<w$} {:>3} {:>8} {:>5} ", "recursion", "N", "expected", "pass");
+    for i in 0..k {
+        let _ = write!(s, " {:>8}", format!("point {}", i + 1));
+    }
+    s.push('\n');
+    for c in &report.combined {
+        let _ = write!(s, "{:<w$} {:>3} {:>8} {:>5} ", c.recursion, c.order, c.expected, verdict_word(c.verdict));
+        for (slope, v) in c.slopes.iter().zip(&c.per_point) {
+            let mark = match v {
+                Verdict::Pass => 'p',
+                Verdict::Fail => 'F',
+                Verdict::Inconclusive => '?',
+            };
+            let slope = slope.map_or("-".to_string(), |v| format!("{v:.2}"));
+            let _ = write!(s, " {:>8}", format!("{slope}{mark}"));
+        }
+        s.push('\n');
+    }
+    for (i, r) in report.reports.iter().enumerate() {
+        let _ = writeln!(s, "point {}: theta0 = {:?}", i + 1, r.theta0);
+    }
+    if report.skipped > 0 {
+        let _ =
+            writeln!(s, "({} drawn points were skipped: a field or correction is not finite there)", report.skipped);
+    }
+    for (i, r) in report.reports.iter().enumerate() {
+        let _ = writeln!(s, "\n--- point {} ---", i + 1);
+        s.push_str(&format_table(r));
+    }
+    s
 }
