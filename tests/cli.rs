@@ -111,6 +111,27 @@ fn toml_file_input_and_unknown_keys() {
     assert!(err.contains("unknown field") && err.contains("ordre"), "{err}");
 }
 
+/// A decimal in a TOML file means the decimal written, as on the command line (found by review: `c = 0.1` became
+/// the double 3602879701896397/36028797018963968 while `--set c=0.1` gave 1/10; `beta = 0.9` likewise).
+#[test]
+fn toml_decimals_are_the_decimals_written() {
+    let dir = std::env::temp_dir().join(format!("bea-cli-dec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dec.toml");
+    std::fs::write(&file, "field = [\"-c*x\"]\nvars = [\"x\"]\norder = 1\nset = { c = 0.1 }\n").unwrap();
+    let (code, from_file, err) = bea(&["derive", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, from_flag, err) = bea(&["derive", "--field", "-c*x", "--vars", "x", "--order", "1", "--set", "c=0.1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(from_file.contains("c = 1/10") && from_flag.contains("c = 1/10"), "{from_file}\n{from_flag}");
+    let hb = dir.join("hb.toml");
+    std::fs::write(&hb, "loss = \"x^2/2\"\nvars = [\"x\"]\norder = 1\nmethod = \"heavy-ball\"\nbeta = 0.9\n").unwrap();
+    let (code, out, err) = bea(&["derive", hb.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("beta = 9/10"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Every bad input: a clear message naming the problem, a non-zero exit, never a panic.
 #[test]
 fn bad_inputs_get_clear_errors() {
@@ -136,6 +157,11 @@ fn bad_inputs_get_clear_errors() {
         (&["derive", "--field", "x; y", "--loss", "x", "--vars", "x,y"], "exactly one"),
         (&["derive", "--field", "x; y"], "no variables"),
         (&["derive", "--field", "sin(x)*h; y", "--vars", "x,y"], "reserved"),
+        // Found by review: an empty component was dropped (`x;; y` read as (x, y)), `--vars` without a field ran the
+        // default example with an all-zero field, and counts read "1 components".
+        (&["derive", "--field", "x;; y", "--vars", "x,y,z"], "component 2 of the field \"\": empty expression"),
+        (&["derive", "--vars", "u,v"], "--vars names the variables of an inline --field or --loss"),
+        (&["derive", "--field", "x", "--vars", "x,y"], "the field has 1 component but there are 2 variables"),
     ];
     for (args, want) in cases {
         let (code, _, err) = bea(args);
@@ -324,7 +350,7 @@ fn heavy_ball_latex_has_latex_comments() {
     assert!(out.starts_with("% theta_n ~ y(n h)") && out.contains("\\begin{tabular}"), "{out}");
     let (code, out, _) = bea(&["series", "--method", "heavy-ball", "--beta", "1/2", "--order", "2"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("# theta_n ~ y(n h)"), "text keeps its # comments: {out}");
+    assert!(out.starts_with("# heavy-ball(beta=1/2)\n# theta_n ~ y(n h)"), "text keeps its # comments: {out}");
 }
 
 /// Found by review: the network experiments checked --format only after training, let --full silently win over
@@ -564,4 +590,89 @@ fn verify_at_several_start_points() {
     refused(&["verify", "--example", "quartic", "--starts", "0"], &["--starts 0 is out of range", "1 to 50"]);
     refused(&["verify", "--example", "quartic", "--starts", "51"], &["--starts 51 is out of range"]);
     refused(&["verify", "--theorems", "--starts", "2"], &["--starts does not apply"]);
+}
+
+/// Found by review: at a zero of the gradient (two-param at (1, 0.6), where m R_IG = 0) the slope identity's
+/// relative error was divided by 2.2e-308 and printed 1.7e284 beside `pass: true`; and `theorems` silently ignored
+/// --order and --recursion.
+#[test]
+fn theorems_at_a_critical_point_and_ignored_flags() {
+    let (code, out, err) = bea(&["theorems", "--example", "two-param", "--at", "1,0.6"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text = out.clone();
+    let max_rel = text
+        .lines()
+        .find(|l| l.contains("\"max_rel_error\""))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|x| x.trim().trim_end_matches(',').parse::<f64>().unwrap())
+        .unwrap();
+    assert!(max_rel < 1e-6, "{max_rel}: {v}");
+    refused(&["theorems", "--order", "7"], &["--order 7 does not apply to the theorems"]);
+    refused(&["theorems", "--recursion", "paper"], &["--recursion paper does not apply to the theorems"]);
+}
+
+/// Found by review: the tree computations of the B-series paths ran to the end before the first `--timeout` check
+/// (rk4 at order 16 for 47 s with `--timeout 1`), heavy-ball ignored `--timeout` and `--max-terms`, and `series`
+/// had no guard at all (`--order 30` ran out of memory). Each of these runs would take far longer than its limit.
+#[test]
+fn tree_computations_honour_the_limits() {
+    refused(
+        &["derive", "--field", "-x", "--vars", "x", "--method", "rk4", "--order", "16", "--timeout", "1"],
+        &["timeout: order 16 was not finished within 1 s"],
+    );
+    refused(
+        &[
+            "derive",
+            "--example",
+            "generic2d",
+            "--method",
+            "heavy-ball",
+            "--beta",
+            "1/2",
+            "--order",
+            "12",
+            "--timeout",
+            "1",
+        ],
+        &["timeout", "within 1 s"],
+    );
+    refused(
+        &[
+            "derive",
+            "--example",
+            "quartic",
+            "--method",
+            "heavy-ball",
+            "--beta",
+            "1/2",
+            "--order",
+            "5",
+            "--max-terms",
+            "1",
+        ],
+        &["expression swell", "--max-terms"],
+    );
+    refused(&["series", "--method", "rk4", "--order", "18", "--timeout", "1"], &["not finished within 1 s"]);
+    refused(
+        &["series", "--method", "stormer-verlet", "--order", "10", "--timeout", "0.5"],
+        &["not finished within 0.5 s"],
+    );
+    refused(&["series", "--order", "19"], &["--order 19 is out of range", "between 1 and 18"]);
+    refused(&["series", "--order", "3", "--timeout", "-1"], &["--timeout must be a number of seconds"]);
+}
+
+/// `series` takes the method names `derive` takes (found by review: `gd` was unknown there and the unknown-method
+/// message listed the Runge-Kutta methods only), and heavy-ball's table starts with its name like the others.
+#[test]
+fn series_method_names_and_heavy_ball_header() {
+    let (code, gd, err) = bea(&["series", "--method", "gd", "--order", "3"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, euler, _) = bea(&["series", "--method", "explicit-euler", "--order", "3"]);
+    assert_eq!(gd, euler);
+    refused(&["series", "--method", "nope"], &["unknown method 'nope'", "heavy-ball", "stormer-verlet"]);
+    let (code, hb, err) = bea(&["series", "--method", "momentum", "--beta", "1/2", "--order", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = hb.lines().collect();
+    assert!(lines[0].starts_with("# heavy-ball(beta=1/2)") && lines[1].contains("slow manifold"), "{hb}");
 }

@@ -126,3 +126,33 @@ fn rational_ansatz_skips_symbolic_coefficients() {
     let f = q.field.clone();
     assert!(analyse(&mut q.algebra, &f, None).potential.is_some());
 }
+
+/// Found by review: `f = (y sin(2x), sin(x)^2) = -grad(-y sin(x)^2)` was reported "not a gradient field", because
+/// the algebra does not rewrite `sin(2x)` as `2 sin(x) cos(x)`. The report now says the antisymmetric part vanishes
+/// numerically (undecided, not "no"); the same field written in `sin(x)`, `cos(x)` is a gradient with a potential
+/// (the independent check that the numeric verdict is right), and a field with a real curl stays "no".
+#[test]
+fn identities_the_algebra_misses_are_reported_as_undecided() {
+    let json = |field: &str| -> serde_json::Value {
+        let (code, out, err) =
+            crate::support::bea(&["derive", "--field", field, "--vars", "x,y", "--order", "1", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    for field in ["y*sin(2*x); sin(x)^2", "y*exp(x)^2; exp(2*x)/2"] {
+        let v = json(field);
+        assert_eq!(v["field_gradient"], false, "{field}");
+        assert_eq!(v["field_numerically_symmetric"], true, "{field}");
+        assert_eq!(v["corrections"][0]["numerically_symmetric"], true, "{field}");
+    }
+    let rewritten = json("2*y*sin(x)*cos(x); sin(x)^2");
+    assert_eq!(rewritten["field_gradient"], true);
+    assert!(rewritten["corrections"][0]["potential"].is_string(), "{rewritten}");
+    let curl = json("-y; x");
+    assert_eq!(curl["field_gradient"], false);
+    assert_eq!(curl["field_numerically_symmetric"], false);
+    let (code, text, _) =
+        crate::support::bea(&["derive", "--field", "y*sin(2*x); sin(x)^2", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("gradient field: undecided") && text.contains("modified loss: none found"), "{text}");
+}

@@ -119,6 +119,17 @@ impl ProblemArgs {
                 )));
             }
         }
+        if source.is_none() && !given_inline && self.vars.is_some() {
+            // Found by review: `bea derive --vars u,v` ran the default example with u, v as extra variables and
+            // printed an all-zero field.
+            return Err(SpecError::Conflict {
+                message: format!(
+                    "--vars names the variables of an inline --field or --loss, and neither is given (without them \
+                     the default example {} runs, with its own variables)",
+                    examples::DEFAULT_EXAMPLE
+                ),
+            });
+        }
         let mut raw = match (&self.file, &self.example) {
             (Some(_), Some(_)) => {
                 return Err(SpecError::Conflict { message: "give a problem file or --example, not both".into() })
@@ -354,6 +365,9 @@ pub struct SeriesArgs {
     /// Also list trees whose coefficient is zero (text and LaTeX).
     #[arg(long)]
     pub all: bool,
+    /// Stop with an error after this many seconds (rooted trees: order 16 takes about 14 s).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub timeout: Option<f64>,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

@@ -79,6 +79,18 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     if !(a.h.is_finite() && a.h > 0.0) {
         return Err(anyhow!("--h {}: the step size must be a finite number > 0, e.g. 0.025", a.h));
     }
+    // Found by review: --order and --recursion were accepted and silently ignored.
+    if let Some(o) = a.problem.order {
+        return Err(anyhow!(
+            "--order {o} does not apply to the theorems: they are statements about the first correction f_1 (order 1)"
+        ));
+    }
+    if let Some(r) = &a.problem.recursion {
+        return Err(anyhow!(
+            "--recursion {r} does not apply to the theorems: f_1 is the same for every recursion (they differ from \
+             order 3; compare them with `bea verify --recursion both`)"
+        ));
+    }
     let raw = a.problem.to_raw()?;
     let mut p = Problem::from_raw(&raw)?;
     if p.method != "explicit-euler" {

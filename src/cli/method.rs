@@ -2,7 +2,7 @@
 //! heavy-ball momentum by B-series (`crate::derive::bseries`), partitioned methods (symplectic Euler,
 //! Stormer-Verlet) by Taylor expansion of their step (`crate::derive::taylor`).
 
-use crate::derive::bseries::{derive_heavy_ball, derive_method_with, method_by_name, tableau::ButcherTableau};
+use crate::derive::bseries::{derive_heavy_ball_with, derive_method_with, method_by_name, tableau::ButcherTableau};
 use crate::derive::taylor::{canonical_partitioned_name, derive_partitioned, PartitionedRk};
 use crate::derive::{derive_with, DeriveOptions, ModifiedEquation};
 use crate::emit::Report;
@@ -49,7 +49,7 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
     }
     if m == "heavy-ball" {
         let beta = problem.beta.clone().ok_or_else(|| anyhow!("heavy-ball needs --beta"))?;
-        let d = derive_heavy_ball(problem, beta.clone())?;
+        let d = derive_heavy_ball_with(problem, beta.clone(), opts)?;
         let mut p = d.problem;
         p.field = d.leading;
         p.loss = None; // f_0 = f/(1 - beta): its potential is E/(1 - beta), recovered by the structure check

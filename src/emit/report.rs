@@ -21,6 +21,10 @@ pub struct CorrectionOut {
     pub potential: Option<String>,
     /// `(J - J^T)/2` entries `(i, j)` for `i < j` in row-major order, when not a gradient.
     pub antisymmetric: Option<Vec<String>>,
+    /// With `antisymmetric`: whether it vanishes numerically at sampled points anyway (then `f_l` is most likely a
+    /// gradient by an identity bea's algebra does not apply, such as `sin(2x) = 2 sin(x) cos(x)`; evidence, not
+    /// proof). `true` for a gradient.
+    pub numerically_symmetric: bool,
     /// LaTeX of the components (not part of the JSON contract).
     #[serde(skip)]
     pub components_latex: Vec<String>,
@@ -69,6 +73,8 @@ pub struct Report {
     pub igr_first_order: Option<bool>,
     /// Is the field `f` itself a gradient field (symmetric Jacobian)?
     pub field_gradient: bool,
+    /// Is the Jacobian of `f` symmetric at sampled points (see [`CorrectionOut::numerically_symmetric`])?
+    pub field_numerically_symmetric: bool,
     /// Description of the problem.
     #[serde(skip)]
     pub description: Option<String>,
@@ -177,6 +183,7 @@ impl Report {
             agreement,
             igr_first_order: igr,
             field_gradient: s0.gradient,
+            field_numerically_symmetric: s0.numerically_symmetric,
             description: p.description.clone(),
             field_latex,
             modified_loss_latex: ml.as_ref().map(|m| m.latex.clone()),
@@ -207,6 +214,7 @@ fn correction_out(
         gradient: s.gradient,
         potential: pot.as_ref().map(|p| p.0.clone()),
         antisymmetric: anti.as_ref().map(|a| a.0.clone()),
+        numerically_symmetric: s.numerically_symmetric,
         components_latex,
         potential_latex: pot.map(|p| p.1),
         antisymmetric_latex: anti.map(|a| a.1),

@@ -22,7 +22,18 @@ fn section(out: &mut String, vars: &[String], c: &CorrectionOut, tag: &str) {
                 writeln!(out, "  gradient field: yes (symmetric Jacobian), but no potential was found in closed form");
         }
         (None, Some(a)) => {
-            let _ = writeln!(out, "  gradient field: no; antisymmetric part of the Jacobian, (J - J^T)/2:");
+            if c.numerically_symmetric {
+                let _ = writeln!(
+                    out,
+                    "  gradient field: undecided; the antisymmetric part of the Jacobian below is not zero in bea's \
+                     algebra, but it vanishes numerically at {} sampled points: most likely f_{l} is a gradient by an \
+                     identity the algebra does not apply (sin(2x) = 2 sin(x) cos(x), exp(2x) = exp(x)^2; write the \
+                     problem in sin(x), cos(x), exp(x) to decide it), (J - J^T)/2:",
+                    crate::structure::SAMPLES
+                );
+            } else {
+                let _ = writeln!(out, "  gradient field: no; antisymmetric part of the Jacobian, (J - J^T)/2:");
+            }
             let n = vars.len();
             let mut k = 0;
             for i in 0..n {
@@ -73,7 +84,13 @@ impl Emitter for Text {
                 .collect();
             let _ = writeln!(out, "parameters: {}", ps.join(", "));
         }
-        let _ = writeln!(out, "modified field: f~ = f + h f_1 + ... + h^{} f_{}", r.order, r.order);
+        let sum = match r.order {
+            0 => "f".to_string(),
+            1 => "f + h f_1".to_string(),
+            2 => "f + h f_1 + h^2 f_2".to_string(),
+            n => format!("f + h f_1 + ... + h^{n} f_{n}"),
+        };
+        let _ = writeln!(out, "modified field: f~ = {sum}");
         if let Some(l) = &r.loss {
             let _ = writeln!(out, "loss: E = {l}");
             let _ = writeln!(out, "field f = -grad E:");
@@ -117,6 +134,14 @@ impl Emitter for Text {
                 let _ = writeln!(
                     out,
                     "modified loss: none (f has a symmetric Jacobian, but no potential of f was found in closed form)"
+                );
+            }
+            (None, false) if r.field_numerically_symmetric => {
+                let _ = writeln!(
+                    out,
+                    "modified loss: none found (the algebra cannot show that f is a gradient field, though its \
+                     Jacobian is symmetric at sampled points; write multiple angles and exp(k*x) in sin(x), cos(x), \
+                     exp(x) to decide it)"
                 );
             }
             (None, false) => {

@@ -69,16 +69,17 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
             if f.is_empty() {
                 return Err(SpecError::EmptyField);
             }
+            // Each component is parsed before the count is compared, so an empty one (`x;; y`) is named as such.
+            let mut v = Vec::new();
+            for (i, text) in f.iter().enumerate() {
+                v.push(parse_one(&format!("component {} of the field", i + 1), text)?);
+            }
             if f.len() != vars.len() {
                 return Err(SpecError::ComponentCount {
                     components: f.len(),
                     vars: vars.len(),
                     names: vars.join(", "),
                 });
-            }
-            let mut v = Vec::new();
-            for (i, text) in f.iter().enumerate() {
-                v.push(parse_one(&format!("component {} of the field", i + 1), text)?);
             }
             v
         }
@@ -225,7 +226,7 @@ fn gradient_field(alg: &mut Algebra, e: &Elem, text: &str) -> Result<Vec<Elem>, 
 /// The method's canonical name: `explicit-euler` (also `gd`, `gradient-descent`), a built-in Runge-Kutta method,
 /// `heavy-ball`, a partitioned built-in (`symplectic-euler`, `symplectic-euler-b`, `stormer-verlet`), or a path to a
 /// tableau TOML file (kept as given).
-fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
+pub fn canonical_method(m: Option<&str>) -> Result<String, SpecError> {
     let Some(m) = m else { return Ok("explicit-euler".into()) };
     let k = m.trim().to_ascii_lowercase().replace('_', "-");
     let k = match k.as_str() {
@@ -290,7 +291,10 @@ pub fn raw_value(name: &str, v: &RawValue) -> Result<Coef, SpecError> {
     let bad = |s: String| SpecError::BadValue { name: name.to_string(), value: s };
     match v {
         RawValue::Int(i) => Ok(Coef::int(*i as i128)),
-        RawValue::Float(f) => Coef::from_f64_exact(*f).filter(|_| f.is_finite()).ok_or_else(|| bad(f.to_string())),
+        // A TOML float is read as the decimal it was written as: its shortest round-trip digits (`0.1` is 1/10, as
+        // `--set c=0.1` gives; found by review: the binary double 3602879701896397/36028797018963968 was used).
+        RawValue::Float(f) if f.is_finite() => raw_value(name, &RawValue::Text(format!("{f:e}"))),
+        RawValue::Float(f) => Err(bad(f.to_string())),
         RawValue::Text(s) => {
             let t = s.trim();
             let (neg, body) = match t.strip_prefix('-') {

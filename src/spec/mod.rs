@@ -5,6 +5,7 @@
 //! and returns a [`Problem`] or a [`SpecError`] that names the problem (and the column, for syntax errors).
 
 pub mod examples;
+pub use lower::canonical_method;
 pub use lower::raw_value as lower_value;
 mod lower;
 pub mod parse;
@@ -64,7 +65,7 @@ impl std::str::FromStr for Recursion {
 pub enum RawValue {
     /// An integer.
     Int(i64),
-    /// A float (taken exactly: every finite double is a rational).
+    /// A float, read as the decimal it was written as (its shortest round-trip digits: `0.1` is exactly 1/10).
     Float(f64),
     /// An exact number as text: `"3/5"`, `"0.6"`, `"-2"`.
     Text(String),
@@ -114,6 +115,20 @@ pub struct RawProblem {
     pub part1: Option<Vec<String>>,
     /// Defaults for `bea verify`.
     pub verify: Option<RawVerify>,
+}
+
+/// `1 component`, `2 components`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `is 1 variable`, `are 2 variables`.
+fn are_count(n: usize, noun: &str) -> String {
+    format!("{} {}", if n == 1 { "is" } else { "are" }, count(n, noun))
 }
 
 /// Everything that can be wrong with a problem.
@@ -166,7 +181,7 @@ pub enum SpecError {
         name: String,
     },
     /// Component count differs from the variable count.
-    #[error("the field has {components} components but there are {vars} variables ({names})")]
+    #[error("the field has {} but there {} ({names})", count(*components, "component"), are_count(*vars, "variable"))]
     ComponentCount {
         /// number of components
         components: usize,
@@ -272,7 +287,7 @@ pub enum SpecError {
         message: String,
     },
     /// The start point does not match the variables.
-    #[error("the start point has {got} coordinates but there are {want} variables")]
+    #[error("the start point has {} but there {}", count(*got, "coordinate"), are_count(*want, "variable"))]
     StartPoint {
         /// coordinates given
         got: usize,
@@ -378,7 +393,18 @@ pub fn parse_set_list(s: &str) -> Result<BTreeMap<String, RawValue>, SpecError> 
     Ok(out)
 }
 
-/// Split a `--field` string into components at `;`.
+/// Split a `--field` string into components at `;`. A trailing `;` is allowed; an empty component elsewhere is
+/// kept, so that it is reported as an empty expression (found by review: `x;; y` was silently read as `(x, y)`).
+///
+/// ```
+/// use bea::spec::split_components;
+/// assert_eq!(split_components("x; -y;"), ["x", "-y"]);
+/// assert_eq!(split_components("x;; y"), ["x", "", "y"]);
+/// ```
 pub fn split_components(s: &str) -> Vec<String> {
-    s.split(';').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+    let mut parts: Vec<String> = s.split(';').map(|c| c.trim().to_string()).collect();
+    if parts.len() > 1 && parts.last().is_some_and(|c| c.is_empty()) {
+        parts.pop();
+    }
+    parts
 }

@@ -21,6 +21,62 @@ pub struct Structure {
     pub potential: Option<Elem>,
     /// The entries `(i, j, (J_ij - J_ji)/2)` for `i < j` when the Jacobian is not symmetric.
     pub antisymmetric: Option<Vec<(usize, usize, Elem)>>,
+    /// When the algebra leaves `J - J^T` nonzero: whether it vanishes numerically anyway ([`numerically_symmetric`]),
+    /// i.e. the field is most likely a gradient by an identity the algebra does not apply (found by review:
+    /// `f = (y sin(2x), sin(x)^2) = grad(y sin(x)^2)` was reported "not a gradient field", as the algebra does not
+    /// rewrite `sin(2x)` as `2 sin(x) cos(x)`, nor `exp(2x)` as `exp(x)^2`).
+    pub numerically_symmetric: bool,
+}
+
+/// Points [`numerically_symmetric`] samples.
+pub const SAMPLES: usize = 8;
+
+/// Is the Jacobian `jac` symmetric at sampled points, to a relative `1e-9`? Coordinates are drawn in `[-1.7, 1.7]`
+/// and any symbolic parameter gets a value in `[0.3, 1.7]` (by a fixed generator, so the verdict repeats); points
+/// where an entry is not finite are skipped, and at least 3 of the [`SAMPLES`] must be usable. `false` when the
+/// entries cannot be evaluated (unspecified functions) or differ anywhere. Evidence, not proof: the report says so.
+pub fn numerically_symmetric(alg: &Algebra, jac: &[Vec<Elem>]) -> bool {
+    use crate::algebra::GenKind;
+    let n = jac.len();
+    let mut state: u64 = 0x5EED;
+    let mut draw = |lo: f64, hi: f64| {
+        // SplitMix64 (Steele, Lea & Flood 2014).
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        lo + (hi - lo) * ((z >> 11) as f64 / (1u64 << 53) as f64)
+    };
+    let params: std::collections::HashMap<String, f64> = alg
+        .gens()
+        .iter()
+        .filter_map(|g| match g {
+            GenKind::Param(p) => Some(p.clone()),
+            _ => None,
+        })
+        .map(|p| (p, draw(0.3, 1.7)))
+        .collect();
+    let pairs: Vec<Elem> =
+        (0..n).flat_map(|i| (i + 1..n).flat_map(move |j| [jac[i][j].clone(), jac[j][i].clone()])).collect();
+    let Ok(ev) = crate::emit::evaluator::Evaluator::compile(alg, &pairs, &params) else { return false };
+    let mut out = vec![0.0; pairs.len()];
+    let mut usable = 0;
+    for _ in 0..SAMPLES {
+        let x: Vec<f64> = (0..n).map(|_| draw(-1.7, 1.7)).collect();
+        ev.eval(&x, &mut out);
+        if out.iter().any(|v| !v.is_finite()) {
+            continue;
+        }
+        usable += 1;
+        for ab in out.chunks(2) {
+            let (a, b) = (ab[0], ab[1]);
+            if (a - b).abs() > 1e-9 * a.abs().max(b.abs()) + 1e-12 {
+                return false;
+            }
+        }
+    }
+    usable >= 3
 }
 
 /// Analyse `f`. `hint` is an optional candidate potential that is accepted only if it verifies exactly.
@@ -55,10 +111,11 @@ pub fn analyse(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Structure 
                 (i, j, found.unwrap_or_default())
             })
             .collect();
-        return Structure { gradient: false, potential: None, antisymmetric: Some(all) };
+        let numerically_symmetric = numerically_symmetric(alg, &jac);
+        return Structure { gradient: false, potential: None, antisymmetric: Some(all), numerically_symmetric };
     }
     let pot = potential(alg, f, hint);
-    Structure { gradient: true, potential: pot, antisymmetric: None }
+    Structure { gradient: true, potential: pot, antisymmetric: None, numerically_symmetric: true }
 }
 
 /// Does `-grad e == f` hold exactly?

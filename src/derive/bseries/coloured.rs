@@ -224,7 +224,23 @@ impl ColouredForest {
             starts: vec![0, 0],
         };
         for n in 1..=max_order {
+            // Past the deadline (the shapes may then stop below max_order): keep the orders completed so far and
+            // stop; the caller discards the forest (see `deadline`).
+            let stop = |forest: &mut ColouredForest| {
+                let keep = forest.starts[n];
+                forest.trees.truncate(keep);
+                forest.index.retain(|_, id| *id < keep);
+                forest.max_order = n - 1;
+            };
+            if n > shapes.max_order() {
+                stop(&mut forest);
+                return forest;
+            }
             for shape in shapes.ids_of_order(n) {
+                if super::deadline::expired() {
+                    stop(&mut forest);
+                    return forest;
+                }
                 let levels = shapes.get(shape).tree.levels().to_vec();
                 let mut colourings: BTreeSet<Vec<u8>> = BTreeSet::new();
                 for mask in 0u64..(1u64 << n) {

@@ -39,6 +39,7 @@
 //! ```
 
 pub mod coloured;
+pub mod deadline;
 pub mod diff;
 pub mod modified;
 pub mod momentum;
@@ -53,7 +54,8 @@ pub mod tableau;
 pub mod trees;
 
 pub use problem::{
-    derive_heavy_ball, derive_method, derive_method_with, method_by_name, MethodDerivation, HEAVY_BALL_NORMALIZATION,
+    derive_heavy_ball, derive_heavy_ball_with, derive_method, derive_method_with, method_by_name, MethodDerivation,
+    HEAVY_BALL_NORMALIZATION,
 };
 
 use thiserror::Error;

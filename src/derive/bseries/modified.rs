@@ -166,6 +166,9 @@ pub(crate) fn solve_flow_equation<F: GraftForest + ?Sized>(forest: &F, target: &
     // g[k][t] = G_k(t); row 0 unused.
     let mut g = vec![vec![Coef::zero(); ntrees]; n_max + 1];
     for id in 0..ntrees {
+        if super::deadline::expired() {
+            break; // the caller discards b (see `deadline`)
+        }
         let cuts = forest.cuts_of(id);
         let mut rhs = target[id].clone();
         for k in 2..=forest.order_of(id) {

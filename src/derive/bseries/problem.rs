@@ -17,7 +17,7 @@ use super::tableau::{ButcherTableau, TableauError, BUILTIN_METHODS};
 use super::trees::Forest;
 use super::BSeriesError;
 use crate::algebra::{Coef, Elem};
-use crate::derive::{DeriveOptions, Guard, ModifiedEquation};
+use crate::derive::{DeriveError, DeriveOptions, Guard, ModifiedEquation};
 use crate::spec::Problem;
 
 /// Normalisation of the heavy-ball modified field (one sentence, for reports).
@@ -115,9 +115,28 @@ pub fn derive_method_with(
     opts: &DeriveOptions,
 ) -> Result<MethodDerivation, BSeriesError> {
     let start = Instant::now();
-    let forest = Arc::new(Forest::new(problem.order + 1));
-    let series = modified_equation(&BSeries::of_method_in(tableau, forest))?;
+    let series = series_within(opts, start, problem.order, || {
+        let forest = Arc::new(Forest::new(problem.order + 1));
+        modified_equation(&BSeries::of_method_in(tableau, forest))
+    })??;
     apply_series(problem, series, FIELD_NORMALIZATION, opts, start)
+}
+
+/// Run the tree computation `f` under the wall-clock limit of `opts` (counted from `start`; see
+/// [`super::deadline`]): past it, [`DeriveError::Timeout`] at `order`.
+fn series_within<R>(
+    opts: &DeriveOptions,
+    start: Instant,
+    order: usize,
+    f: impl FnOnce() -> R,
+) -> Result<R, BSeriesError> {
+    let deadline = opts.timeout.and_then(|t| start.checked_add(t));
+    let (out, late) = super::deadline::within(deadline, f);
+    if late {
+        let seconds = opts.timeout.map_or(0.0, |t| t.as_secs_f64());
+        return Err(DeriveError::Timeout { order, seconds }.into());
+    }
+    Ok(out)
 }
 
 /// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n - θ_{n-1})` (with `f = -∇E` for a loss):
@@ -138,6 +157,16 @@ pub fn derive_method_with(
 /// assert!(derive_heavy_ball(&problem, Coef::one()).is_err());
 /// ```
 pub fn derive_heavy_ball(problem: &Problem, beta: Coef) -> Result<MethodDerivation, BSeriesError> {
+    derive_heavy_ball_with(problem, beta, &DeriveOptions::default())
+}
+
+/// [`derive_heavy_ball`] with explicit resource limits (term budget, wall clock), as [`derive_method_with`] (found
+/// by review: heavy-ball ignored `--timeout` and `--max-terms`).
+pub fn derive_heavy_ball_with(
+    problem: &Problem,
+    beta: Coef,
+    opts: &DeriveOptions,
+) -> Result<MethodDerivation, BSeriesError> {
     if beta.abs() >= Coef::one() {
         let err = if beta.is_one() {
             MomentumError::BetaOne
@@ -147,8 +176,8 @@ pub fn derive_heavy_ball(problem: &Problem, beta: Coef) -> Result<MethodDerivati
         return Err(err.into());
     }
     let start = Instant::now();
-    let series = heavy_ball_modified_equation(&beta, problem.order + 1)?;
-    apply_series(problem, series, HEAVY_BALL_NORMALIZATION, &DeriveOptions::default(), start)
+    let series = series_within(opts, start, problem.order, || heavy_ball_modified_equation(&beta, problem.order + 1))??;
+    apply_series(problem, series, HEAVY_BALL_NORMALIZATION, opts, start)
 }
 
 /// Evaluates a field series on the problem's field in a clone of its algebra.

@@ -176,6 +176,12 @@ pub fn partitioned_elementary_weights(
     let mut a_times: Vec<Vec<Coef>> = Vec::with_capacity(forest.len());
     let mut weights = Vec::with_capacity(forest.len());
     for d in forest.trees() {
+        if super::deadline::expired() {
+            // Past the deadline: the right length, no work (the caller discards it, see `deadline`).
+            weights.push(Coef::zero());
+            a_times.push(vec![Coef::zero(); s]);
+            continue;
+        }
         let mut stage = vec![Coef::one(); s];
         for &c in &d.children {
             for (st, ac) in stage.iter_mut().zip(&a_times[c]) {

@@ -300,6 +300,14 @@ impl Forest {
         for n in 1..=max_order {
             let mut levels: Vec<u32> = (1..=n as u32).collect();
             loop {
+                if super::deadline::expired() {
+                    // Stop with the orders completed so far (the caller discards the forest, see `deadline`).
+                    let keep = forest.starts[n];
+                    forest.trees.truncate(keep);
+                    forest.index.retain(|_, id| *id < keep);
+                    forest.max_order = n - 1;
+                    return forest;
+                }
                 forest.insert(levels.clone());
                 match beyer_hedetniemi_next(&levels) {
                     Some(next) => levels = next,

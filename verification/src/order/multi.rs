@@ -168,10 +168,12 @@ mod tests {
             plateau: false,
             used_h: vec![],
             tolerance: 0.15,
+            dropped: vec![],
             error: (verdict == Verdict::Inconclusive).then(|| CheckError::TooFewPoints {
                 usable: 2,
                 needed: 4,
                 floor: 1e-15,
+                dropped: 0,
             }),
         }
     }

@@ -38,6 +38,13 @@ pub fn format_table(report: &OrderReport) -> String {
         if let Some(e) = &c.error {
             let _ = writeln!(s, "    error: {e}");
         }
+        if let Some(first) = c.dropped.first() {
+            let _ = writeln!(
+                s,
+                "    dropped: the {} largest step sizes could not be evaluated and are left out; the first: {first}",
+                c.dropped.len()
+            );
+        }
     }
     error_table(report, &mut s);
     s

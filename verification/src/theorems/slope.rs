@@ -91,7 +91,9 @@ pub struct SlopePoint {
     pub slope_squared: f64,
     /// `m R_IG(θ) = ‖∇E(θ)‖²` from the gradient closure.
     pub m_r_ig: f64,
-    /// `|slope² − m R_IG| / max(m R_IG, tiny)`.
+    /// `|slope² − m R_IG| / max(m R_IG, abs_tol / rel_tol)`: relative where `m R_IG` is above the absolute
+    /// tolerance's scale, absolute (in units of that scale) near a critical point (found by review: at a zero of
+    /// the gradient it was divided by 2.2e-308 and printed 1.7e284 beside `pass: true`).
     pub rel_error: f64,
     /// Within the tolerance.
     pub pass: bool,
@@ -130,7 +132,7 @@ pub fn check_slope_identity<L: Loss + ?Sized>(
                 theta: theta.clone(),
                 slope_squared,
                 m_r_ig,
-                rel_error: diff / m_r_ig.max(f64::MIN_POSITIVE),
+                rel_error: diff / m_r_ig.max(cfg.abs_tol / cfg.rel_tol),
                 pass: diff <= cfg.rel_tol * m_r_ig + cfg.abs_tol,
             }
         })
