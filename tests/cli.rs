@@ -676,3 +676,30 @@ fn series_method_names_and_heavy_ball_header() {
     let lines: Vec<&str> = hb.lines().collect();
     assert!(lines[0].starts_with("# heavy-ball(beta=1/2)") && lines[1].contains("slow manifold"), "{hb}");
 }
+
+/// Found by review: a tableau file named in a problem file was looked up in the current directory, not beside the
+/// problem file; `--plot` created missing directories where `-o` refuses them; the odd-dimension error of a
+/// partitioned method did not mention `--part1`, which lifts the requirement.
+#[test]
+fn paths_beside_problem_files_and_plot_directories() {
+    let dir = std::env::temp_dir().join(format!("bea-cli-paths-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ralston.toml"),
+        "name = \"ralston\"\na = [[\"0\", \"0\"], [\"2/3\", \"0\"]]\nb = [\"1/4\", \"3/4\"]\n",
+    )
+    .unwrap();
+    let problem = dir.join("p.toml");
+    std::fs::write(&problem, "field = [\"-x\"]\nvars = [\"x\"]\norder = 2\nmethod = \"ralston.toml\"\n").unwrap();
+    let (code, out, err) = bea(&["derive", problem.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ralston"), "{out}");
+    let missing = dir.join("no-such-dir").join("x.png");
+    refused(
+        &["verify", "--example", "quartic", "--plot", missing.to_str().unwrap()],
+        &["the directory", "does not exist"],
+    );
+    assert!(!dir.join("no-such-dir").exists());
+    refused(&["derive", "--field", "y; -x; z", "--vars", "x,y,z", "--method", "symplectic-euler"], &["--part1"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -137,7 +137,16 @@ impl ProblemArgs {
             (Some(path), None) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| SpecError::Io { path: path.display().to_string(), message: e.to_string() })?;
-                raw_from_toml(&text, &path.display().to_string())?
+                let mut raw = raw_from_toml(&text, &path.display().to_string())?;
+                // A tableau file named in a problem file is found beside it (found by review: it was resolved against
+                // the current directory), unless the name is absolute.
+                if let (Some(m), Some(dir)) = (&raw.method, path.parent()) {
+                    let beside = dir.join(m);
+                    if m.ends_with(".toml") && std::path::Path::new(m).is_relative() && beside.is_file() {
+                        raw.method = Some(beside.display().to_string());
+                    }
+                }
+                raw
             }
             (None, Some(name)) => examples::example(name)?,
             (None, None) if given_inline => RawProblem::default(),

@@ -283,6 +283,15 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         if path.is_dir() {
             return Err(anyhow!("--plot {} is a directory; give the path of a .png file", path.display()));
         }
+        // As for -o: a mistyped path should not create directories (found by review: --plot created them).
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() {
+            return Err(anyhow!(
+                "cannot write the plot {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            ));
+        }
     }
     let mut raw = a.problem.to_raw()?;
     if raw.recursion.is_none() {

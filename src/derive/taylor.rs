@@ -52,7 +52,7 @@ pub enum TaylorError {
     #[error("unknown partitioned method '{0}'; known: {known}", known = PARTITIONED_METHODS.join(", "))]
     UnknownMethod(String),
     /// The built-ins split the variables in two halves.
-    #[error("{method} splits the variables into two halves (p, q), so it needs an even number of variables; the problem has {dim} ({vars})")]
+    #[error("{method} splits the variables into two halves (p, q), so it needs an even number of variables, or part 1 named with --part1 (TOML: part1 = [...]); the problem has {dim} ({vars})")]
     OddDimension {
         /// the method
         method: String,

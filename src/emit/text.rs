@@ -84,11 +84,13 @@ impl Emitter for Text {
                 .collect();
             let _ = writeln!(out, "parameters: {}", ps.join(", "));
         }
+        // Heavy-ball's leading term is f_0 = f/(1 - beta), not f (found by review).
+        let f0 = if r.method.starts_with("heavy-ball") { "f_0" } else { "f" };
         let sum = match r.order {
-            0 => "f".to_string(),
-            1 => "f + h f_1".to_string(),
-            2 => "f + h f_1 + h^2 f_2".to_string(),
-            n => format!("f + h f_1 + ... + h^{n} f_{n}"),
+            0 => f0.to_string(),
+            1 => format!("{f0} + h f_1"),
+            2 => format!("{f0} + h f_1 + h^2 f_2"),
+            n => format!("{f0} + h f_1 + ... + h^{n} f_{n}"),
         };
         let _ = writeln!(out, "modified field: f~ = {sum}");
         if let Some(l) = &r.loss {

@@ -61,7 +61,7 @@ impl std::str::FromStr for Recursion {
 
 /// A parameter value as written in a file: a number or a string such as `"3/5"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number (2, 0.6) or an exact number as a string (\"3/5\")")]
 pub enum RawValue {
     /// An integer.
     Int(i64),

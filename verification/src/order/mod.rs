@@ -57,7 +57,9 @@
 //! Precision: everything is `f64`. With the default grid the errors of `N ≤ 4` on smooth
 //! 2-D problems of unit scale lie well above the rounding floor (about `1e-15 ‖θ0‖`); for
 //! larger `N` the usable window shrinks to the largest h, where higher terms bias the slope: on the
-//! catalogue problems the checks pass to `N = 6`-`7` and are inconclusive above (measured in session 5);
+//! catalogue problems gradient descent's checks pass to `N = 6`-`8` and are inconclusive above (measured in
+//! session 6 with the four-point minimum: two-param, Lotka-Volterra and pendulum to 6, quartic and oscillator to 7,
+//! harmonic and poly3d to 8);
 //! extended precision would be needed to go further (not implemented). A single start point cannot
 //! see an error that vanishes there: [`multi`] checks at several (`bea verify --starts K`).
 

@@ -11,14 +11,18 @@ use crate::report::plot::{dashes, log_bounds, msg, palette};
 use crate::report::{write_png_atomic, ReportError};
 
 /// Draws `err` against `h` (log-log) for every check, one colour per check, with a dashed
-/// reference line of slope `N + 2` over the fitted range (a factor 5 below the data), and writes
+/// reference line of the expected slope (`N + 2` for gradient descent, `p + 1` below a method's order `p`) over the
+/// fitted range (a factor 5 below the data), and writes
 /// the PNG atomically to `path`.
 pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError> {
     let (x0, x1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[0])));
     let (y0, y1) = log_bounds(report.checks.iter().flat_map(|c| c.points.iter().map(|p| p[1])));
     write_png_atomic(path, (900, 650), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("local error ||step - flow of truncated modified field||; dashed: slope N+2", ("sans-serif", 20))
+            .caption(
+                "local error ||step - flow of truncated modified field||; dashed: the expected slope",
+                ("sans-serif", 20),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -63,7 +67,7 @@ fn draw_check(chart: &mut LogChart<'_, '_>, c: &OrderCheck, color: RGBColor) -> 
     chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(msg)?;
     if let (Some(&h_lo), Some(&h_hi)) = (c.used_h.last(), c.used_h.first()) {
         if let Some(anchor) = pts.iter().find(|p| p.0 == h_lo) {
-            // Reference slope N + 2, parallel to the data and a factor 5 below it.
+            // Reference line of the expected slope, parallel to the data and a factor 5 below it.
             let k = c.expected as f64;
             let at = |h: f64| (h, 0.2 * anchor.1 * (h / anchor.0).powf(k));
             for seg in dashes(at(h_lo), at(h_hi), 10, true) {
