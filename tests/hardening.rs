@@ -673,7 +673,25 @@ fn review_found_reports_name_their_method() {
     );
     let (_, out, _) =
         bea(&["derive", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--order", "1"]);
-    assert!(out.contains("leading field f_0 = f/(1 - beta):\n  f[x] = -2*x^3"), "{out}");
+    assert!(out.contains("leading field f_0 = f/(1 - beta), f = -grad E:\n  f_0[x] = -2*x^3"), "{out}");
+    // The JSON names the loss the problem was given as, and no recursion (review: "loss": null, "recursion":
+    // "general" for a method derived by B-series).
+    let (_, json, _) = bea(&[
+        "derive",
+        "--example",
+        "quartic",
+        "--method",
+        "heavy-ball",
+        "--beta",
+        "1/2",
+        "--order",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["loss"], "1/4*x^4 + 1/2*x^2*y^2 + 1/8*y^4 - x*y");
+    assert!(v["recursion"].is_null(), "{json}");
     let (_, out, _) = bea(&["emit", "--example", "quartic", "--recursion", "paper", "--format", "rust"]);
     assert!(out.contains("by the paper's recursion"), "{}", &out[..300.min(out.len())]);
     let (code, _, err) = bea(&["derive", "--example", "quartic", "--method", "rk4", "--recursion", "paper"]);

@@ -5,6 +5,7 @@
 use crate::derive::bseries::{derive_heavy_ball_with, derive_method_with, method_by_name, tableau::ButcherTableau};
 use crate::derive::taylor::{canonical_partitioned_name, derive_partitioned, PartitionedRk};
 use crate::derive::{derive_with, DeriveOptions, ModifiedEquation};
+use crate::emit::expr::{Printer, Syntax};
 use crate::emit::Report;
 use crate::spec::{Problem, Recursion};
 use anyhow::anyhow;
@@ -19,13 +20,21 @@ pub struct Derived {
     pub tableau: Option<ButcherTableau>,
     /// The parts, for partitioned Runge-Kutta methods (symplectic Euler, Stormer-Verlet).
     pub partitioned: Option<PartitionedRk>,
+    /// The loss the problem was given as, where the derivation's problem no longer carries it (heavy-ball).
+    pub loss: Option<crate::algebra::Elem>,
 }
 
 /// Derive the problem's modified equation with its method.
 pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Derived> {
     let m = problem.method.as_str();
     if m == "explicit-euler" {
-        return Ok(Derived { me: derive_with(problem, opts)?, label: m.to_string(), tableau: None, partitioned: None });
+        return Ok(Derived {
+            me: derive_with(problem, opts)?,
+            label: m.to_string(),
+            tableau: None,
+            partitioned: None,
+            loss: None,
+        });
     }
     if problem.recursion != Recursion::General {
         return Err(anyhow!(
@@ -45,22 +54,29 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
             format!("{} for {}", method.parts()[k].name(), names.join(", "))
         };
         let label = format!("{m} ({}; {})", part(0), part(1));
-        return Ok(Derived { me, label, tableau: None, partitioned: Some(method) });
+        return Ok(Derived { me, label, tableau: None, partitioned: Some(method), loss: None });
     }
     if m == "heavy-ball" {
         let beta = problem.beta.clone().ok_or_else(|| anyhow!("heavy-ball needs --beta"))?;
         let d = derive_heavy_ball_with(problem, beta.clone(), opts)?;
+        let loss = problem.loss.clone();
         let mut p = d.problem;
         p.field = d.leading;
         p.loss = None; // f_0 = f/(1 - beta): its potential is E/(1 - beta), recovered by the structure check
         let me = ModifiedEquation { problem: p, general: Some(d.corrections), paper: None, elapsed: d.elapsed };
-        return Ok(Derived { me, label: format!("heavy-ball (beta = {beta})"), tableau: None, partitioned: None });
+        return Ok(Derived {
+            me,
+            label: format!("heavy-ball (beta = {beta})"),
+            tableau: None,
+            partitioned: None,
+            loss,
+        });
     }
     let t = method_by_name(m)?;
     let d = derive_method_with(problem, &t, opts)?;
     let label = d.method.clone();
     let me = d.into_modified_equation().ok_or_else(|| anyhow!("the method {m} is not consistent (f_0 != f)"))?;
-    Ok(Derived { me, label, tableau: Some(t), partitioned: None })
+    Ok(Derived { me, label, tableau: Some(t), partitioned: None, loss: None })
 }
 
 impl Derived {
@@ -88,6 +104,14 @@ impl Derived {
         if self.label != "explicit-euler" {
             report.method = self.label.clone();
             report.igr_first_order = None;
+            report.recursion = None;
+        }
+        // Heavy-ball derives from f_0 = f/(1 - beta) with the loss cleared (its potential is found again by the
+        // structure check); the report still names the loss the problem was given as (found by review: null).
+        if let (None, Some(loss)) = (&report.loss, &self.loss) {
+            let p = &self.me.problem;
+            report.loss = Some(Printer::new(&p.algebra, &p.vars, Syntax::Text).elem(loss));
+            report.loss_latex = Some(Printer::new(&p.algebra, &p.vars, Syntax::Latex).elem(loss));
         }
     }
 }

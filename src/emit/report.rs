@@ -39,10 +39,11 @@ pub struct CorrectionOut {
 /// Everything `bea derive` prints, in the order of the JSON contract.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    /// Always `explicit-euler` on this path.
+    /// `explicit-euler`, or the label of another method.
     pub method: String,
-    /// `general`, `paper` or `both`.
-    pub recursion: Recursion,
+    /// `general`, `paper` or `both` for explicit Euler; `null` for the other methods, which are derived by B-series
+    /// or by Taylor expansion of their step, not by either recursion (found by review: they said `general`).
+    pub recursion: Option<Recursion>,
     /// State variables.
     pub variables: Vec<String>,
     /// Parameter values as exact strings, `null` when symbolic.
@@ -169,7 +170,7 @@ impl Report {
         };
         Report {
             method: "explicit-euler".into(),
-            recursion: p.recursion,
+            recursion: Some(p.recursion),
             variables: vars.clone(),
             parameters: p.params.iter().map(|(k, v)| (k.clone(), v.as_ref().map(|c| c.to_string()))).collect(),
             order: p.order,

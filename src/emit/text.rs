@@ -49,9 +49,9 @@ fn section(out: &mut String, vars: &[String], c: &CorrectionOut, tag: &str) {
 /// The first line of a report: the method and how it was derived (for explicit Euler, the recursion).
 pub(crate) fn header(r: &Report) -> String {
     let rec = match r.recursion {
-        crate::spec::Recursion::General => "general (Lie derivative)",
-        crate::spec::Recursion::Paper => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
-        crate::spec::Recursion::Both => "both (general and paper, compared)",
+        Some(crate::spec::Recursion::General) | None => "general (Lie derivative)",
+        Some(crate::spec::Recursion::Paper) => "paper (Barrett & Dherin, App. A.1, eq. A.11-A.14)",
+        Some(crate::spec::Recursion::Both) => "both (general and paper, compared)",
     };
     if r.method == "explicit-euler" {
         return format!("modified equation of explicit Euler (gradient descent), recursion: {rec}");
@@ -95,16 +95,21 @@ impl Emitter for Text {
         let _ = writeln!(out, "modified field: f~ = {sum}");
         if let Some(l) = &r.loss {
             let _ = writeln!(out, "loss: E = {l}");
-            let _ = writeln!(out, "field f = -grad E:");
-        } else {
-            let _ = writeln!(
-                out,
-                "{}",
-                if r.method.starts_with("heavy-ball") { "leading field f_0 = f/(1 - beta):" } else { "field f:" }
-            );
         }
+        let heavy = r.method.starts_with("heavy-ball");
+        let _ = writeln!(
+            out,
+            "{}",
+            match (heavy, r.loss.is_some()) {
+                (true, true) => "leading field f_0 = f/(1 - beta), f = -grad E:",
+                (true, false) => "leading field f_0 = f/(1 - beta):",
+                (false, true) => "field f = -grad E:",
+                (false, false) => "field f:",
+            }
+        );
+        let name = if heavy { "f_0" } else { "f" };
         for (v, c) in r.variables.iter().zip(&r.field) {
-            let _ = writeln!(out, "  f[{v}] = {c}");
+            let _ = writeln!(out, "  {name}[{v}] = {c}");
         }
         for c in &r.corrections {
             section(&mut out, &r.variables, c, "");
