@@ -151,6 +151,12 @@ fn identities_the_algebra_misses_are_reported_as_undecided() {
     let curl = json("-y; x");
     assert_eq!(curl["field_gradient"], false);
     assert_eq!(curl["field_numerically_symmetric"], false);
+    // Second review: a tiny real curl is not "symmetric" (polynomials are exact in the algebra), and a log domain
+    // (x > 0) still gets its 8 samples: f = grad(y sin(x)^2 + x log x - x) is undecided, not "no", at f_1.
+    let tiny = json("-x/10000000000000 - y/10000000000000; x/10000000000000 - y/10000000000000");
+    assert_eq!(tiny["field_numerically_symmetric"], false);
+    let logs = json("y*sin(2*x) + log(x); sin(x)^2");
+    assert_eq!(logs["corrections"][0]["numerically_symmetric"], true, "{logs}");
     let (code, text, _) =
         crate::support::bea(&["derive", "--field", "y*sin(2*x); sin(x)^2", "--vars", "x,y", "--order", "1"]);
     assert_eq!(code, 0);

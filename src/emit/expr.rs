@@ -5,8 +5,8 @@
 //! `^`; denominators as products of their registered factors. Jets of an unspecified function `P(x, y)` print as
 //! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when one of `P`'s argument
 //! names is longer than one character: `P_x_theta`), meaning the partial derivative of `P` in those variables; when
-//! an argument name itself contains `_`, the text prints the derivative counts per argument slot instead
-//! (`P_d1_0_2`). Roots print as `sqrt(u)` and `(u)^(1/n)`; for odd `n` this means the real root, also of a negative
+//! an argument name or the function's name contains `_`, the text prints the derivative counts per argument slot
+//! instead (`P_d1_0_2`). Roots print as `sqrt(u)` and `(u)^(1/n)`; for odd `n` this means the real root, also of a negative
 //! `u` (as the evaluator and the generated Rust compute it), whereas SymPy reads `(u)**(1/3)` as the principal
 //! complex root: use `real_root(u, n)` there.
 
@@ -44,12 +44,27 @@ pub struct Printer<'a> {
     alg: &'a Algebra,
     vars: &'a [String],
     syntax: Syntax,
+    /// Jets whose spelling another jet shares (names chosen by users can still make two spellings meet, e.g. a
+    /// variable `d1` beside a function `P_x`): they print with their generator index appended, `P_x_d1__7`.
+    clashing: std::collections::HashSet<usize>,
 }
 
 impl<'a> Printer<'a> {
     /// A printer for `alg` with state variable names `vars`.
     pub fn new(alg: &'a Algebra, vars: &'a [String], syntax: Syntax) -> Printer<'a> {
-        Printer { alg, vars, syntax }
+        let mut p = Printer { alg, vars, syntax, clashing: Default::default() };
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for g in 0..alg.gens().len() {
+            if matches!(alg.gens()[g], GenKind::Jet { .. }) {
+                if let Some(&other) = seen.get(&p.gen_name(g)) {
+                    p.clashing.insert(other);
+                    p.clashing.insert(g);
+                } else {
+                    seen.insert(p.gen_name(g), g);
+                }
+            }
+        }
+        p
     }
     /// The element as a string.
     pub fn elem(&self, e: &Elem) -> String {
@@ -146,6 +161,14 @@ impl<'a> Printer<'a> {
     }
     /// The printed name of generator `g`.
     pub fn gen_name(&self, g: usize) -> String {
+        let name = self.base_name(g);
+        if self.clashing.contains(&g) {
+            return if self.syntax == Syntax::Latex { format!("{name}^{{({g})}}") } else { format!("{name}__{g}") };
+        }
+        name
+    }
+
+    fn base_name(&self, g: usize) -> String {
         let latex = self.syntax == Syntax::Latex;
         match &self.alg.gens()[g] {
             GenKind::State(i) if latex => latex_name(&self.vars[*i]),
@@ -166,8 +189,10 @@ impl<'a> Printer<'a> {
                 // print alike (review: with arguments `x, y, xy` both `D_x D_y P` and `D_xy P` printed `P_xy`,
                 // and with `x, y, x_y` both `D_x D_y P` and `D_{x_y} P` printed `P_x_y`).
                 let names: Vec<&str> = f.args.iter().map(|i| self.vars[*i].as_str()).collect();
-                if !latex && names.iter().any(|n| n.contains('_')) {
-                    // In text, names that contain `_` cannot be joined by `_` unambiguously: print the derivative
+                // A function whose own name contains `_` takes the count spelling too (found by review: `P_x_x`
+                // was both D_x D_x P and D_x of the function `P_x`).
+                if !latex && (f.name.contains('_') || names.iter().any(|n| n.contains('_'))) {
+                    // In text, such names cannot be joined by `_` unambiguously: print the derivative
                     // counts per argument slot instead, `P_d1_0_2` = d^3 P / (d arg1 d arg3^2). (LaTeX braces the
                     // subscripted names, `P_{x_{y},z}`, which is unambiguous.)
                     let counts: Vec<String> = alpha.iter().map(|a| a.to_string()).collect();
@@ -254,6 +279,45 @@ mod tests {
                 assert_eq!(unique.len(), names.len(), "{vars:?} {syntax:?}: {names:?}");
             }
         }
+    }
+
+    /// Jets of two functions never print alike either (review: with `P(x, xx)` and `P_x(x, y)`, `P_x_x` was both
+    /// D_x D_x P and D_x P_x).
+    #[test]
+    fn jet_names_of_two_functions_are_unambiguous() {
+        let vars: Vec<String> = ["x", "y", "xx"].iter().map(|v| v.to_string()).collect();
+        let mut alg = Algebra::new(3);
+        let p = alg.function(UnspecFn { name: "P".into(), args: vec![0, 2] });
+        let q = alg.function(UnspecFn { name: "P_x".into(), args: vec![0, 1] });
+        for a in 0..3u16 {
+            for b in 0..3u16 {
+                alg.jet(p, vec![a, b]);
+                alg.jet(q, vec![a, b]);
+            }
+        }
+        let printer = Printer::new(&alg, &vars, Syntax::Text);
+        let names: Vec<String> = (0..alg.gens().len())
+            .filter(|&g| matches!(alg.gens()[g], GenKind::Jet { .. }))
+            .map(|g| printer.gen_name(g))
+            .collect();
+        let unique: HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.contains(&"P_x_x".to_string()) && names.contains(&"P_x_d1_0".to_string()), "{names:?}");
+        // A variable named `d1` makes P(x, d1)'s D_x D_d1 spell `P_x_d1`, as D_x of P_x(x) does: both get their
+        // generator index.
+        let vars: Vec<String> = ["x", "d1"].iter().map(|v| v.to_string()).collect();
+        let mut alg = Algebra::new(2);
+        let p = alg.function(UnspecFn { name: "P".into(), args: vec![0, 1] });
+        let q = alg.function(UnspecFn { name: "P_x".into(), args: vec![0] });
+        alg.jet(p, vec![1, 1]);
+        alg.jet(q, vec![1]);
+        let printer = Printer::new(&alg, &vars, Syntax::Text);
+        let names: Vec<String> = (0..alg.gens().len())
+            .filter(|&g| matches!(alg.gens()[g], GenKind::Jet { .. }))
+            .map(|g| printer.gen_name(g))
+            .collect();
+        assert_eq!(names.len(), 2);
+        assert!(names[0] != names[1] && names.iter().all(|n| n.starts_with("P_x_d1__")), "{names:?}");
     }
 
     /// The readable spellings are kept where they are unambiguous.

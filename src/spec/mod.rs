@@ -65,7 +65,8 @@ impl std::str::FromStr for Recursion {
 pub enum RawValue {
     /// An integer.
     Int(i64),
-    /// A float, read as the decimal it was written as (its shortest round-trip digits: `0.1` is exactly 1/10).
+    /// A float, read as the shortest decimal that round-trips the parsed double: `0.1` is exactly 1/10. TOML parses
+    /// to a double first, so digits beyond about 16 significant ones are lost: write a string (`"0.1234..."`) for more.
     Float(f64),
     /// An exact number as text: `"3/5"`, `"0.6"`, `"-2"`.
     Text(String),

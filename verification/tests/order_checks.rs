@@ -101,7 +101,7 @@ fn bad_input_becomes_errors_not_panics() {
     let r = check_order(&step, &hand(&LOTKA_VOLTERRA, 1, 1.0, "x"), &[1.5, 1.2], &tight);
     assert!(!r.pass);
     assert_eq!(r.verdict, Verdict::Inconclusive);
-    assert!(matches!(r.error, Some(CheckError::TooFewPoints { usable: 0, dropped: 17, .. })), "{:?}", r.error);
+    assert!(matches!(r.error, Some(CheckError::TooFewPoints { usable: 0, dropped_count: 17, .. })), "{:?}", r.error);
     assert!(r.dropped.iter().all(|e| matches!(e, CheckError::Flow { .. })), "{:?}", r.dropped);
 }
 

@@ -63,6 +63,7 @@
 //! extended precision would be needed to go further (not implemented). A single start point cannot
 //! see an error that vanishes there: [`multi`] checks at several (`bea verify --starts K`).
 
+pub mod extended;
 pub mod fit;
 pub mod multi;
 mod plot;
@@ -270,7 +271,7 @@ pub enum CheckError {
         expected: usize,
     },
     /// Too few points well above the floor to fit a slope.
-    #[error("only {usable} points are well above the floor {floor:e} (need {needed}){}", dropped_note(*dropped))]
+    #[error("only {usable} points are well above the floor {floor:e} (need {needed}){}", dropped_note(*dropped_count))]
     TooFewPoints {
         /// Points available.
         usable: usize,
@@ -279,7 +280,7 @@ pub enum CheckError {
         /// The detected floor.
         floor: f64,
         /// How many of the largest step sizes could not be evaluated ([`OrderCheck::dropped`]).
-        dropped: usize,
+        dropped_count: usize,
     },
     /// The configuration is unusable.
     #[error("invalid configuration: {reason}")]
@@ -495,7 +496,7 @@ pub fn check_order_with(step: StepKind<'_>, cand: &Candidate<'_>, theta0: &[f64]
     check
 }
 
-fn validate(theta0: &[f64], cfg: &OrderConfig) -> Result<(), CheckError> {
+pub(crate) fn validate(theta0: &[f64], cfg: &OrderConfig) -> Result<(), CheckError> {
     if theta0.is_empty() || theta0.iter().any(|v| !v.is_finite()) {
         return Err(CheckError::InvalidStart { theta0: theta0.to_vec() });
     }
@@ -557,7 +558,7 @@ where
     Ok(err)
 }
 
-fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
+pub(crate) fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
     judge(check, theta0, cfg);
     check.verdict = match (&check.error, check.pass) {
         (_, true) => Verdict::Pass,
@@ -583,7 +584,7 @@ fn judge(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
             usable: outcome.used.len(),
             needed: cfg.min_points,
             floor: outcome.floor,
-            dropped: check.dropped.len(),
+            dropped_count: check.dropped.len(),
         });
         return;
     }

@@ -173,7 +173,7 @@ mod tests {
                 usable: 2,
                 needed: 4,
                 floor: 1e-15,
-                dropped: 0,
+                dropped_count: 0,
             }),
         }
     }
