@@ -28,6 +28,7 @@
 //! assert_eq!(report.checks[0].expected, 3);
 //! ```
 
+pub mod dd;
 pub mod flow;
 pub mod nets;
 pub mod order;

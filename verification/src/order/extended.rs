@@ -1,0 +1,377 @@
+//! Order checks in double-double precision ([`crate::dd`]): the same measurement as [`super::check_orders`], with
+//! the step map, the candidate fields and the reference flow all evaluated to about 32 digits, so the floor falls
+//! from about `2e-15` to `1e-29` (times `max(1, ‖θ0‖∞)`; set by the reference flow's accuracy, [`FLOOR_UNIT`]) and
+//! the truncations `N = 7..10`, whose errors `h^{N+2}` sink under the `f64` floor on the usual grid, get a
+//! measurable slope.
+//!
+//! The reference flow is not `ode_solvers` (which is `f64`) but Gragg–Bulirsch–Stoer extrapolation
+//! ([`flow_increment_dd`]; Hairer, Nørsett & Wanner, *Solving ODEs I*, II.9): the explicit midpoint rule with
+//! `n = 2, 4, …, 16` substeps, extrapolated in `(H/n)^2` (order 16 in `H`), over macro steps `H <= 0.02` halved
+//! until the extrapolation's own error estimate is below `1e-30 max(1, |y|)`. Its tests check it against closed-form
+//! flows to 30 digits and against the `f64` Dop853 flow.
+//!
+//! Verdicts, floor detection and fit are those of [`super`] (the floor's unit is [`crate::dd::EPSILON`] instead of
+//! `f64::EPSILON`).
+
+use super::{fit_into, validate, CheckError, OrderCheck, OrderConfig, OrderReport, Verdict};
+use crate::dd::Dd;
+use crate::flow::FlowError;
+
+/// A candidate field in double-double: `field(θ, h, out)` writes `f + h f_1 + … + h^N f_N` at `θ`.
+pub type DdField<'a> = dyn Fn(&[Dd], Dd, &mut [Dd]) + 'a;
+
+/// A one-step map in double-double: `step(θ, h) = Φ_h(θ)`.
+pub type DdStep<'a> = dyn Fn(&[Dd], Dd) -> Vec<Dd> + 'a;
+
+/// A truncated modified field to check in double-double (compare [`super::Candidate`]).
+pub struct DdCandidate<'a> {
+    /// Which recursion (or method) produced it.
+    pub recursion: String,
+    /// The truncation order `N`.
+    pub order: usize,
+    /// The expected slope.
+    pub expected: usize,
+    /// The field.
+    pub field: Box<DdField<'a>>,
+}
+
+/// The unit of the a-priori floor in double-double: not the rounding unit [`crate::dd::EPSILON`] (5e-32) but the
+/// accuracy of the reference flow, about `1e-30` relative per macro step (its tests measure 6e-32 to 3e-30 over
+/// `t <= 0.2`); with the default `floor_ulps = 8` the floor is `1e-29 max(1, ‖θ0‖∞)` and points are fitted from
+/// `1e-27` up.
+pub const FLOOR_UNIT: f64 = 1.25e-30;
+
+/// The configuration with the floor in [`FLOOR_UNIT`]s (the configuration's `floor_ulps` count units of
+/// `f64::EPSILON`).
+fn dd_config(cfg: &OrderConfig) -> OrderConfig {
+    let mut c = *cfg;
+    c.floor.floor_ulps *= FLOOR_UNIT / f64::EPSILON;
+    c
+}
+
+/// The Gragg–Bulirsch–Stoer levels: `n_j = 2 j` substeps, `j = 1..=LEVELS`. More levels amplify the rounding of
+/// the low ones through the extrapolation: with 10 levels the energy of the pendulum drifted by 9e-30 over t = 0.2,
+/// with 8 by 6e-32 (the test below).
+const LEVELS: usize = 8;
+
+/// The explicit midpoint rule (Gragg) with `n` (even) substeps of `H / n` from `y`.
+fn midpoint(field: &dyn Fn(&[Dd], &mut [Dd]), y: &[Dd], big_h: Dd, n: usize) -> Vec<Dd> {
+    let d = y.len();
+    let eta = big_h.div(Dd::from_f64(n as f64));
+    let two_eta = eta.mul_f64(2.0);
+    let mut f = vec![Dd::ZERO; d];
+    field(y, &mut f);
+    let mut prev = y.to_vec();
+    let mut cur: Vec<Dd> = (0..d).map(|i| y[i].add(eta.mul(f[i]))).collect();
+    for _ in 1..n {
+        field(&cur, &mut f);
+        let next: Vec<Dd> = (0..d).map(|i| prev[i].add(two_eta.mul(f[i]))).collect();
+        prev = cur;
+        cur = next;
+    }
+    cur
+}
+
+/// One extrapolated step: the value and the estimate of its error (the difference of the last two diagonal
+/// entries of the Neville table).
+fn gbs_step(field: &dyn Fn(&[Dd], &mut [Dd]), y: &[Dd], big_h: Dd) -> (Vec<Dd>, f64) {
+    let mut table: Vec<Vec<Vec<Dd>>> = Vec::with_capacity(LEVELS);
+    for j in 0..LEVELS {
+        let nj = 2 * (j + 1);
+        let mut row = vec![midpoint(field, y, big_h, nj)];
+        for k in 1..=j {
+            let nk = 2 * (j + 1 - k);
+            // T + (T - T') / ((n_j/n_k)^2 - 1) with the factor n_k^2 / (n_j^2 - n_k^2) exact: an f64 ratio such as
+            // (20/6)^2 is rounded to 1e-16 and would cap the flow's accuracy near 1e-21.
+            let (num, den) = (Dd::from_f64((nk * nk) as f64), Dd::from_f64((nj * nj - nk * nk) as f64));
+            let factor = num.div(den);
+            let (a, b) = (&row[k - 1], &table[j - 1][k - 1]);
+            row.push(a.iter().zip(b).map(|(x, y)| x.add(x.sub(*y).mul(factor))).collect());
+        }
+        table.push(row);
+    }
+    let last = &table[LEVELS - 1];
+    let err = last[LEVELS - 1].iter().zip(&last[LEVELS - 2]).map(|(a, b)| a.sub(*b).abs().to_f64()).fold(0.0, f64::max);
+    (last[LEVELS - 1].clone(), err)
+}
+
+/// `φ_t(y0) − y0` for the field `field`, in double-double (see the module doc). Fails when a value is not finite
+/// or the step would have to shrink below `t / 65536`.
+///
+/// ```
+/// use bea_verification::dd::Dd;
+/// use bea_verification::order::extended::flow_increment_dd;
+/// // y' = -y from 1 over t = 0.3: e^-0.3 - 1 to about 32 digits.
+/// let d = flow_increment_dd(&|y: &[Dd], o: &mut [Dd]| o[0] = -y[0], &[Dd::ONE], 0.3).unwrap();
+/// let want = Dd::from_f64(-0.3).exp().sub(Dd::ONE);
+/// assert!(d[0].sub(want).abs().to_f64() < 1e-31);
+/// ```
+pub fn flow_increment_dd(field: &dyn Fn(&[Dd], &mut [Dd]), y0: &[Dd], t: f64) -> Result<Vec<Dd>, FlowError> {
+    let mut y = y0.to_vec();
+    let total = Dd::from_f64(t);
+    let mut done = Dd::ZERO;
+    let mut big_h = t.min(0.02);
+    let min_h = t / 65536.0;
+    while done.to_f64() < t {
+        let left = total.sub(done);
+        let step = if left.to_f64() <= big_h * (1.0 + 1e-12) { left } else { Dd::from_f64(big_h) };
+        let (next, err) = gbs_step(field, &y, step);
+        if next.iter().any(|v| !v.is_finite()) || !err.is_finite() {
+            if big_h / 2.0 < min_h {
+                let theta: Vec<f64> = next.iter().map(|v| v.to_f64()).collect();
+                return Err(FlowError::NonFinite { theta, t: done.to_f64() });
+            }
+            big_h /= 2.0;
+            continue;
+        }
+        // The estimate itself carries double-double rounding (a few 1e-32): ask for 1e-30, below the harness's
+        // floor (1e-29, and points are fitted only 100 times above it), and no less, or the step halves forever on
+        // rounding noise and the rounding of the many steps adds up.
+        let scale = next.iter().fold(1.0f64, |m, v| m.max(v.abs().to_f64()));
+        if err > 1e-30 * scale {
+            if big_h / 2.0 < min_h {
+                return Err(FlowError::StepSizeUnderflow { t: done.to_f64() });
+            }
+            big_h /= 2.0;
+            continue;
+        }
+        y = next;
+        done = done.add(step);
+    }
+    Ok(y.iter().zip(y0).map(|(a, b)| a.sub(*b)).collect())
+}
+
+/// One step of the Runge–Kutta method `(a, b)` in double-double (compare [`crate::rk::rk_step`]): explicit
+/// tableaus stage by stage, implicit ones by fixed-point iteration of the stage equations to double-double
+/// rounding; NaN when it does not converge (then the harness drops or fails the point like any bad step).
+///
+/// ```
+/// use bea_verification::dd::Dd;
+/// use bea_verification::order::extended::rk_step_dd;
+/// // The implicit midpoint rule on y' = -y: y1 = (1 - h/2)/(1 + h/2) y.
+/// let (a, b) = (vec![vec![Dd::from_f64(0.5)]], vec![Dd::ONE]);
+/// let y1 = rk_step_dd(&a, &b, &|y: &[Dd], o: &mut [Dd]| o[0] = -y[0], &[Dd::ONE], Dd::from_f64(0.1));
+/// let want = Dd::from_f64(0.95).div(Dd::from_f64(1.05));
+/// assert!(y1[0].sub(want).abs().to_f64() < 1e-31);
+/// ```
+pub fn rk_step_dd(a: &[Vec<Dd>], b: &[Dd], f: &dyn Fn(&[Dd], &mut [Dd]), y: &[Dd], h: Dd) -> Vec<Dd> {
+    let (s, n) = (b.len(), y.len());
+    let explicit = a.iter().enumerate().all(|(i, row)| row[i..].iter().all(|v| v.hi == 0.0));
+    let mut k = vec![vec![Dd::ZERO; n]; s];
+    let stage = |k: &[Vec<Dd>], i: usize| -> Vec<Dd> {
+        (0..n)
+            .map(|m| {
+                let sum = (0..s).filter(|&j| a[i][j].hi != 0.0).fold(Dd::ZERO, |acc, j| acc.add(a[i][j].mul(k[j][m])));
+                y[m].add(h.mul(sum))
+            })
+            .collect()
+    };
+    if explicit {
+        for i in 0..s {
+            let yi = stage(&k, i);
+            f(&yi, &mut k[i]);
+        }
+    } else {
+        for ki in k.iter_mut() {
+            f(y, ki);
+        }
+        let mut converged = false;
+        for _ in 0..1000 {
+            let mut next = vec![vec![Dd::ZERO; n]; s];
+            for (i, ni) in next.iter_mut().enumerate() {
+                f(&stage(&k, i), ni);
+            }
+            let diff = next
+                .iter()
+                .zip(&k)
+                .flat_map(|(p, q)| p.iter().zip(q).map(|(x, y)| x.sub(*y).abs().to_f64()))
+                .fold(0.0, f64::max);
+            let scale = next.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs().to_f64()));
+            k = next;
+            if diff <= 1e-31 * scale {
+                converged = true;
+                break;
+            }
+            if !diff.is_finite() {
+                break;
+            }
+        }
+        if !converged {
+            return vec![Dd::from_f64(f64::NAN); n];
+        }
+    }
+    (0..n)
+        .map(|m| {
+            let sum = (0..s).filter(|&i| b[i].hi != 0.0).fold(Dd::ZERO, |acc, i| acc.add(b[i].mul(k[i][m])));
+            y[m].add(h.mul(sum))
+        })
+        .collect()
+}
+
+/// The local-error order check of every candidate against `step`, in double-double (see the module doc). As
+/// [`super::check_orders`]: each candidate independently; failures at the largest step sizes are dropped, a
+/// failure below an evaluated step size fails the check.
+pub fn check_orders_dd(
+    step: &DdStep<'_>,
+    candidates: &[DdCandidate<'_>],
+    theta0: &[f64],
+    cfg: &OrderConfig,
+) -> OrderReport {
+    let cfg = dd_config(cfg);
+    OrderReport {
+        checks: candidates.iter().map(|c| check_order_dd(step, c, theta0, &cfg)).collect(),
+        theta0: theta0.to_vec(),
+    }
+}
+
+fn check_order_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
+    let mut check = OrderCheck {
+        recursion: cand.recursion.clone(),
+        order: cand.order,
+        slope: None,
+        expected: cand.expected,
+        pass: false,
+        verdict: Verdict::Fail,
+        points: Vec::new(),
+        floor: f64::NAN,
+        plateau: false,
+        used_h: Vec::new(),
+        tolerance: cfg.tolerance,
+        error: None,
+        dropped: Vec::new(),
+    };
+    if let Err(e) = validate(theta0, cfg) {
+        check.error = Some(e);
+        return check;
+    }
+    let y0: Vec<Dd> = theta0.iter().map(|&x| Dd::from_f64(x)).collect();
+    for h in cfg.grid.values() {
+        let point = super::guarded(h, || local_error_dd(step, cand, &y0, h)).and_then(|r| r);
+        match point {
+            Ok(err) => check.points.push([h, err]),
+            Err(e @ (CheckError::BadStep { .. } | CheckError::Flow { .. })) if check.points.is_empty() => {
+                check.dropped.push(e)
+            }
+            Err(e) => {
+                check.error.get_or_insert(e);
+            }
+        }
+    }
+    fit_into(&mut check, theta0, cfg);
+    check
+}
+
+fn local_error_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, y0: &[Dd], h: f64) -> Result<f64, CheckError> {
+    let hd = Dd::from_f64(h);
+    let phi = step(y0, hd);
+    if phi.len() != y0.len() || phi.iter().any(|v| !v.is_finite()) {
+        return Err(CheckError::BadStep { h, value: phi.iter().map(|v| v.to_f64()).collect() });
+    }
+    let field = |th: &[Dd], out: &mut [Dd]| (cand.field)(th, hd, out);
+    let exact = flow_increment_dd(&field, y0, h).map_err(|source| CheckError::Flow { h, source })?;
+    let err = phi
+        .iter()
+        .zip(&exact)
+        .zip(y0)
+        .map(|((p, d), t)| {
+            let e = p.sub(*t).sub(*d).to_f64();
+            e * e
+        })
+        .sum::<f64>()
+        .sqrt();
+    Ok(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flow of the pendulum `y'' = -sin y` conserves `E = v^2/2 - cos y` to 1e-30, and the flow of `y' = y^2`
+    /// (towards its pole) is `y0/(1 - t y0)` to 1e-29.
+    #[test]
+    fn gbs_flow_is_accurate_to_double_double() {
+        let pend = |y: &[Dd], o: &mut [Dd]| {
+            o[0] = y[1];
+            o[1] = -y[0].sin();
+        };
+        let y0 = [Dd::from_f64(0.8), Dd::from_f64(0.3)];
+        let energy = |y: &[Dd]| y[1].mul(y[1]).mul_f64(0.5).sub(y[0].cos());
+        let d = flow_increment_dd(&pend, &y0, 0.2).unwrap();
+        let y1 = [y0[0].add(d[0]), y0[1].add(d[1])];
+        let drift = energy(&y1).sub(energy(&y0)).abs().to_f64();
+        assert!(drift < 1e-30, "energy drift {drift:e}");
+        let sq = |y: &[Dd], o: &mut [Dd]| o[0] = y[0].mul(y[0]);
+        let d = flow_increment_dd(&sq, &[Dd::from_f64(1.5)], 0.1).unwrap();
+        // t is the double nearest 0.1, so the exact end point is 1.5/(1 - 1.5 t) with that t.
+        let y1 = Dd::from_f64(1.5).div(Dd::ONE.sub(Dd::from_f64(0.1).mul_f64(1.5)));
+        let err = d[0].sub(y1.sub(Dd::from_f64(1.5))).abs().to_f64();
+        assert!(err < 1e-29, "{err:e}");
+    }
+
+    /// Explicit Euler on `y' = -y` against the exact modified field `ln(1 - h)/h y` truncated at `N`: the slopes
+    /// are `N + 2` up to `N = 10`, where the `f64` harness has no points left above its floor.
+    #[test]
+    fn truncations_of_a_known_series_have_their_slopes_to_n_10() {
+        let step = |y: &[Dd], h: Dd| vec![y[0].sub(h.mul(y[0]))];
+        // ln(1 - h)/h = -(1 + h/2 + h^2/3 + ...): f_l = -y/(l + 1).
+        let cands: Vec<DdCandidate> = (0..=10)
+            .map(|n| DdCandidate {
+                recursion: "exact".into(),
+                order: n,
+                expected: n + 2,
+                field: Box::new(move |y: &[Dd], h: Dd, o: &mut [Dd]| {
+                    let mut acc = Dd::ZERO;
+                    for l in (0..=n).rev() {
+                        acc = acc.mul(h).add(Dd::ONE.div(Dd::from_f64((l + 1) as f64)));
+                    }
+                    o[0] = -acc.mul(y[0]);
+                }),
+            })
+            .collect();
+        let r = check_orders_dd(&step, &cands, &[1.0], &OrderConfig::default());
+        for c in &r.checks {
+            assert_eq!(c.verdict, Verdict::Pass, "N = {}: {c:?}", c.order);
+        }
+        // And the f64 harness cannot reach N = 10 on the same grid (its floor is 1e-13 times higher).
+        let f64_step = |y: &[f64], h: f64| vec![y[0] - h * y[0]];
+        let c10 = super::super::Candidate::new("exact", 10, |y: &[f64], h: f64, o: &mut [f64]| {
+            o[0] = -y[0] * (0..=10).rev().fold(0.0, |acc, l| acc * h + 1.0 / (l + 1) as f64)
+        });
+        let r64 = super::super::check_orders(&f64_step, &[c10], &[1.0], &OrderConfig::default());
+        assert_eq!(r64.checks[0].verdict, Verdict::Inconclusive, "{:?}", r64.checks[0]);
+    }
+
+    /// A correction 10% wrong in `f_9` fails at `N = 9` (slope 10 instead of 11) in double-double, where the `f64`
+    /// harness has too few points above its floor to say anything (its errors at `N = 9` are below 1e-15 for all
+    /// but the largest step sizes).
+    #[test]
+    fn a_tiny_error_in_a_high_correction_fails() {
+        let step = |y: &[Dd], h: Dd| vec![y[0].sub(h.mul(y[0]))];
+        let wrong = DdCandidate {
+            recursion: "wrong".into(),
+            order: 9,
+            expected: 11,
+            field: Box::new(|y: &[Dd], h: Dd, o: &mut [Dd]| {
+                let mut acc = Dd::ZERO;
+                for l in (0..=9).rev() {
+                    let mut c = Dd::ONE.div(Dd::from_f64((l + 1) as f64));
+                    if l == 9 {
+                        c = c.mul_f64(1.1);
+                    }
+                    acc = acc.mul(h).add(c);
+                }
+                o[0] = -acc.mul(y[0]);
+            }),
+        };
+        let r = check_orders_dd(&step, &[wrong], &[1.0], &OrderConfig::default());
+        assert_eq!(r.checks[0].verdict, Verdict::Fail, "{:?}", r.checks[0]);
+        let f64_step = |y: &[f64], h: f64| vec![y[0] - h * y[0]];
+        let wrong64 = super::super::Candidate::new("wrong", 9, |y: &[f64], h: f64, o: &mut [f64]| {
+            let c = |l: usize| if l == 9 { 1.1 / 10.0 } else { 1.0 / (l + 1) as f64 };
+            o[0] = -y[0] * (0..=9).rev().fold(0.0, |acc, l| acc * h + c(l))
+        })
+        .with_expected(11);
+        let r64 = super::super::check_orders(&f64_step, &[wrong64], &[1.0], &OrderConfig::default());
+        assert_eq!(r64.checks[0].verdict, Verdict::Inconclusive, "{:?}", r64.checks[0]);
+    }
+}
