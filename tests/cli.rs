@@ -703,3 +703,23 @@ fn paths_beside_problem_files_and_plot_directories() {
     refused(&["derive", "--field", "y; -x; z", "--vars", "x,y,z", "--method", "symplectic-euler"], &["--part1"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--precision`: double-double covers explicit Euler and Runge-Kutta tableaus; the two-step and partitioned
+/// methods, an unknown precision and `--theorems --precision` are refused by name.
+#[test]
+fn verify_precision_flag() {
+    let (code, out, err) =
+        bea(&["verify", "--example", "lotka-volterra", "--max-order", "9", "--precision", "double-double", "--strict"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("10 of 10 checks pass") && out.contains("1.50e-29"), "{out}");
+    refused(
+        &["verify", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--precision", "double-double"],
+        &["--precision double-double covers explicit Euler and Runge-Kutta tableaus", "heavy-ball"],
+    );
+    refused(
+        &["verify", "--example", "pendulum", "--method", "stormer-verlet", "--precision", "dd"],
+        &["stormer-verlet"],
+    );
+    refused(&["verify", "--example", "quartic", "--precision", "quad"], &["unknown precision 'quad'"]);
+    refused(&["verify", "--theorems", "--precision", "dd"], &["--precision does not apply"]);
+}

@@ -4,10 +4,11 @@
 //! `i128` with a positive denominator; any operation that would overflow promotes to [`BigRational`], and a
 //! big value that fits again is demoted, so equal values always have equal representations (canonical form).
 
+use bea_verification::dd::Dd;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{One, Signed, ToPrimitive, Zero};
+use num_traits::{FromPrimitive, One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -199,6 +200,26 @@ impl Coef {
                 }
             }
             Coef::Big(r) => r.to_f64().unwrap_or(f64::NAN),
+        }
+    }
+    /// Nearest double-double (about 32 significant digits; not finite beyond the range of `f64`).
+    ///
+    /// ```
+    /// use bea::algebra::Coef;
+    /// let tenth = Coef::new(1, 10).to_dd();
+    /// assert!(tenth.mul_f64(10.0).sub(bea_verification::dd::Dd::ONE).abs().to_f64() < 1e-31);
+    /// ```
+    pub fn to_dd(&self) -> Dd {
+        fn big(n: &BigInt) -> Dd {
+            let hi = n.to_f64().unwrap_or(f64::NAN);
+            match BigInt::from_f64(hi) {
+                Some(h) => Dd::from_f64(hi).add(Dd::from_f64((n - h).to_f64().unwrap_or(0.0))),
+                None => Dd::from_f64(hi),
+            }
+        }
+        match self {
+            Coef::Small(n, d) => Dd::from_i128(*n).div(Dd::from_i128(*d)),
+            Coef::Big(r) => big(r.numer()).div(big(r.denom())),
         }
     }
     /// Numerator and denominator as big integers.

@@ -9,7 +9,7 @@ mod nets_cmd;
 mod series_cmd;
 mod verify_cmd;
 
-pub use verify_cmd::{verify_problem, verify_problem_starts};
+pub use verify_cmd::{verify_problem, verify_problem_starts, verify_problem_with, Precision};
 
 pub use args::{Cli, Command, DeriveArgs, EmitArgs, ProblemArgs, VerifyArgs};
 use clap::Parser;

@@ -5,9 +5,11 @@ use super::args::VerifyArgs;
 use crate::algebra::Elem;
 use crate::derive::bseries::tableau::ButcherTableau;
 use crate::derive::ModifiedEquation;
-use crate::emit::evaluator::{param_values, ModifiedFieldEvaluator};
+use crate::emit::evaluator::{exact_param_values, param_values, DdFieldEvaluator, ModifiedFieldEvaluator};
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
+use bea_verification::dd::Dd;
+use bea_verification::order::extended::{check_orders_dd, rk_step_dd, DdCandidate};
 use bea_verification::order::multi::{start_points, MultiStartReport};
 use bea_verification::order::{
     check_orders, check_orders_with, format_multi, format_table, plot_orders, Candidate, OrderConfig, OrderReport,
@@ -127,12 +129,54 @@ pub fn verify_problem_starts(
     starts: usize,
     cfg: &OrderConfig,
 ) -> anyhow::Result<MultiStartReport> {
+    verify_problem_with(problem, max_order, at, starts, Precision::Double, cfg)
+}
+
+/// The arithmetic of `bea verify`'s local-error measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// `f64`: Dop853 reference flow, floor about `2e-15` (the default).
+    Double,
+    /// Double-double (about 32 digits): GBS reference flow, floor `1e-29`
+    /// ([`bea_verification::order::extended`]); explicit Euler and Runge-Kutta tableaus.
+    DoubleDouble,
+}
+
+impl std::str::FromStr for Precision {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Precision> {
+        match s {
+            "double" | "f64" => Ok(Precision::Double),
+            "double-double" | "dd" => Ok(Precision::DoubleDouble),
+            other => Err(anyhow!("unknown precision '{other}': use double (default) or double-double")),
+        }
+    }
+}
+
+/// [`verify_problem_starts`] in the chosen arithmetic.
+pub fn verify_problem_with(
+    problem: &Problem,
+    max_order: usize,
+    at: Option<Vec<f64>>,
+    starts: usize,
+    precision: Precision,
+    cfg: &OrderConfig,
+) -> anyhow::Result<MultiStartReport> {
     if starts == 0 || starts > MAX_STARTS {
         return Err(anyhow!("--starts {starts} is out of range: give 1 to {MAX_STARTS} start points"));
     }
     let mut p = problem.clone();
     // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
     p.order = max_order.max(1) + 1;
+    if precision == Precision::DoubleDouble
+        && (p.method == "heavy-ball" || crate::derive::taylor::canonical_partitioned_name(&p.method).is_some())
+    {
+        return Err(anyhow!(
+            "--precision double-double covers explicit Euler and Runge-Kutta tableaus; {} is checked in double \
+             precision only",
+            p.method
+        ));
+    }
     if p.method == "heavy-ball" {
         return verify_heavy_ball(&p, max_order, at, starts, cfg);
     }
@@ -180,8 +224,60 @@ pub fn verify_problem_starts(
         }
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    if precision == Precision::DoubleDouble {
+        let reports = dd_reports(&d, &p, &points, &cands, cfg)?;
+        return Ok(MultiStartReport::new(reports, skipped));
+    }
     let reports = points.iter().map(|t| check_orders(&step, &cands, t, cfg)).collect();
     Ok(MultiStartReport::new(reports, skipped))
+}
+
+/// The order reports of `cands` (their labels, orders and expected slopes) at `points`, measured in double-double:
+/// the same fields compiled with exact coefficients to [`DdFieldEvaluator`]s, the method's step with its exact
+/// tableau, [`check_orders_dd`].
+fn dd_reports(
+    d: &super::method::Derived,
+    p: &Problem,
+    points: &[Vec<f64>],
+    cands: &[Candidate<'_>],
+    cfg: &OrderConfig,
+) -> anyhow::Result<Vec<OrderReport>> {
+    let mut extra = BTreeMap::new();
+    for (k, v) in &p.verify.set {
+        extra.insert(k.clone(), lower_value(k, v)?);
+    }
+    let params = exact_param_values(&p.params, &extra);
+    let compile = |c: &[Vec<Elem>]| {
+        DdFieldEvaluator::compile(&d.me.problem.algebra, &d.me.problem.field, c, &params)
+            .with_context(|| "cannot evaluate the problem in double-double")
+    };
+    let f = compile(&[])?;
+    let general = d.me.general.as_deref().map(compile).transpose()?;
+    let paper = d.me.paper.as_deref().map(compile).transpose()?;
+    let (a, b): (Vec<Vec<Dd>>, Vec<Dd>) = match &d.tableau {
+        Some(t) => (
+            t.a().iter().map(|r| r.iter().map(|c| c.to_dd()).collect()).collect(),
+            t.b().iter().map(|c| c.to_dd()).collect(),
+        ),
+        None => (vec![vec![Dd::ZERO]], vec![Dd::ONE]),
+    };
+    let field = |th: &[Dd], out: &mut [Dd]| f.eval(th, Dd::ZERO, 0, out);
+    let step = |th: &[Dd], h: Dd| rk_step_dd(&a, &b, &field, th, h);
+    let dd_cands: Vec<DdCandidate> = cands
+        .iter()
+        .map(|c| {
+            let ev = if c.recursion == "paper" { paper.as_ref() } else { general.as_ref() };
+            let ev = ev.expect("a candidate's recursion was derived");
+            let n = c.order;
+            DdCandidate {
+                recursion: c.recursion.clone(),
+                order: n,
+                expected: c.expected.unwrap_or(n + 2),
+                field: Box::new(move |th: &[Dd], h: Dd, out: &mut [Dd]| ev.eval(th, h, n, out)),
+            }
+        })
+        .collect();
+    Ok(points.iter().map(|t| check_orders_dd(&step, &dd_cands, t, cfg)).collect())
 }
 
 /// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n − θ_{n−1})`, `f = −∇E`: the harness's two-step check
@@ -253,6 +349,9 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         if a.starts != 1 {
             ignored.push("--starts");
         }
+        if a.precision != "double" {
+            ignored.push("--precision");
+        }
         if !ignored.is_empty() {
             let verb = if ignored.len() == 1 { "does" } else { "do" };
             return Err(anyhow!(
@@ -298,7 +397,8 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         raw.recursion = Some(Recursion::General);
     }
     let problem = Problem::from_raw(&raw)?;
-    let multi = verify_problem_starts(&problem, a.max_order, a.at.clone(), a.starts, &OrderConfig::default())?;
+    let precision: Precision = a.precision.parse()?;
+    let multi = verify_problem_with(&problem, a.max_order, a.at.clone(), a.starts, precision, &OrderConfig::default())?;
     if multi.reports.len() < a.starts {
         eprintln!(
             "warning: only {} of the {} start points asked for could be used: at the {} others drawn a field or \

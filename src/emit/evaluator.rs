@@ -6,6 +6,7 @@
 //! time, about 4e5 points/s here: GUIDE section 4.)
 
 use crate::algebra::{Algebra, Coef, Elem, Func, GenKind, Mono, Poly};
+use bea_verification::dd::Dd;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -63,13 +64,14 @@ impl fmt::Display for NonFinite {
 
 impl std::error::Error for NonFinite {}
 
+/// One instruction; `C` is the number type of the constants (`f64`, or [`Dd`] for [`DdFieldEvaluator`]).
 #[derive(Clone, Debug)]
-enum Op {
+enum Op<C = f64> {
     Input(usize),
-    Const(f64),
+    Const(C),
     Mul(u32, u32),
     Div(u32, u32),
-    Lin(Vec<(f64, u32)>),
+    Lin(Vec<(C, u32)>),
     Apply(Func, u32),
     /// The real `n`-th root (`n >= 2`): `sqrt`, `cbrt`, and for larger odd `n` the odd real root of a negative
     /// number, as the algebra's `root^n = arg` means (found by review: `powf(1/n)` gave NaN for a negative argument
@@ -118,30 +120,95 @@ impl Names {
 /// Points per batch.
 pub const BATCH: usize = 128;
 
-struct Compiler<'a> {
+/// The number type a program computes in: `f64` ([`Evaluator`]) or double-double ([`DdFieldEvaluator`]).
+trait Scalar: Copy + PartialEq + std::fmt::Debug {
+    /// The exact rational, rounded to this type (not finite when beyond its range).
+    fn from_coef(c: &Coef) -> Self;
+    fn zero() -> Self;
+    fn one() -> Self;
+    fn plus(self, o: Self) -> Self;
+    fn finite(self) -> bool;
+    /// A key for deduplicating constants.
+    fn key(self) -> (u64, u64);
+}
+
+impl Scalar for f64 {
+    fn from_coef(c: &Coef) -> f64 {
+        c.to_f64()
+    }
+    fn zero() -> f64 {
+        0.0
+    }
+    fn one() -> f64 {
+        1.0
+    }
+    fn plus(self, o: f64) -> f64 {
+        self + o
+    }
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
+    fn key(self) -> (u64, u64) {
+        (self.to_bits(), 0)
+    }
+}
+
+impl Scalar for Dd {
+    fn from_coef(c: &Coef) -> Dd {
+        c.to_dd()
+    }
+    fn zero() -> Dd {
+        Dd::ZERO
+    }
+    fn one() -> Dd {
+        Dd::ONE
+    }
+    fn plus(self, o: Dd) -> Dd {
+        self.add(o)
+    }
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
+    fn key(self) -> (u64, u64) {
+        (self.hi.to_bits(), self.lo.to_bits())
+    }
+}
+
+struct Compiler<'a, C: Scalar = f64> {
     alg: &'a Algebra,
-    params: &'a HashMap<String, f64>,
-    ops: Vec<Op>,
+    params: &'a HashMap<String, C>,
+    ops: Vec<Op<C>>,
     mono: HashMap<Mono, u32>,
     gens: HashMap<usize, u32>,
     polys: HashMap<Poly, u32>,
-    consts: HashMap<u64, u32>,
+    consts: HashMap<(u64, u64), u32>,
 }
 
-impl Compiler<'_> {
-    fn push(&mut self, op: Op) -> u32 {
+impl<'a, C: Scalar> Compiler<'a, C> {
+    fn new(alg: &'a Algebra, params: &'a HashMap<String, C>) -> Self {
+        Compiler {
+            alg,
+            params,
+            ops: Vec::new(),
+            mono: HashMap::new(),
+            gens: HashMap::new(),
+            polys: HashMap::new(),
+            consts: HashMap::new(),
+        }
+    }
+    fn push(&mut self, op: Op<C>) -> u32 {
         self.ops.push(op);
         (self.ops.len() - 1) as u32
     }
-    fn constant(&mut self, v: f64) -> Result<u32, EvalError> {
-        if !v.is_finite() {
-            return Err(EvalError::OutOfRange(format!("{v}")));
+    fn constant(&mut self, v: C) -> Result<u32, EvalError> {
+        if !v.finite() {
+            return Err(EvalError::OutOfRange(format!("{v:?}")));
         }
-        if let Some(&r) = self.consts.get(&v.to_bits()) {
+        if let Some(&r) = self.consts.get(&v.key()) {
             return Ok(r);
         }
         let r = self.push(Op::Const(v));
-        self.consts.insert(v.to_bits(), r);
+        self.consts.insert(v.key(), r);
         Ok(r)
     }
     fn gen(&mut self, g: usize) -> Result<u32, EvalError> {
@@ -201,24 +268,24 @@ impl Compiler<'_> {
             return Ok(r);
         }
         let mut lin = Vec::new();
-        let mut c0 = 0.0;
+        let mut c0 = C::zero();
         for (m, c) in p.terms() {
-            let v = c.to_f64();
-            if !v.is_finite() {
+            let v = C::from_coef(c);
+            if !v.finite() {
                 let full = c.to_string();
                 let shown = if full.len() > 60 { format!("{}... ({} digits)", &full[..40], full.len()) } else { full };
                 return Err(EvalError::OutOfRange(shown));
             }
             match self.monomial(m)? {
-                None => c0 += v,
+                None => c0 = c0.plus(v),
                 Some(r) => lin.push((v, r)),
             }
         }
-        if c0 != 0.0 || lin.is_empty() {
-            let r = self.constant(1.0)?;
+        if c0 != C::zero() || lin.is_empty() {
+            let r = self.constant(C::one())?;
             lin.push((c0, r));
         }
-        let r = if lin.len() == 1 && lin[0].0 == 1.0 { lin[0].1 } else { self.push(Op::Lin(lin)) };
+        let r = if lin.len() == 1 && lin[0].0 == C::one() { lin[0].1 } else { self.push(Op::Lin(lin)) };
         self.polys.insert(p.clone(), r);
         Ok(r)
     }
@@ -244,15 +311,7 @@ impl Compiler<'_> {
 impl Evaluator {
     /// Compile `exprs` (functions of the state) with parameter values `params`.
     pub fn compile(alg: &Algebra, exprs: &[Elem], params: &HashMap<String, f64>) -> Result<Evaluator, EvalError> {
-        let mut c = Compiler {
-            alg,
-            params,
-            ops: Vec::new(),
-            mono: HashMap::new(),
-            gens: HashMap::new(),
-            polys: HashMap::new(),
-            consts: HashMap::new(),
-        };
+        let mut c = Compiler::new(alg, params);
         let outputs = exprs.iter().map(|e| c.elem(e)).collect::<Result<Vec<_>, _>>()?;
         Ok(Evaluator { n_in: alg.n_state(), ops: c.ops, outputs, names: Names::default() })
     }
@@ -643,11 +702,89 @@ pub fn param_values(
     params: &std::collections::BTreeMap<String, Option<Coef>>,
     extra: &std::collections::BTreeMap<String, Coef>,
 ) -> HashMap<String, f64> {
+    exact_param_values(params, extra).into_iter().map(|(k, c)| (k, c.to_f64())).collect()
+}
+
+/// [`param_values`], exact (for [`DdFieldEvaluator`]).
+pub fn exact_param_values(
+    params: &std::collections::BTreeMap<String, Option<Coef>>,
+    extra: &std::collections::BTreeMap<String, Coef>,
+) -> HashMap<String, Coef> {
     let mut m = HashMap::new();
     for (k, v) in params {
         if let Some(c) = v.as_ref().or(extra.get(k)) {
-            m.insert(k.clone(), c.to_f64());
+            m.insert(k.clone(), c.clone());
         }
     }
     m
+}
+
+/// The truncated modified field `f + h f_1 + ... + h^N f_N` in double-double (about 32 digits: every exact
+/// coefficient and parameter is rounded once to double-double, and the program runs in double-double), for the
+/// extended-precision order checks (`bea verify --precision double-double`). Same layout as
+/// [`ModifiedFieldEvaluator`]; no batching (the harness evaluates one point at a time).
+///
+/// ```
+/// use bea::emit::evaluator::DdFieldEvaluator;
+/// use bea::spec::{Problem, RawProblem};
+/// use bea_verification::dd::Dd;
+/// let raw = RawProblem { field: Some(vec!["x/10 + sin(x)".into()]), vars: vec!["x".into()], ..Default::default() };
+/// let p = Problem::from_raw(&raw).unwrap();
+/// let ev = DdFieldEvaluator::compile(&p.algebra, &p.field, &[], &Default::default()).unwrap();
+/// let mut out = [Dd::ZERO];
+/// ev.eval(&[Dd::ONE], Dd::ZERO, 0, &mut out);
+/// let want = Dd::ONE.div(Dd::from_f64(10.0)).add(Dd::ONE.sin());
+/// assert!(out[0].sub(want).abs().to_f64() < 1e-31);
+/// ```
+#[derive(Clone, Debug)]
+pub struct DdFieldEvaluator {
+    ops: Vec<Op<Dd>>,
+    outputs: Vec<u32>,
+    dim: usize,
+    orders: usize,
+}
+
+impl DdFieldEvaluator {
+    /// Compile `f` and `corrections = [f_1, ..., f_N]` with exact parameter values.
+    pub fn compile(
+        alg: &Algebra,
+        f: &[Elem],
+        corrections: &[Vec<Elem>],
+        params: &HashMap<String, Coef>,
+    ) -> Result<Self, EvalError> {
+        let params: HashMap<String, Dd> = params.iter().map(|(k, c)| (k.clone(), c.to_dd())).collect();
+        let mut c = Compiler::new(alg, &params);
+        let all: Vec<&Elem> = f.iter().chain(corrections.iter().flatten()).collect();
+        let outputs = all.into_iter().map(|e| c.elem(e)).collect::<Result<Vec<_>, _>>()?;
+        Ok(DdFieldEvaluator { ops: c.ops, outputs, dim: f.len(), orders: corrections.len() })
+    }
+    /// `out = f(x) + h f_1(x) + ... + h^n f_n(x)` for `n <= ` the number of corrections compiled.
+    pub fn eval(&self, x: &[Dd], h: Dd, n: usize, out: &mut [Dd]) {
+        let mut regs = vec![Dd::ZERO; self.ops.len()];
+        for (i, op) in self.ops.iter().enumerate() {
+            let r = |k: &u32| regs[*k as usize];
+            regs[i] = match op {
+                Op::Input(k) => x[*k],
+                Op::Const(v) => *v,
+                Op::Mul(a, b) => r(a).mul(r(b)),
+                Op::Div(a, b) => r(a).div(r(b)),
+                Op::Lin(t) => t.iter().fold(Dd::ZERO, |acc, (c, k)| acc.add(c.mul(r(k)))),
+                Op::Apply(f, a) => match f {
+                    Func::Sin => r(a).sin(),
+                    Func::Cos => r(a).cos(),
+                    Func::Exp => r(a).exp(),
+                    Func::Log => r(a).ln(),
+                },
+                Op::Root(a, k) => r(a).real_root(*k),
+            };
+        }
+        let d = self.dim;
+        for (i, o) in out.iter_mut().enumerate().take(d) {
+            let mut acc = Dd::ZERO;
+            for l in (0..=n.min(self.orders)).rev() {
+                acc = acc.mul(h).add(regs[self.outputs[l * d + i] as usize]);
+            }
+            *o = acc;
+        }
+    }
 }

@@ -54,14 +54,13 @@
 //! describe, so every `N` would show the same low slope. The expected slope is `N + 2` unless
 //! [`Candidate::with_expected`] says otherwise. See [`check_order_with`].
 //!
-//! Precision: everything is `f64`. With the default grid the errors of `N ≤ 4` on smooth
+//! Precision: everything here is `f64`. With the default grid the errors of `N ≤ 4` on smooth
 //! 2-D problems of unit scale lie well above the rounding floor (about `1e-15 ‖θ0‖`); for
 //! larger `N` the usable window shrinks to the largest h, where higher terms bias the slope: on the
 //! catalogue problems gradient descent's checks pass to `N = 6`-`8` and are inconclusive above (measured in
 //! session 6 with the four-point minimum: two-param, Lotka-Volterra and pendulum to 6, quartic and oscillator to 7,
-//! harmonic and poly3d to 8);
-//! extended precision would be needed to go further (not implemented). A single start point cannot
-//! see an error that vanishes there: [`multi`] checks at several (`bea verify --starts K`).
+//! harmonic and poly3d to 8); [`extended`] measures in double-double and reaches `N = 10` on all of them. A single
+//! start point cannot see an error that vanishes there: [`multi`] checks at several (`bea verify --starts K`).
 
 pub mod extended;
 pub mod fit;
