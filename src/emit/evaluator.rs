@@ -666,12 +666,12 @@ impl ModifiedFieldEvaluator {
     /// `out[i] = sum_l h^l all(l * dim + i)` for `l <= n`, where `all(k)` is output `k` of the program.
     fn horner(&self, all: impl Fn(usize) -> f64, h: f64, n: usize, out: &mut [f64]) {
         let d = self.dim;
-        for i in 0..d {
+        for (i, o) in out.iter_mut().enumerate().take(d) {
             let mut acc = 0.0;
             for l in (0..=n.min(self.orders)).rev() {
                 acc = acc * h + all(l * d + i);
             }
-            out[i] = acc;
+            *o = acc;
         }
     }
     /// Evaluate at `count` points (point-major `xs`, `out`), all at the same `h` and truncation `n`.

@@ -169,7 +169,7 @@ mod tests {
             used_h: vec![],
             tolerance: 0.15,
             dropped: vec![],
-            error: (verdict == Verdict::Inconclusive).then(|| CheckError::TooFewPoints {
+            error: (verdict == Verdict::Inconclusive).then_some(CheckError::TooFewPoints {
                 usable: 2,
                 needed: 4,
                 floor: 1e-15,
@@ -215,9 +215,9 @@ mod tests {
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         assert!(mean.abs() < 0.05, "mean {mean}");
         let (lo, hi) = xs.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-        assert!(lo < -0.49 && lo >= -0.5 && hi > 0.49 && hi < 0.5, "{lo} {hi}");
+        assert!((-0.5..-0.49).contains(&lo) && (0.49..0.5).contains(&hi), "{lo} {hi}");
         let (lo, hi) = ys.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-        assert!(lo < -4.9 && lo >= -5.0 && hi > 4.9 && hi < 5.0, "{lo} {hi}");
+        assert!((-5.0..-4.9).contains(&lo) && (4.9..5.0).contains(&hi), "{lo} {hi}");
     }
 
     /// When no candidate is usable the result is `theta0` alone, after a bounded number of draws.
