@@ -259,7 +259,7 @@ impl Dd {
     /// use bea_verification::dd::Dd;
     /// let (s, c) = Dd::from_f64(0.7).sin_cos();
     /// assert!(s.mul(s).add(c.mul(c)).sub(Dd::ONE).abs().to_f64() < 1e-31);
-    /// let (s, _) = Dd::PI.mul_f64(1.0 / 6.0).sin_cos();
+    /// let (s, _) = Dd::PI.div(Dd::from_f64(6.0)).sin_cos();
     /// assert!(s.sub(Dd::from_f64(0.5)).abs().to_f64() < 1e-31);
     /// ```
     pub fn sin_cos(self) -> (Dd, Dd) {
