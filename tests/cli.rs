@@ -723,3 +723,30 @@ fn verify_precision_flag() {
     refused(&["verify", "--example", "quartic", "--precision", "quad"], &["unknown precision 'quad'"]);
     refused(&["verify", "--theorems", "--precision", "dd"], &["--precision does not apply"]);
 }
+
+/// Found by review: candidates were matched to their derivation by the printed label, so a tableau file named
+/// "paper" lost its N = 0 check and panicked in double-double.
+#[test]
+fn a_tableau_named_paper_is_checked_like_any_other() {
+    let dir = std::env::temp_dir().join(format!("bea-cli-paper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("paper.toml");
+    std::fs::write(&file, "name = \"paper\"\na = [[\"0\", \"0\"], [\"1\", \"0\"]]\nb = [\"1/2\", \"1/2\"]\n").unwrap();
+    for precision in ["double", "double-double"] {
+        let (code, out, err) = bea(&[
+            "verify",
+            "--example",
+            "pendulum",
+            "--method",
+            file.to_str().unwrap(),
+            "--max-order",
+            "3",
+            "--precision",
+            precision,
+            "--strict",
+        ]);
+        assert_eq!(code, 0, "{precision}: {out}{err}");
+        assert!(out.contains("4 of 4 checks pass"), "{precision}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

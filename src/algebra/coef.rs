@@ -8,7 +8,7 @@ use bea_verification::dd::Dd;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{FromPrimitive, One, Signed, ToPrimitive, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -208,18 +208,23 @@ impl Coef {
     /// use bea::algebra::Coef;
     /// let tenth = Coef::new(1, 10).to_dd();
     /// assert!(tenth.mul_f64(10.0).sub(bea_verification::dd::Dd::ONE).abs().to_f64() < 1e-31);
+    /// // Numerator and denominator both far beyond f64, the value moderate (3^700 / 2^1100, about 665).
+    /// let big = Coef::int(3).pow(700).unwrap().mul(&Coef::int(2).pow(-1100).unwrap());
+    /// let v = big.to_dd();
+    /// assert!(v.is_finite() && (v.to_f64() - big.to_f64()).abs() < 1e-15);
     /// ```
     pub fn to_dd(&self) -> Dd {
-        fn big(n: &BigInt) -> Dd {
-            let hi = n.to_f64().unwrap_or(f64::NAN);
-            match BigInt::from_f64(hi) {
-                Some(h) => Dd::from_f64(hi).add(Dd::from_f64((n - h).to_f64().unwrap_or(0.0))),
-                None => Dd::from_f64(hi),
-            }
-        }
         match self {
             Coef::Small(n, d) => Dd::from_i128(*n).div(Dd::from_i128(*d)),
-            Coef::Big(r) => big(r.numer()).div(big(r.denom())),
+            // The value, not numerator and denominator separately (found by review: both beyond 2^1024 gave
+            // inf/inf although the value was 0.72): its nearest double, then the rest, exactly.
+            Coef::Big(r) => {
+                let hi = r.to_f64().unwrap_or(f64::NAN);
+                match BigRational::from_float(hi) {
+                    Some(h) => Dd::from_f64(hi).add(Dd::from_f64((r - h).to_f64().unwrap_or(0.0))),
+                    None => Dd::from_f64(hi),
+                }
+            }
         }
     }
     /// Numerator and denominator as big integers.

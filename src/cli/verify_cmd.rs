@@ -209,14 +209,18 @@ pub fn verify_problem_with(
     };
     let step = |th: &[f64], h: f64| -> Vec<f64> { prk_step(&parts, &part_of, &f, th, h) };
     let mut cands = Vec::new();
-    for (label, ev) in &evs {
-        let corr = if *label == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
+    // Which derivation each candidate comes from, by the derivation's own tag, never by the printed label (found
+    // by review: a tableau file named "paper" lost its N = 0 check and panicked in double-double).
+    let mut sources: Vec<&'static str> = Vec::new();
+    for (source, ev) in &evs {
+        let corr = if *source == "paper" { d.me.paper.as_ref() } else { d.me.general.as_ref() };
         let nonzero = nonzero_orders(corr);
-        let label = if d.tableau.is_some() || d.partitioned.is_some() { d.label.clone() } else { label.to_string() };
+        let label = if d.tableau.is_some() || d.partitioned.is_some() { d.label.clone() } else { source.to_string() };
         for n in 0..=max_order {
-            if label == "paper" && n == 0 {
+            if *source == "paper" && n == 0 {
                 continue; // N = 0 is the plain field, the same for both
             }
+            sources.push(source);
             cands.push(
                 Candidate::new(label.clone(), n, move |th: &[f64], h: f64, out: &mut [f64]| ev.eval(th, h, n, out))
                     .with_expected(expected_slope(&nonzero, n).unwrap_or(max_order + 1 + LOOKAHEAD + 1)),
@@ -225,7 +229,7 @@ pub fn verify_problem_with(
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
     if precision == Precision::DoubleDouble {
-        let reports = dd_reports(&d, &p, &points, &cands, cfg)?;
+        let reports = dd_reports(&d, &points, &cands, &sources, cfg)?;
         return Ok(MultiStartReport::new(reports, skipped));
     }
     let reports = points.iter().map(|t| check_orders(&step, &cands, t, cfg)).collect();
@@ -237,11 +241,13 @@ pub fn verify_problem_with(
 /// tableau, [`check_orders_dd`].
 fn dd_reports(
     d: &super::method::Derived,
-    p: &Problem,
     points: &[Vec<f64>],
     cands: &[Candidate<'_>],
+    sources: &[&str],
     cfg: &OrderConfig,
 ) -> anyhow::Result<Vec<OrderReport>> {
+    // The same parameter values as the double-precision path ([`numeric_params`]), kept exact.
+    let p = &d.me.problem;
     let mut extra = BTreeMap::new();
     for (k, v) in &p.verify.set {
         extra.insert(k.clone(), lower_value(k, v)?);
@@ -265,9 +271,10 @@ fn dd_reports(
     let step = |th: &[Dd], h: Dd| rk_step_dd(&a, &b, &field, th, h);
     let dd_cands: Vec<DdCandidate> = cands
         .iter()
-        .map(|c| {
-            let ev = if c.recursion == "paper" { paper.as_ref() } else { general.as_ref() };
-            let ev = ev.expect("a candidate's recursion was derived");
+        .zip(sources)
+        .map(|(c, source)| {
+            let ev = if *source == "paper" { paper.as_ref() } else { general.as_ref() };
+            let ev = ev.expect("a candidate's source is one of the compiled derivations");
             let n = c.order;
             DdCandidate {
                 recursion: c.recursion.clone(),
@@ -349,7 +356,7 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         if a.starts != 1 {
             ignored.push("--starts");
         }
-        if a.precision != "double" {
+        if !matches!(a.precision.parse::<Precision>(), Ok(Precision::Double)) {
             ignored.push("--precision");
         }
         if !ignored.is_empty() {

@@ -760,7 +760,21 @@ impl DdFieldEvaluator {
     }
     /// `out = f(x) + h f_1(x) + ... + h^n f_n(x)` for `n <= ` the number of corrections compiled.
     pub fn eval(&self, x: &[Dd], h: Dd, n: usize, out: &mut [Dd]) {
-        let mut regs = vec![Dd::ZERO; self.ops.len()];
+        // A per-thread register buffer, reused from call to call as in [`Evaluator::eval`].
+        thread_local! {
+            static REGS: RefCell<Vec<Dd>> = const { RefCell::new(Vec::new()) };
+        }
+        REGS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut regs) => {
+                if regs.len() < self.ops.len() {
+                    regs.resize(self.ops.len(), Dd::ZERO);
+                }
+                self.run(x, h, n, &mut regs, out)
+            }
+            Err(_) => self.run(x, h, n, &mut vec![Dd::ZERO; self.ops.len()], out),
+        })
+    }
+    fn run(&self, x: &[Dd], h: Dd, n: usize, regs: &mut [Dd], out: &mut [Dd]) {
         for (i, op) in self.ops.iter().enumerate() {
             let r = |k: &u32| regs[*k as usize];
             regs[i] = match op {

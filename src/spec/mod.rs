@@ -200,7 +200,9 @@ pub enum SpecError {
         max: usize,
     },
     /// A state variable given a value.
-    #[error("'{name}' is a state variable, not a parameter: it cannot be given a value (--set or the file's set table)")]
+    #[error(
+        "'{name}' is a state variable, not a parameter: it cannot be given a value (--set or the file's set table)"
+    )]
     SetVariable {
         /// the name
         name: String,

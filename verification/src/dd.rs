@@ -161,8 +161,8 @@ impl Dd {
     /// assert!(r.mul(r).sub(Dd::from_f64(2.0)).abs().to_f64() < 1e-31);
     /// ```
     pub fn sqrt(self) -> Dd {
-        if self.hi <= 0.0 {
-            return Dd::from_f64(if self.hi == 0.0 { 0.0 } else { f64::NAN });
+        if self.hi <= 0.0 || self.hi == f64::INFINITY {
+            return Dd::from_f64(if self.hi == 0.0 { 0.0 } else { self.hi.sqrt() });
         }
         let x = 1.0 / self.hi.sqrt();
         let ax = self.hi * x;
@@ -229,7 +229,11 @@ impl Dd {
             sum = sum.mul(sum.add(Dd::from_f64(2.0)));
         }
         let e = sum.add(Dd::ONE);
-        Dd { hi: e.hi * 2f64.powi(k as i32), lo: e.lo * 2f64.powi(k as i32) }
+        // 2^k in two halves: 2^k alone underflows to 0 for k <= -1075 and overflows for k >= 1024, where e^x
+        // (near the ends of the range) is still a finite double (found by review).
+        let (k1, k2) = ((k as i32) / 2, (k as i32) - (k as i32) / 2);
+        let (s1, s2) = (2f64.powi(k1), 2f64.powi(k2));
+        Dd { hi: e.hi * s1 * s2, lo: e.lo * s1 * s2 }
     }
 
     /// `ln(self)`: two Newton steps `y <- y + x e^-y - 1` from the `f64` logarithm; NaN for negative numbers,
@@ -245,15 +249,25 @@ impl Dd {
         if self.hi <= 0.0 || !self.is_finite() {
             return Dd::from_f64(self.hi.ln());
         }
-        let mut y = Dd::from_f64(self.hi.ln());
+        // ln x = ln m + e ln 2 with m = x / 2^e near 1: the Newton steps then never meet e^y at the ends of the
+        // range (found by review: ln(1.7e308) came out 710.4 instead of 709.8). The scaling is exact.
+        let e = self.hi.log2().floor();
+        let (e1, e2) = ((e as i32) / 2, (e as i32) - (e as i32) / 2);
+        let scale = 2f64.powi(-e1) * 2f64.powi(-e2);
+        let m = if scale.is_finite() && scale > 0.0 {
+            Dd { hi: self.hi * 2f64.powi(-e1) * 2f64.powi(-e2), lo: self.lo * 2f64.powi(-e1) * 2f64.powi(-e2) }
+        } else {
+            return Dd::from_f64(self.hi.ln());
+        };
+        let mut y = Dd::from_f64(m.hi.ln());
         for _ in 0..2 {
-            y = y.add(self.mul((-y).exp())).sub(Dd::ONE);
+            y = y.add(m.mul((-y).exp())).sub(Dd::ONE);
         }
-        y
+        y.add(Dd::LN_2.mul_f64(e))
     }
 
-    /// `(sin(self), cos(self))`: reduction by `π/2` in double-double (accurate for `|x|` up to about `1e15`), then
-    /// Taylor series on `|r| <= π/4`.
+    /// `(sin(self), cos(self))`: reduction by `π/2` in double-double (absolute error about `|x| 1e-32`; NaN beyond
+    /// `|x| = 1e15`), then Taylor series on `|r| <= π/4`.
     ///
     /// ```
     /// use bea_verification::dd::Dd;
@@ -263,7 +277,9 @@ impl Dd {
     /// assert!(s.sub(Dd::from_f64(0.5)).abs().to_f64() < 1e-31);
     /// ```
     pub fn sin_cos(self) -> (Dd, Dd) {
-        if !self.is_finite() {
+        // The reduction keeps an absolute error of about |x| 1e-32; beyond 1e15 nothing useful is left (found by
+        // review: sin(1e20) came out -4e91), so NaN.
+        if !self.is_finite() || self.hi.abs() > 1e15 {
             return (Dd::from_f64(f64::NAN), Dd::from_f64(f64::NAN));
         }
         let half_pi = Dd::PI.mul_f64(0.5);
@@ -384,5 +400,21 @@ mod tests {
         assert!(close(r.powi(5), Dd::from_f64(5.0), 1e-30));
         assert!(Dd::from_f64(-4.0).real_root(4).hi.is_nan());
         assert!(Dd::from_f64(-1.0).ln().hi.is_nan());
+    }
+
+    /// The ends of the range (found by review): e^x near the overflow and underflow limits, ln of the largest
+    /// doubles, sqrt of infinity, and sin of a huge argument, where nothing accurate is left.
+    #[test]
+    fn ends_of_the_range() {
+        let big = Dd::from_f64(709.5).exp();
+        assert!(big.is_finite() && (big.hi / 709.5f64.exp() - 1.0).abs() < 1e-15, "{big:?}");
+        let tiny = Dd::from_f64(-709.5).exp();
+        assert!(tiny.hi > 0.0 && (tiny.hi / (-709.5f64).exp() - 1.0).abs() < 1e-12, "{tiny:?}");
+        let l = Dd::from_f64(1.7e308).ln();
+        assert!((l.hi - 1.7e308f64.ln()).abs() < 1e-12, "{l:?}");
+        let l = Dd::from_f64(3e-300).ln();
+        assert!((l.hi - 3e-300f64.ln()).abs() < 1e-12, "{l:?}");
+        assert_eq!(Dd::from_f64(f64::INFINITY).sqrt().hi, f64::INFINITY);
+        assert!(Dd::from_f64(1e20).sin().hi.is_nan());
     }
 }
