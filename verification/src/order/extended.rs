@@ -13,7 +13,7 @@
 //! Verdicts, floor detection and fit are those of [`super`] (the floor's unit is [`crate::dd::EPSILON`] instead of
 //! `f64::EPSILON`).
 
-use super::{fit_into, validate, CheckError, OrderCheck, OrderConfig, OrderReport, Verdict};
+use super::{fit_into, validate, CheckError, OrderCheck, OrderConfig, OrderReport};
 use crate::dd::Dd;
 use crate::flow::FlowError;
 
@@ -241,21 +241,7 @@ pub fn check_orders_dd(
 }
 
 fn check_order_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
-    let mut check = OrderCheck {
-        recursion: cand.recursion.clone(),
-        order: cand.order,
-        slope: None,
-        expected: cand.expected,
-        pass: false,
-        verdict: Verdict::Fail,
-        points: Vec::new(),
-        floor: f64::NAN,
-        plateau: false,
-        used_h: Vec::new(),
-        tolerance: cfg.tolerance,
-        error: None,
-        dropped: Vec::new(),
-    };
+    let mut check = OrderCheck::unmeasured(&cand.recursion, cand.order, cand.expected, cfg.tolerance);
     if let Err(e) = validate(theta0, cfg) {
         check.error = Some(e);
         return check;
@@ -263,15 +249,7 @@ fn check_order_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg
     let y0: Vec<Dd> = theta0.iter().map(|&x| Dd::from_f64(x)).collect();
     for h in cfg.grid.values() {
         let point = super::guarded(h, || local_error_dd(step, cand, &y0, h)).and_then(|r| r);
-        match point {
-            Ok(err) => check.points.push([h, err]),
-            Err(e @ (CheckError::BadStep { .. } | CheckError::Flow { .. })) if check.points.is_empty() => {
-                check.dropped.push(e)
-            }
-            Err(e) => {
-                check.error.get_or_insert(e);
-            }
-        }
+        check.record(h, point);
     }
     fit_into(&mut check, theta0, cfg);
     check
@@ -301,6 +279,7 @@ fn local_error_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, y0: &[Dd], h: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::Verdict;
 
     /// The flow of the pendulum `y'' = -sin y` conserves `E = v^2/2 - cos y`, the flow of `y' = y^2` (towards its
     /// pole) is `y0/(1 - t y0)` and a rotation's is its closed form, each to 1e-30 over t <= 0.2 (measured in

@@ -347,6 +347,44 @@ pub enum Verdict {
     Inconclusive,
 }
 
+impl OrderCheck {
+    /// A check with nothing measured yet (verdict FAIL until [`fit_into`] judges it).
+    pub(crate) fn unmeasured(recursion: &str, order: usize, expected: usize, tolerance: f64) -> OrderCheck {
+        OrderCheck {
+            recursion: recursion.to_string(),
+            order,
+            slope: None,
+            expected,
+            pass: false,
+            verdict: Verdict::Fail,
+            points: Vec::new(),
+            floor: f64::NAN,
+            plateau: false,
+            used_h: Vec::new(),
+            tolerance,
+            error: None,
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Record the local error measured at `h` (the grid runs from the largest h down): failures of the step map or
+    /// the flow before the first evaluated point are the edge of the method's or the flow's domain and are
+    /// dropped; any other failure, or one below an evaluated step size, fails the check.
+    pub(crate) fn record(&mut self, h: f64, point: Result<f64, CheckError>) {
+        match point {
+            Ok(err) => self.points.push([h, err]),
+            Err(e @ (CheckError::BadStep { .. } | CheckError::BadTwoStep { .. } | CheckError::Flow { .. }))
+                if self.points.is_empty() =>
+            {
+                self.dropped.push(e)
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
 impl CheckError {
     /// Whether this error leaves the check inconclusive rather than failed.
     pub fn is_inconclusive(&self) -> bool {
@@ -453,21 +491,8 @@ where
 /// panics; a non-finite or misshapen two-step result is [`CheckError::BadTwoStep`], with the points
 /// it was given.
 pub fn check_order_with(step: StepKind<'_>, cand: &Candidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
-    let mut check = OrderCheck {
-        recursion: cand.recursion.clone(),
-        order: cand.order,
-        slope: None,
-        expected: cand.expected.unwrap_or(cand.order + 2),
-        pass: false,
-        verdict: Verdict::Fail,
-        points: Vec::new(),
-        floor: f64::NAN,
-        plateau: false,
-        used_h: Vec::new(),
-        tolerance: cfg.tolerance,
-        error: None,
-        dropped: Vec::new(),
-    };
+    let expected = cand.expected.unwrap_or(cand.order + 2);
+    let mut check = OrderCheck::unmeasured(&cand.recursion, cand.order, expected, cfg.tolerance);
     if let Err(e) = validate(theta0, cfg).and_then(|_| check_start(cand, theta0, cfg.grid.h_max)) {
         check.error = Some(e);
         return check;
@@ -477,19 +502,7 @@ pub fn check_order_with(step: StepKind<'_>, cand: &Candidate<'_>, theta0: &[f64]
             StepKind::OneStep(s) => local_error(&s, cand, theta0, h, &cfg.flow),
             StepKind::TwoStep(s) => two_step::local_error(s, cand, theta0, h, &cfg.flow),
         };
-        // The grid runs from the largest h down: failures before the first evaluated point are the edge of the
-        // method's or the flow's domain (dropped); a failure below an evaluated step size fails the check.
-        match point {
-            Ok(err) => check.points.push([h, err]),
-            Err(e @ (CheckError::BadStep { .. } | CheckError::BadTwoStep { .. } | CheckError::Flow { .. }))
-                if check.points.is_empty() =>
-            {
-                check.dropped.push(e)
-            }
-            Err(e) => {
-                check.error.get_or_insert(e);
-            }
-        }
+        check.record(h, point);
     }
     fit_into(&mut check, theta0, cfg);
     check
