@@ -9,6 +9,7 @@ mod interruption;
 mod oracles;
 mod properties;
 mod pseries;
+mod review_found;
 mod strategies;
 mod structure;
 mod supply_chain;

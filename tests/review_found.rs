@@ -1,0 +1,287 @@
+//! Regression tests for what reviews found (split from `hardening.rs`, which keeps the fuzzing and resource-guard
+//! tests): deep nesting, huge timeouts, bad orders and paths, imaginary constants, conflicting options, reports
+//! that name their method, exact agreement, derivative-like names, numeric code generation, a closed stdout.
+
+use crate::support::bea_cmd;
+use std::time::{Duration, Instant};
+
+/// Deeply nested input is a clear error, not a stack overflow (review: 10,000 nested parentheses, `sin(` 10,000
+/// deep or 50,000 minus signs aborted `bea derive`). Runs on a 2 MiB thread, like a test thread or a small
+/// worker; a formula just inside the limit (a sum of 2,000 terms, 95 nested `sin`) still validates there.
+#[test]
+fn review_found_deep_nesting_is_an_error_not_a_stack_overflow() {
+    let check = || {
+        let raw = |f: String| bea::spec::RawProblem {
+            field: Some(vec![f]),
+            vars: vec!["x".into()],
+            order: Some(1),
+            ..Default::default()
+        };
+        let deep = [
+            format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}x{}", "sin(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}x", "-".repeat(50_000)),
+            format!("{}x", "x + ".repeat(100_000)),
+            format!("{}x", "x^".repeat(10_000)),
+            format!("P({}x{})", "(".repeat(5_000), ")".repeat(5_000)),
+        ];
+        for f in deep {
+            let err = bea::spec::Problem::from_raw(&raw(f.clone())).unwrap_err().to_string();
+            assert!(err.contains("nested too deeply"), "{}...: {err}", &f[..20]);
+        }
+        let sum = format!("{}x", "x + ".repeat(1_999));
+        let mut p = bea::spec::Problem::from_raw(&raw(sum)).unwrap();
+        let at_3 = p.algebra.eval_exact(&p.field[0], &[bea::algebra::Coef::int(3)]).unwrap();
+        assert_eq!(at_3, bea::algebra::Coef::int(6000));
+        let nested = format!("{}x{}", "sin(1 + ".repeat(95), ")".repeat(95));
+        assert!(bea::spec::Problem::from_raw(&raw(nested)).is_ok());
+    };
+    std::thread::Builder::new().stack_size(2 << 20).spawn(check).unwrap().join().unwrap();
+}
+
+/// A huge `--timeout` is a clear error, not a panic (review: `--timeout 1e19` panicked adding the duration to the
+/// clock); in the library a limit past the clock's range means no limit.
+#[test]
+fn review_found_huge_timeout_is_not_a_panic() {
+    for t in ["1e19", "1e20", "1e-10"] {
+        let (code, _, err) = crate::support::bea(&["derive", "--example", "quartic", "--order", "1", "--timeout", t]);
+        assert_eq!(code, 2, "--timeout {t}: {err}");
+        assert!(err.contains("--timeout must be a number of seconds from 0.001 to 1e9"), "{err}");
+    }
+    let p = bea::spec::Problem::from_raw(&bea::spec::examples::example("quartic").unwrap()).unwrap();
+    let opts = bea::derive::DeriveOptions { timeout: Some(Duration::MAX), ..Default::default() };
+    assert_eq!(bea::derive::derive_with(&p, &opts).unwrap().general.unwrap().len(), p.order);
+}
+
+/// `bea verify` refuses what it cannot do (review: `--max-order 18446744073709551615` ran out of memory, `--max-order
+/// 31` ran for minutes, `--order` was silently ignored, `--plot DIR` gave a plotting library's error).
+#[test]
+fn review_found_verify_refuses_bad_orders_and_plot_paths() {
+    let dir = std::env::temp_dir();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--max-order", "11"], "--max-order 11 is too high: at most 10"),
+        (&["--max-order", "18446744073709551615"], "at most 10"),
+        (&["--order", "2"], "--order 2 does not apply to verify"),
+        (&["--plot", dir.to_str().unwrap()], "is a directory; give the path of a .png file"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["verify", "--example", "quartic"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}
+
+/// `--timeout` covers the analysis of the result (review: `sin(sin(...sin(x)))` 18 deep derived in a millisecond,
+/// then its structure analysis ran for 4 s past `--timeout 1`, and for 27 s at depth 16 in a debug build).
+#[test]
+fn review_found_timeout_covers_the_structure_analysis() {
+    let field = format!("{}x{}", "sin(".repeat(16), ")".repeat(16));
+    let start = Instant::now();
+    let (code, _, err) =
+        crate::support::bea(&["derive", "--field", &field, "--vars", "x", "--order", "1", "--timeout", "1"]);
+    let took = start.elapsed();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("timeout: the structure analysis"), "{err}");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+/// Constants outside the real domain are errors (review: `sqrt(-1)*x` was taken as the imaginary unit, giving
+/// `f_1 = x/2` and a real potential); real ones and symbolic arguments still pass.
+#[test]
+fn review_found_imaginary_constants_are_errors() {
+    for (f, want) in [
+        ("sqrt(-1)*x", "sqrt(-1) is not real"),
+        ("log(-1)*x", "log(-1) is not real"),
+        ("(-4)^(1/2)*x", "an even root of a negative number"),
+        ("sqrt(-a)*x", "sqrt(-1) is not real"),
+    ] {
+        let set: &[&str] = if f.contains('a') { &["--set", "a=1"] } else { &[] };
+        let mut args = vec!["derive", "--field", f, "--vars", "x"];
+        args.extend_from_slice(set);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{f}: {err}");
+        assert!(err.contains(want), "{f}: {err}");
+    }
+    for f in ["(-8)^(1/3)*x", "sqrt(4)*x", "log(2)*x", "sqrt(-a)*x"] {
+        let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        assert_eq!(code, 0, "{f}: {err}");
+    }
+}
+
+/// Options that contradict each other are errors, not silently merged (review: `--example quartic --vars b,a` made
+/// x, y parameters and printed f = 0; `--example quartic --field x --vars x` kept the example's order; `--set
+/// x0=1,x0=2` kept the last value).
+#[test]
+fn review_found_conflicting_options_are_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--example", "quartic", "--vars", "b,a"], "--vars names the variables of an inline --field/--loss"),
+        (&["--example", "quartic", "--field", "x", "--vars", "x"], "do not combine them with --example quartic"),
+        (&["--field", "x0*x", "--vars", "x", "--set", "x0=1,x0=2"], "--set gives 'x0' twice"),
+        (&["--example", "quartic", "series/inputs/quartic.toml"], "give a problem file or --example, not both"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["derive"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = crate::support::bea(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains("conflicting options: ") && err.contains(want), "{extra:?}: {err}");
+    }
+}
+
+/// Reports name the method and recursion that produced them (review: the LaTeX header always said "explicit
+/// Euler, recursion General"; heavy-ball printed f_0 = f/(1 - beta) as "field f"; generated Rust from the paper's
+/// recursion looked like the exact field; errors printed `Paper` for `--recursion paper`).
+#[test]
+fn review_found_reports_name_their_method() {
+    use crate::support::bea;
+    let (_, out, _) = bea(&["derive", "--example", "harmonic", "--method", "rk4", "--format", "latex", "--order", "1"]);
+    assert!(out.starts_with("% bea: modified equation of rk4 (by B-series)\n"), "{out}");
+    let (_, out, _) = bea(&["derive", "--example", "quartic", "--format", "latex", "--recursion", "paper"]);
+    assert!(
+        out.starts_with("% bea: modified equation of explicit Euler (gradient descent), recursion: paper"),
+        "{out}"
+    );
+    let (_, out, _) =
+        bea(&["derive", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--order", "1"]);
+    assert!(out.contains("leading field f_0 = f/(1 - beta), f = -grad E:\n  f_0[x] = -2*x^3"), "{out}");
+    // The JSON names the loss the problem was given as, and no recursion (review: "loss": null, "recursion":
+    // "general" for a method derived by B-series).
+    let (_, json, _) = bea(&[
+        "derive",
+        "--example",
+        "quartic",
+        "--method",
+        "heavy-ball",
+        "--beta",
+        "1/2",
+        "--order",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["loss"], "1/4*x^4 + 1/2*x^2*y^2 + 1/8*y^4 - x*y");
+    assert!(v["recursion"].is_null(), "{json}");
+    let (_, out, _) = bea(&["emit", "--example", "quartic", "--recursion", "paper", "--format", "rust"]);
+    assert!(out.contains("by the paper's recursion"), "{}", &out[..300.min(out.len())]);
+    let (code, _, err) = bea(&["derive", "--example", "quartic", "--method", "rk4", "--recursion", "paper"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--recursion paper applies to explicit Euler only"), "{err}");
+}
+
+/// A truncation that matches the method to rounding everywhere is inconclusive, not a failure (review: the
+/// constant field `1`, which explicit Euler integrates exactly, was reported as FAIL, "only 0 points").
+#[test]
+fn review_found_exact_agreement_is_inconclusive_not_fail() {
+    let (code, out, err) =
+        crate::support::bea(&["verify", "--field", "1", "--vars", "x", "--at", "0.5", "--max-order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(out.contains("n/a") && out.contains("at rounding level for every h"), "{out}");
+    assert!(out.contains("2 inconclusive"), "{out}");
+}
+
+/// A symbol spelled like the derivative notation of an unspecified function is refused (review: `P(x) - P_x`
+/// printed `f_1 = 1/2*P_x*P_x - 1/2*P(x)*P_x`, where `P_x` meant both the parameter and dP/dx).
+#[test]
+fn review_found_derivative_like_names_are_refused() {
+    let (code, _, err) = crate::support::bea(&["derive", "--field", "P(x) - P_x; 0", "--vars", "x,y"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ambiguous name: the symbol 'P_x' looks like a derivative of the unspecified function P"),
+        "{err}"
+    );
+    let (code, _, err) = crate::support::bea(&["derive", "--field", "P(x) - Q_x; 0", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Found by review (session 5), the numeric code generators:
+/// - monomials of high total degree overflowed the stack (`-x^1000` at order 24: a recursion one level per degree);
+/// - a coefficient beyond f64 was written as the bare word `inf` (generated Rust that does not compile, exit 0);
+/// - odd roots of negative numbers were NaN (`powf(1/3)`), though the algebra means the real root;
+/// - LaTeX printed `x_10` raw (x₁0) in the formulas while the left-hand sides escaped it.
+#[test]
+fn review_found_numeric_code_generation() {
+    // High degree: the Rust module is generated (in a 2 MiB thread, like a small worker) and is long.
+    let deep = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let (code, out, err) = crate::support::bea(&[
+                "emit", "--field", "-x^1000", "--vars", "x", "--order", "24", "--format", "rust",
+            ]);
+            assert_eq!(code, 0, "{err}");
+            out
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(deep.contains("pub fn modified_field") && !deep.contains("inf"), "{}", &deep[..200]);
+    // Out of range: a clear error naming the problem, for every numeric output.
+    let (code, _, err) =
+        crate::support::bea(&["emit", "--field", "-1e12*x^2", "--vars", "x", "--order", "25", "--format", "rust"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("beyond the range of double precision") && !err.contains("panicked"), "{err}");
+    // Odd roots: the real cube root (-8)^(1/3) = -2, and x^(1/3) at x = -8 is -2 (closed forms); the generated Rust
+    // uses cbrt. An even root of a negative number stays NaN (reported as not finite by the checked calls).
+    let raw = |f: &str| bea::spec::RawProblem {
+        field: Some(vec![f.into()]),
+        vars: vec!["x".into()],
+        order: Some(1),
+        ..Default::default()
+    };
+    let p = bea::spec::Problem::from_raw(&raw("x^(1/3) + x^(1/5)")).unwrap();
+    let ev = bea::emit::evaluator::Evaluator::compile(&p.algebra, &p.field, &Default::default()).unwrap();
+    let mut out = [0.0];
+    ev.eval(&[-8.0], &mut out);
+    assert!((out[0] - (-2.0 - 8f64.powf(0.2))).abs() < 1e-14, "{out:?}");
+    ev.eval(&[27.0], &mut out);
+    assert!((out[0] - (3.0 + 27f64.powf(0.2))).abs() < 1e-14, "{out:?}");
+    let p = bea::spec::Problem::from_raw(&raw("sqrt(x)")).unwrap();
+    let ev = bea::emit::evaluator::Evaluator::compile(&p.algebra, &p.field, &Default::default()).unwrap();
+    ev.eval(&[-4.0], &mut out);
+    assert!(out[0].is_nan());
+    let (code, out, err) = crate::support::bea(&["verify", "--field", "(-8)^(1/3)*x", "--vars", "x", "--at", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 of 4 checks pass"), "{out}");
+    let (code, rust, err) =
+        crate::support::bea(&["emit", "--field", "-x^(1/3)", "--vars", "x", "--order", "1", "--format", "rust"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(rust.contains(".cbrt()") && !rust.contains("powf"), "{rust}");
+    // LaTeX names with an underscore: a subscript on both sides of every line.
+    let (code, tex, err) = crate::support::bea(&[
+        "derive",
+        "--field",
+        "-x_10*q_ab; x_10",
+        "--vars",
+        "x_10,q_ab",
+        "--order",
+        "1",
+        "--format",
+        "latex",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tex.contains("f_{x_{10}} &= -x_{10} q_{ab} \\\\"), "{tex}");
+    assert!(!tex.contains("x_10") && !tex.contains("q_ab"), "{tex}");
+}
+
+/// Found by review (session 5): a reader that stops early (`bea series --order 9 | head`) made `bea` panic with
+/// "failed printing to stdout: Broken pipe" (exit 101). Closing the pipe now just ends the output.
+#[test]
+fn review_found_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = bea_cmd(&["series", "--method", "rk4", "--order", "12"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe is closed (dropped)
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(first.starts_with(b"# rk4"), "{first:?}");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
