@@ -712,6 +712,7 @@ fn verify_precision_flag() {
         bea(&["verify", "--example", "lotka-volterra", "--max-order", "9", "--precision", "double-double", "--strict"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("10 of 10 checks pass") && out.contains("1.50e-29"), "{out}");
+    assert!(out.contains("measured in double-double"), "{out}");
     refused(
         &["verify", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--precision", "double-double"],
         &["--precision double-double covers explicit Euler and Runge-Kutta tableaus", "heavy-ball"],
@@ -749,4 +750,16 @@ fn a_tableau_named_paper_is_checked_like_any_other() {
         assert!(out.contains("4 of 4 checks pass"), "{precision}: {out}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Found by review: `--at` and `--h` refused fractions that `--set` and `--beta` take.
+#[test]
+fn numbers_on_the_command_line_may_be_fractions() {
+    let (code, out, err) = bea(&["verify", "--example", "quartic", "--at", "3/5,3/10", "--max-order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("local-error order checks at theta0 = [0.6, 0.3]"), "{out}");
+    let (code, out, err) = bea(&["theorems", "--example", "quartic", "--h", "1/40"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"h\": 0.025"), "{out}");
+    refused(&["verify", "--example", "quartic", "--at", "x,1"], &["'x' is not a number"]);
 }

@@ -191,7 +191,7 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
     /// Start point theta_0, comma separated (default: the example's).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_parser = number)]
     pub at: Option<Vec<f64>>,
     /// Check truncations N = 0..MAX_ORDER (at most 10).
     #[arg(long, default_value_t = 3)]
@@ -275,10 +275,10 @@ pub struct TheoremArgs {
     #[command(flatten)]
     pub problem: ProblemArgs,
     /// Start point (default: the example's).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_parser = number)]
     pub at: Option<Vec<f64>>,
     /// Learning rate for Prop. A.9 and A.10.
-    #[arg(long, default_value_t = 0.025, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 0.025, allow_hyphen_values = true, value_parser = number)]
     pub h: f64,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
@@ -385,4 +385,16 @@ pub struct SeriesArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+/// A number on the command line: a decimal (`0.6`, `1e-3`, `inf`, `NaN`: the callers refuse what they cannot use)
+/// or an exact fraction (`1/2`, as `--set` and `--beta` take; found by review: `--at 1/2` was refused).
+fn number(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    if let Ok(x) = t.parse::<f64>() {
+        return Ok(x);
+    }
+    crate::spec::lower_value("the number", &crate::spec::RawValue::Text(t.to_string()))
+        .map(|c| c.to_f64())
+        .map_err(|_| format!("'{s}' is not a number (give a decimal such as 0.6 or a fraction such as 3/5)"))
 }

@@ -440,6 +440,12 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
                     ));
                 }
             }
+            if precision == Precision::DoubleDouble {
+                note.push_str(
+                    "measured in double-double: exact coefficients, Gragg-Bulirsch-Stoer reference flow, floor 1e-29 \
+                     times max(1, |theta0|)\n",
+                );
+            }
             let expected = if problem.method == "explicit-euler" || problem.method == "heavy-ball" {
                 "expected slope N + 2; Theorem 3.1 of Barrett & Dherin is N = 1"
             } else {

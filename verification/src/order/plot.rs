@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use plotters::coord::combinators::LogCoord;
+use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 
 use super::{OrderCheck, OrderReport};
 use crate::report::plot::{dashes, log_bounds, msg, palette};
@@ -26,7 +26,7 @@ pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError>
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale().with_key_points(decades(y0, y1)))
             .map_err(msg)?;
         chart
             .configure_mesh()
@@ -50,7 +50,7 @@ pub fn plot_orders(report: &OrderReport, path: &Path) -> Result<(), ReportError>
     })
 }
 
-type LogChart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+type LogChart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<LogCoord<f64>, WithKeyPoints<LogCoord<f64>>>>;
 
 /// One check's error curve, its legend entry and its dashed reference slope.
 fn draw_check(chart: &mut LogChart<'_, '_>, c: &OrderCheck, color: RGBColor) -> Result<(), String> {
@@ -76,4 +76,12 @@ fn draw_check(chart: &mut LogChart<'_, '_>, c: &OrderCheck, color: RGBColor) -> 
         }
     }
     Ok(())
+}
+
+/// Labelled powers of ten from `lo` to `hi`, every decade up to 12 of them, else every second or third: plotters'
+/// own log-scale key points stopped at 1e-15 on a double-double run reaching 1e-31 (found by review).
+fn decades(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let step = ((b - a) / 12 + 1).max(1);
+    (a..=b).filter(|k| (k - a) % step == 0).map(|k| 10f64.powi(k)).collect()
 }
