@@ -246,7 +246,7 @@ fn verify_heavy_ball_prints_passing_slopes() {
 fn igr_mlp_overrides() {
     let dir = std::env::temp_dir().join(format!("bea-igr-overrides-{}", std::process::id()));
     let out = dir.to_string_lossy().to_string();
-    let (code, _, err) = bea(&[
+    let (code, text, err) = bea(&[
         "experiment",
         "igr-mlp",
         "--widths",
@@ -261,6 +261,8 @@ fn igr_mlp_overrides() {
         &out,
     ]);
     assert_eq!(code, 0, "{err}");
+    // The text format states the verdicts in words (review: it printed JSON objects).
+    assert!(text.lines().any(|l| l.starts_with("Prediction 2.1")) && !text.contains("\"outcome\""), "{text}");
     let mut runs: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

@@ -196,14 +196,41 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
     if a.format == "json" {
         print!("{text}");
     } else {
-        // igr-mlp reports a list of verdicts, egr-resnet a single one.
+        // igr-mlp reports a list of verdicts, egr-resnet a single one; in words (found by review: the text format
+        // printed them as JSON objects). Anything that is not a verdict stays JSON.
+        // As `Verdict`'s Display, read from the JSON, where an undefined number (NaN) is null.
+        let line = |verdict: &serde_json::Value| -> anyhow::Result<String> {
+            let text = |k: &str| verdict.get(k).and_then(|x| x.as_str());
+            let (Some(prediction), Some(claim), Some(outcome)) = (text("prediction"), text("claim"), text("outcome"))
+            else {
+                return Ok(serde_json::to_string(verdict)?);
+            };
+            let n = verdict.get("n").and_then(|x| x.as_u64()).unwrap_or(0);
+            let numbers: Vec<String> = verdict
+                .get("numbers")
+                .and_then(|x| x.as_object())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| match v.as_f64() {
+                            Some(x) => format!("{k} = {x:.4}"),
+                            None => format!("{k} = n/a"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(format!(
+                "Prediction {prediction}: {claim} -> {} (n = {n}; {})",
+                outcome.replace('-', " "),
+                numbers.join(", ")
+            ))
+        };
         if let Some(vs) = v.get("verdicts").and_then(|x| x.as_array()) {
             for verdict in vs {
-                println!("{}", serde_json::to_string(verdict)?);
+                println!("{}", line(verdict)?);
             }
         }
         if let Some(verdict) = v.get("verdict") {
-            println!("{}", serde_json::to_string(verdict)?);
+            println!("{}", line(verdict)?);
         }
         println!("report: {}", path.display());
     }
