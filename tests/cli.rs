@@ -765,3 +765,30 @@ fn numbers_on_the_command_line_may_be_fractions() {
     assert!(out.contains("\"h\": 0.025"), "{out}");
     refused(&["verify", "--example", "quartic", "--at", "x,1"], &["'x' is not a number"]);
 }
+
+/// Example, method and recursion names are case-insensitive alike (found by review: `RK4` worked, `QUARTIC` and
+/// `GENERAL` did not); a duplicate sweep run names the flags that repeat it.
+#[test]
+fn names_are_case_insensitive_and_duplicate_runs_say_why() {
+    let (code, upper, err) = bea(&["derive", "--example", "QUARTIC", "--recursion", "General", "--order", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, lower, _) = bea(&["derive", "--example", "quartic", "--recursion", "general", "--order", "1"]);
+    assert_eq!(upper, lower);
+    let dir = std::env::temp_dir().join(format!("bea-dup-{}", std::process::id()));
+    refused(
+        &[
+            "experiment",
+            "igr-mlp",
+            "--learning-rates",
+            "0.1,0.1",
+            "--widths",
+            "8",
+            "--steps",
+            "10",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        &["duplicate run id", "--learning-rates"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

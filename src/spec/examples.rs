@@ -26,7 +26,9 @@ pub const DEFAULT_EXAMPLE: &str = "two-param";
 /// assert!(bea::spec::examples::example("nope").is_err());
 /// ```
 pub fn example(name: &str) -> Result<RawProblem, SpecError> {
-    match CATALOGUE.iter().find(|(n, _)| *n == name) {
+    // Case and `_` for `-` do not matter, as for method names (found by review: `QUARTIC` was unknown, `RK4` not).
+    let key = name.trim().to_ascii_lowercase().replace('_', "-");
+    match CATALOGUE.iter().find(|(n, _)| *n == key) {
         Some((n, text)) => raw_from_toml(text, &format!("series/inputs/{n}.toml")),
         None => Err(SpecError::UnknownExample {
             name: name.to_string(),

@@ -50,7 +50,7 @@ impl std::fmt::Display for Recursion {
 impl std::str::FromStr for Recursion {
     type Err = SpecError;
     fn from_str(s: &str) -> Result<Self, SpecError> {
-        match s {
+        match s.trim().to_ascii_lowercase().as_str() {
             "general" => Ok(Recursion::General),
             "paper" => Ok(Recursion::Paper),
             "both" => Ok(Recursion::Both),

@@ -68,7 +68,14 @@ fn check_ids(runs: &[RunSpec]) -> Result<()> {
     let mut ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(NetsError::config("id", format!("duplicate run id {}", w[0])));
+        return Err(NetsError::config(
+            "id",
+            format!(
+                "duplicate run id {}: two runs of the sweep have the same settings (a width, learning rate, mu or seed \
+                 listed twice in --widths, --learning-rates, --mus or --seeds?)",
+                w[0]
+            ),
+        ));
     }
     if runs.iter().any(|r| r.id.is_empty() || r.id.contains(['/', '\\'])) {
         return Err(NetsError::config("id", "run ids must be non-empty file stems"));
