@@ -302,7 +302,7 @@ fn egr_resnet_overrides() {
     let args = ["experiment", "egr-resnet", "--digits", "--steps", "2", "--eval-every", "1", "--mus", "0,0.05"];
     let (code, stdout, err) = bea(&[&args[..], &["--out", &out]].concat());
     assert_eq!(code, 0, "{err}");
-    assert!(stdout.contains("\"prediction\":\"EGR (Figure 3c)\"") && stdout.contains("report:"), "{stdout}");
+    assert!(stdout.contains("Prediction EGR (Figure 3c): ") && stdout.contains("report:"), "{stdout}");
     let mut runs: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
