@@ -240,14 +240,15 @@ fn several_start_points() {
 }
 
 /// Drawn points where the field or a correction is not finite are skipped and counted: with E = x log x - x
-/// (f = -log x) around x = 0.2 about half the draws fall at x <= 0.
+/// (f = -log x) around x = 0.02 (draws in [-0.48, 0.52]) about half the draws fall at x <= 0; with the fixed seed
+/// one of the first four does.
 #[test]
 fn start_points_skip_singular_draws() {
     use bea::cli::verify_problem_starts;
     use bea::spec::RawProblem;
     let raw = RawProblem { loss: Some("x*log(x) - x".into()), vars: vec!["x".into()], ..Default::default() };
     let p = Problem::from_raw(&raw).unwrap();
-    let multi = verify_problem_starts(&p, 1, Some(vec![0.2]), 4, &OrderConfig::default()).unwrap();
+    let multi = verify_problem_starts(&p, 1, Some(vec![0.02]), 4, &OrderConfig::default()).unwrap();
     assert_eq!(multi.reports.len(), 4);
     assert!(
         multi.skipped > 0,
@@ -255,7 +256,7 @@ fn start_points_skip_singular_draws() {
         multi.reports.iter().map(|r| &r.theta0).collect::<Vec<_>>()
     );
     assert!(multi.reports.iter().all(|r| r.theta0[0] > 0.0));
-    let e = verify_problem_starts(&p, 1, Some(vec![0.2]), 0, &OrderConfig::default()).unwrap_err();
+    let e = verify_problem_starts(&p, 1, Some(vec![0.02]), 0, &OrderConfig::default()).unwrap_err();
     assert!(e.to_string().contains("--starts 0 is out of range"), "{e}");
 }
 

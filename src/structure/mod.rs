@@ -47,16 +47,9 @@ pub fn numerically_symmetric(alg: &Algebra, jac: &[Vec<Elem>]) -> bool {
     if !transcendental && !rational {
         return false;
     }
-    let mut state: u64 = 0x5EED;
-    let mut draw = |lo: f64, hi: f64| {
-        // SplitMix64 (Steele, Lea & Flood 2014).
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        lo + (hi - lo) * ((z >> 11) as f64 / (1u64 << 53) as f64)
-    };
+    // The project's seeded generator (SplitMix64), so the verdict repeats on every machine.
+    let mut rng = bea_verification::nets::stats::Rng::new(0x5EED);
+    let mut draw = |lo: f64, hi: f64| lo + (hi - lo) * rng.uniform();
     let params: std::collections::HashMap<String, f64> = alg
         .gens()
         .iter()

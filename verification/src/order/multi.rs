@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::{OrderReport, Verdict};
+use crate::nets::stats::Rng;
 
 /// The combined verdict of one candidate `(recursion, N)` over several start points.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,20 +97,11 @@ pub fn combine(reports: &[OrderReport]) -> Vec<CombinedCheck> {
         .collect()
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, fixed generator, so the drawn points are the same on every
-/// machine and in every version.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// Start points around `theta0`: `theta0` itself, then candidates `θ0_i + r_i u_i` with `u_i` uniform in
-/// `[-1, 1]` and `r_i = max(|θ0_i|, 1) / 2` (half the coordinate's scale, at least one half), drawn by a fixed
-/// generator from `seed`. A candidate is kept when `usable` accepts it (the caller checks that the field and its
-/// corrections are finite there); at most `20 * count` candidates are drawn. Returns the points (at most `count`,
+/// `[-1, 1]` and `r_i = max(|θ0_i|, 1) / 2` (half the coordinate's scale, at least one half), drawn by the
+/// project's seeded generator ([`Rng`], SplitMix64) from `seed`, so the points are the same on every machine. A
+/// candidate is kept when `usable` accepts it (the caller checks that the field and its corrections are finite
+/// there); at most `20 * count` candidates are drawn. Returns the points (at most `count`,
 /// `theta0` first) and how many candidates were rejected.
 ///
 /// ```
@@ -128,7 +120,7 @@ pub fn start_points(
     mut usable: impl FnMut(&[f64]) -> bool,
 ) -> (Vec<Vec<f64>>, usize) {
     let mut points = vec![theta0.to_vec()];
-    let mut state = seed;
+    let mut rng = Rng::new(seed);
     let mut rejected = 0;
     let mut drawn = 0;
     while points.len() < count && drawn < 20 * count {
@@ -136,8 +128,7 @@ pub fn start_points(
         let p: Vec<f64> = theta0
             .iter()
             .map(|&x| {
-                // 53 random bits to a uniform number in [-1, 1).
-                let u = (splitmix64(&mut state) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                let u = rng.uniform() * 2.0 - 1.0;
                 x + 0.5 * x.abs().max(1.0) * u
             })
             .collect();
