@@ -706,8 +706,8 @@ fn paths_beside_problem_files_and_plot_directories() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `--precision`: double-double covers explicit Euler and Runge-Kutta tableaus; the two-step and partitioned
-/// methods, an unknown precision and `--theorems --precision` are refused by name.
+/// `--precision`: double-double covers every method (Runge–Kutta, partitioned, heavy-ball: N = 10 passes where
+/// double leaves it inconclusive); an unknown precision and `--theorems --precision` are refused by name.
 #[test]
 fn verify_precision_flag() {
     let (code, out, err) =
@@ -715,14 +715,24 @@ fn verify_precision_flag() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("10 of 10 checks pass") && out.contains("1.50e-29"), "{out}");
     assert!(out.contains("measured in double-double"), "{out}");
-    refused(
-        &["verify", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--precision", "double-double"],
-        &["--precision double-double covers explicit Euler and Runge-Kutta tableaus", "heavy-ball"],
-    );
-    refused(
-        &["verify", "--example", "pendulum", "--method", "stormer-verlet", "--precision", "dd"],
-        &["stormer-verlet"],
-    );
+    for method in [
+        &["--method", "heavy-ball", "--beta", "9/10", "--example", "quartic"][..],
+        &["--method", "stormer-verlet", "--example", "pendulum"],
+    ] {
+        let args = |precision: &'static str| {
+            let mut a = vec!["verify", "--max-order", "10", "--precision", precision, "--format", "json"];
+            a.extend_from_slice(method);
+            a
+        };
+        let verdict = |precision| {
+            let (code, out, err) = bea(&args(precision));
+            assert_eq!(code, 0, "{method:?} {precision}: {err}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            v["checks"][10]["verdict"].as_str().unwrap().to_string()
+        };
+        assert_eq!(verdict("double"), "inconclusive", "{method:?}");
+        assert_eq!(verdict("double-double"), "pass", "{method:?}");
+    }
     refused(&["verify", "--example", "quartic", "--precision", "quad"], &["unknown precision 'quad'"]);
     refused(&["verify", "--theorems", "--precision", "dd"], &["--precision does not apply"]);
 }

@@ -203,8 +203,8 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub starts: usize,
     /// double (default) or double-double: measure the local errors in double-double arithmetic (about 32 digits,
-    /// floor 1e-29 instead of 2e-15), so the truncations N = 7..10 get measurable slopes; explicit Euler and
-    /// Runge-Kutta tableaus only; slower.
+    /// floor 1e-29 instead of 2e-15), so the truncations N = 7..10 get measurable slopes; every method (Runge-Kutta
+    /// tableaus, partitioned methods, heavy-ball); slower.
     #[arg(long, default_value = "double")]
     pub precision: String,
     /// text (default) or json.

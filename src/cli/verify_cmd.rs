@@ -9,13 +9,13 @@ use crate::emit::evaluator::{exact_param_values, param_values, DdFieldEvaluator,
 use crate::spec::{lower_value, Problem, Recursion};
 use anyhow::{anyhow, Context};
 use bea_verification::dd::Dd;
-use bea_verification::order::extended::{check_orders_dd, rk_step_dd, DdCandidate};
+use bea_verification::order::extended::{check_orders_dd_with, DdCandidate, DdStepKind};
 use bea_verification::order::multi::{start_points, MultiStartReport};
 use bea_verification::order::{
     check_orders, check_orders_with, format_multi, format_table, plot_orders, Candidate, OrderConfig, OrderReport,
     StepKind,
 };
-use bea_verification::rk::{prk_step, Tableau};
+use bea_verification::rk::{prk_step, prk_step_dd, Tableau};
 use std::collections::{BTreeMap, HashMap};
 
 /// The problem's parameter values as numbers, with the verify defaults of its file (`[verify] set`).
@@ -168,17 +168,8 @@ pub fn verify_problem_with(
     let mut p = problem.clone();
     // One order more than checked, to know whether f_(N+1) vanishes (it sets the expected slope).
     p.order = max_order.max(1) + 1;
-    if precision == Precision::DoubleDouble
-        && (p.method == "heavy-ball" || crate::derive::taylor::canonical_partitioned_name(&p.method).is_some())
-    {
-        return Err(anyhow!(
-            "--precision double-double covers explicit Euler and Runge-Kutta tableaus; {} is checked in double \
-             precision only",
-            p.method
-        ));
-    }
     if p.method == "heavy-ball" {
-        return verify_heavy_ball(&p, max_order, at, starts, cfg);
+        return verify_heavy_ball(&p, max_order, at, starts, precision, cfg);
     }
     let mut d = super::method::derive_any(&p, &Default::default())?;
     // Found by review: with every derived correction above N zero (rk4 at --max-order 0 or 1), the expected slope
@@ -229,7 +220,7 @@ pub fn verify_problem_with(
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
     if precision == Precision::DoubleDouble {
-        let reports = dd_reports(&d, &points, &cands, &sources, cfg)?;
+        let reports = dd_reports(&d, &d.me.problem, &points, &cands, &sources, cfg)?;
         return Ok(MultiStartReport::new(reports, skipped));
     }
     let reports = points.iter().map(|t| check_orders(&step, &cands, t, cfg)).collect();
@@ -238,9 +229,12 @@ pub fn verify_problem_with(
 
 /// The order reports of `cands` (their labels, orders and expected slopes) at `points`, measured in double-double:
 /// the same fields compiled with exact coefficients to [`DdFieldEvaluator`]s, the method's step with its exact
-/// tableau, [`check_orders_dd`].
+/// coefficients (tableau, partitioned pair, or heavy ball's `β`), [`check_orders_dd_with`]. The method steps along
+/// `method`'s field: the derivation's own problem for Runge–Kutta methods, the input problem for heavy ball (whose
+/// derivation's leading field is `f/(1−β)`, not the `f` the method steps along).
 fn dd_reports(
     d: &super::method::Derived,
+    method: &Problem,
     points: &[Vec<f64>],
     cands: &[Candidate<'_>],
     sources: &[&str],
@@ -254,21 +248,32 @@ fn dd_reports(
     }
     let params = exact_param_values(&p.params, &extra);
     let compile = |c: &[Vec<Elem>]| {
-        DdFieldEvaluator::compile(&d.me.problem.algebra, &d.me.problem.field, c, &params)
+        DdFieldEvaluator::compile(&p.algebra, &p.field, c, &params)
             .with_context(|| "cannot evaluate the problem in double-double")
     };
-    let f = compile(&[])?;
+    let f = DdFieldEvaluator::compile(&method.algebra, &method.field, &[], &params)
+        .with_context(|| "cannot evaluate the problem in double-double")?;
     let general = d.me.general.as_deref().map(compile).transpose()?;
     let paper = d.me.paper.as_deref().map(compile).transpose()?;
-    let (a, b): (Vec<Vec<Dd>>, Vec<Dd>) = match &d.tableau {
-        Some(t) => (
-            t.a().iter().map(|r| r.iter().map(|c| c.to_dd()).collect()).collect(),
-            t.b().iter().map(|c| c.to_dd()).collect(),
-        ),
-        None => (vec![vec![Dd::ZERO]], vec![Dd::ONE]),
-    };
     let field = |th: &[Dd], out: &mut [Dd]| f.eval(th, Dd::ZERO, 0, out);
-    let step = |th: &[Dd], h: Dd| rk_step_dd(&a, &b, &field, th, h);
+    let exact = |t: &ButcherTableau| Tableau {
+        a: t.a().iter().map(|r| r.iter().map(|c| c.to_dd()).collect()).collect(),
+        b: t.b().iter().map(|c| c.to_dd()).collect(),
+    };
+    let dim = p.vars.len();
+    let (parts, part_of) = match (&d.tableau, &d.partitioned) {
+        (_, Some(m)) => (m.parts().iter().map(exact).collect(), m.part_of().to_vec()),
+        (Some(t), None) => (vec![exact(t)], vec![0; dim]),
+        (None, None) => (vec![Tableau { a: vec![vec![Dd::ZERO]], b: vec![Dd::ONE] }], vec![0; dim]),
+    };
+    let one_step = |th: &[Dd], h: Dd| prk_step_dd(&parts, &part_of, &field, th, h);
+    let beta = p.beta.as_ref().map(|b| b.to_dd()).unwrap_or(Dd::ZERO);
+    let two_step = |prev: &[Dd], cur: &[Dd], h: Dd| -> Vec<Dd> {
+        let mut g = vec![Dd::ZERO; cur.len()];
+        field(cur, &mut g);
+        (0..cur.len()).map(|i| cur[i].add(h.mul(g[i])).add(beta.mul(cur[i].sub(prev[i])))).collect()
+    };
+    let step = if p.method == "heavy-ball" { DdStepKind::TwoStep(&two_step) } else { DdStepKind::OneStep(&one_step) };
     let dd_cands: Vec<DdCandidate> = cands
         .iter()
         .zip(sources)
@@ -284,7 +289,7 @@ fn dd_reports(
             }
         })
         .collect();
-    Ok(points.iter().map(|t| check_orders_dd(&step, &dd_cands, t, cfg)).collect())
+    Ok(points.iter().map(|t| check_orders_dd_with(step, &dd_cands, t, cfg)).collect())
 }
 
 /// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n − θ_{n−1})`, `f = −∇E`: the harness's two-step check
@@ -297,6 +302,7 @@ fn verify_heavy_ball(
     max_order: usize,
     at: Option<Vec<f64>>,
     starts: usize,
+    precision: Precision,
     cfg: &OrderConfig,
 ) -> anyhow::Result<MultiStartReport> {
     if p.loss.is_none() {
@@ -330,6 +336,10 @@ fn verify_heavy_ball(
     let mut cfg = *cfg;
     cfg.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    if precision == Precision::DoubleDouble {
+        let reports = dd_reports(&d, p, &points, &cands, &vec!["general"; cands.len()], &cfg)?;
+        return Ok(MultiStartReport::new(reports, skipped));
+    }
     let reports = points.iter().map(|t| check_orders_with(StepKind::TwoStep(&step), &cands, t, &cfg)).collect();
     Ok(MultiStartReport::new(reports, skipped))
 }

@@ -152,83 +152,34 @@ pub fn flow_increment_dd(field: &dyn Fn(&[Dd], &mut [Dd]), y0: &[Dd], t: f64) ->
     Ok(u)
 }
 
-/// One step of the Runge–Kutta method `(a, b)` in double-double (compare [`crate::rk::rk_step`]): explicit
-/// tableaus stage by stage, implicit ones by fixed-point iteration of the stage equations to double-double
-/// rounding; NaN when it does not converge (then the harness drops or fails the point like any bad step).
-///
-/// ```
-/// use bea_verification::dd::Dd;
-/// use bea_verification::order::extended::rk_step_dd;
-/// // The implicit midpoint rule on y' = -y: y1 = (1 - h/2)/(1 + h/2) y.
-/// let (a, b) = (vec![vec![Dd::from_f64(0.5)]], vec![Dd::ONE]);
-/// let h = Dd::from_f64(0.1);
-/// let y1 = rk_step_dd(&a, &b, &|y: &[Dd], o: &mut [Dd]| o[0] = -y[0], &[Dd::ONE], h);
-/// let half = h.mul_f64(0.5);
-/// let want = Dd::ONE.sub(half).div(Dd::ONE.add(half));
-/// assert!(y1[0].sub(want).abs().to_f64() < 1e-31);
-/// ```
-pub fn rk_step_dd(a: &[Vec<Dd>], b: &[Dd], f: &dyn Fn(&[Dd], &mut [Dd]), y: &[Dd], h: Dd) -> Vec<Dd> {
-    let (s, n) = (b.len(), y.len());
-    let explicit = a.iter().enumerate().all(|(i, row)| row[i..].iter().all(|v| v.hi == 0.0));
-    let mut k = vec![vec![Dd::ZERO; n]; s];
-    let stage = |k: &[Vec<Dd>], i: usize| -> Vec<Dd> {
-        (0..n)
-            .map(|m| {
-                let sum = (0..s).filter(|&j| a[i][j].hi != 0.0).fold(Dd::ZERO, |acc, j| acc.add(a[i][j].mul(k[j][m])));
-                y[m].add(h.mul(sum))
-            })
-            .collect()
-    };
-    if explicit {
-        for i in 0..s {
-            let yi = stage(&k, i);
-            f(&yi, &mut k[i]);
-        }
-    } else {
-        for ki in k.iter_mut() {
-            f(y, ki);
-        }
-        let mut converged = false;
-        let mut prev = f64::INFINITY;
-        for _ in 0..1000 {
-            let mut next = vec![vec![Dd::ZERO; n]; s];
-            for (i, ni) in next.iter_mut().enumerate() {
-                f(&stage(&k, i), ni);
-            }
-            let diff = next
-                .iter()
-                .zip(&k)
-                .flat_map(|(p, q)| p.iter().zip(q).map(|(x, y)| x.sub(*y).abs().to_f64()))
-                .fold(0.0, f64::max);
-            let scale = next.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs().to_f64()));
-            k = next;
-            // Converged, or stagnated at rounding level (as the f64 version does).
-            if diff <= 1e-31 * scale || (diff >= prev && diff <= 1e-29 * scale) {
-                converged = true;
-                break;
-            }
-            if !diff.is_finite() {
-                break;
-            }
-            prev = diff;
-        }
-        if !converged {
-            return vec![Dd::from_f64(f64::NAN); n];
-        }
-    }
-    (0..n)
-        .map(|m| {
-            let sum = (0..s).filter(|&i| b[i].hi != 0.0).fold(Dd::ZERO, |acc, i| acc.add(b[i].mul(k[i][m])));
-            y[m].add(h.mul(sum))
-        })
-        .collect()
-}
-
-/// The local-error order check of every candidate against `step`, in double-double (see the module doc). As
-/// [`super::check_orders`]: each candidate independently; failures at the largest step sizes are dropped, a
-/// failure below an evaluated step size fails the check.
+/// The local-error order check of every candidate against the one-step map `step`, in double-double (see the
+/// module doc). As [`super::check_orders`]: each candidate independently; failures at the largest step sizes are
+/// dropped, a failure below an evaluated step size fails the check.
 pub fn check_orders_dd(
     step: &DdStep<'_>,
+    candidates: &[DdCandidate<'_>],
+    theta0: &[f64],
+    cfg: &OrderConfig,
+) -> OrderReport {
+    check_orders_dd_with(DdStepKind::OneStep(step), candidates, theta0, cfg)
+}
+
+/// A two-step map in double-double: `step(θ_prev, θ, h) = Ψ_h(θ_{n−1}, θ_n)` (compare [`super::TwoStepMap`]).
+pub type DdTwoStep<'a> = dyn Fn(&[Dd], &[Dd], Dd) -> Vec<Dd> + 'a;
+
+/// The method whose local error is measured in double-double (compare [`super::StepKind`]).
+#[derive(Clone, Copy)]
+pub enum DdStepKind<'a> {
+    /// `θ_{n+1} = Φ_h(θ_n)`; the local error is `‖Φ_h(θ0) − φ_h(θ0)‖`.
+    OneStep(&'a DdStep<'a>),
+    /// `θ_{n+1} = Ψ_h(θ_{n−1}, θ_n)`; the local error is `‖Ψ_h(θ0, φ_h(θ0)) − φ_{2h}(θ0)‖`, started on the
+    /// candidate's flow (heavy-ball momentum).
+    TwoStep(&'a DdTwoStep<'a>),
+}
+
+/// [`check_orders_dd`] for any [`DdStepKind`] (one-step or two-step methods).
+pub fn check_orders_dd_with(
+    step: DdStepKind<'_>,
     candidates: &[DdCandidate<'_>],
     theta0: &[f64],
     cfg: &OrderConfig,
@@ -240,7 +191,7 @@ pub fn check_orders_dd(
     }
 }
 
-fn check_order_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
+fn check_order_dd(step: DdStepKind<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg: &OrderConfig) -> OrderCheck {
     let mut check = OrderCheck::unmeasured(&cand.recursion, cand.order, cand.expected, cfg.tolerance);
     if let Err(e) = validate(theta0, cfg) {
         check.error = Some(e);
@@ -255,15 +206,36 @@ fn check_order_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, theta0: &[f64], cfg
     check
 }
 
-fn local_error_dd(step: &DdStep<'_>, cand: &DdCandidate<'_>, y0: &[Dd], h: f64) -> Result<f64, CheckError> {
+fn local_error_dd(step: DdStepKind<'_>, cand: &DdCandidate<'_>, y0: &[Dd], h: f64) -> Result<f64, CheckError> {
     let hd = Dd::from_f64(h);
-    let phi = step(y0, hd);
-    if phi.len() != y0.len() || phi.iter().any(|v| !v.is_finite()) {
-        return Err(CheckError::BadStep { h, value: phi.iter().map(|v| v.to_f64()).collect() });
-    }
     let field = |th: &[Dd], out: &mut [Dd]| (cand.field)(th, hd, out);
-    let exact = flow_increment_dd(&field, y0, h).map_err(|source| CheckError::Flow { h, source })?;
-    let err = phi
+    let flow = |t: f64| flow_increment_dd(&field, y0, t).map_err(|source| CheckError::Flow { h, source });
+    let to_f64 = |v: &[Dd]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+    // The method's increment and the flow's, over one step (h) or two (2h).
+    let (next, exact) = match step {
+        DdStepKind::OneStep(s) => {
+            let phi = s(y0, hd);
+            if phi.len() != y0.len() || phi.iter().any(|v| !v.is_finite()) {
+                return Err(CheckError::BadStep { h, value: to_f64(&phi) });
+            }
+            (phi, flow(h)?)
+        }
+        DdStepKind::TwoStep(s) => {
+            let d1 = flow(h)?;
+            let theta1: Vec<Dd> = y0.iter().zip(&d1).map(|(t, d)| t.add(*d)).collect();
+            let theta2 = s(y0, &theta1, hd);
+            if theta2.len() != y0.len() || theta2.iter().any(|v| !v.is_finite()) {
+                return Err(CheckError::BadTwoStep {
+                    h,
+                    theta_prev: to_f64(y0),
+                    theta: to_f64(&theta1),
+                    value: to_f64(&theta2),
+                });
+            }
+            (theta2, flow(2.0 * h)?)
+        }
+    };
+    let err = next
         .iter()
         .zip(&exact)
         .zip(y0)
@@ -382,5 +354,55 @@ mod tests {
         .with_expected(11);
         let r64 = super::super::check_orders(&f64_step, &[wrong64], &[1.0], &OrderConfig::default());
         assert_eq!(r64.checks[0].verdict, Verdict::Inconclusive, "{:?}", r64.checks[0]);
+    }
+
+    /// Heavy ball `θ2 = θ1 − h θ1 + β(θ1 − θ0)` on `E = θ²/2`: its slow solution is `θ_n = r^n θ0` with `r(h)` the
+    /// root of `r² − (1 + β − h) r + β = 0` near 1, so the exact modified field is `ln(r(h))/h θ`. Its Taylor
+    /// coefficients, computed here from the characteristic equation (an oracle independent of bea's derivation),
+    /// give truncations whose two-step local errors have slopes `N + 2` to `N = 10` in double-double; with `f_7`
+    /// doubled the check at `N = 7` fails (slope 8).
+    #[test]
+    fn heavy_ball_truncations_have_their_slopes_to_n_10() {
+        let beta = 0.5;
+        // r = sum r_k h^k: (1 - β) r_k = -(r_{k-1} + sum_{0<i<k} r_i r_{k-i}), r_0 = 1 (dyadic for β = 1/2, so
+        // exact in f64).
+        let kmax = 13;
+        let mut r = vec![1.0f64; 1];
+        for k in 1..kmax {
+            let conv: f64 = (1..k).map(|i| r[i] * r[k - i]).sum();
+            r.push(-(r[k - 1] + conv) / (1.0 - beta));
+        }
+        // ln r = sum L_k h^k: k L_k = k r_k - sum_{0<j<k} j L_j r_{k-j}, in double-double (L_k has k in its
+        // denominator; rounded to f64, its error would show at 1e-26, above the floor).
+        let mut big_l = vec![Dd::ZERO; 1];
+        for k in 1..kmax {
+            let conv = (1..k).fold(Dd::ZERO, |acc, j| acc.add(big_l[j].mul_f64(j as f64 * r[k - j])));
+            big_l.push(Dd::from_f64(k as f64 * r[k]).sub(conv).div(Dd::from_f64(k as f64)));
+        }
+        // f_l = L_{l+1} θ.
+        let field = |n: usize, wrong: Option<usize>| -> DdCandidate<'static> {
+            let c: Vec<Dd> = (0..=n).map(|l| big_l[l + 1].mul_f64(if Some(l) == wrong { 2.0 } else { 1.0 })).collect();
+            DdCandidate {
+                recursion: "characteristic root".into(),
+                order: n,
+                expected: n + 2,
+                field: Box::new(move |y: &[Dd], h: Dd, o: &mut [Dd]| {
+                    let acc = c.iter().rev().fold(Dd::ZERO, |acc, cl| acc.mul(h).add(*cl));
+                    o[0] = acc.mul(y[0]);
+                }),
+            }
+        };
+        assert_eq!(big_l[1].to_f64(), -2.0, "f_0 = f/(1 - β)");
+        let step =
+            |prev: &[Dd], cur: &[Dd], h: Dd| vec![cur[0].sub(h.mul(cur[0])).add(cur[0].sub(prev[0]).mul_f64(beta))];
+        let mut cfg = OrderConfig::default();
+        cfg.grid.h_max *= (1.0 - beta) * (1.0 - beta);
+        let cands: Vec<DdCandidate> = (0..=10).map(|n| field(n, None)).collect();
+        let r = check_orders_dd_with(DdStepKind::TwoStep(&step), &cands, &[1.0], &cfg);
+        for c in &r.checks {
+            assert_eq!(c.verdict, Verdict::Pass, "N = {}: {c:?}", c.order);
+        }
+        let r = check_orders_dd_with(DdStepKind::TwoStep(&step), &[field(7, Some(7))], &[1.0], &cfg);
+        assert_eq!(r.checks[0].verdict, Verdict::Fail, "{:?}", r.checks[0]);
     }
 }
