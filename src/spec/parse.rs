@@ -53,6 +53,15 @@ pub enum ParseError {
         /// 1-based column where the limit was passed
         col: usize,
     },
+    /// A number whose decimal exponent is beyond ±400 (exact rationals that large or small only slow everything
+    /// down, and outside about ±308 they are not finite `f64` values either).
+    #[error("number '{text}' at column {col} is out of range: decimal exponents beyond ±400 are refused")]
+    NumberOutOfRange {
+        /// its text
+        text: String,
+        /// 1-based column
+        col: usize,
+    },
     /// A malformed number.
     #[error("malformed number '{text}' at column {col}")]
     BadNumber {
@@ -172,7 +181,18 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
 pub fn parse_number(text: &str, col: usize) -> Result<Coef, ParseError> {
     let bad = || ParseError::BadNumber { text: text.to_string(), col };
     let (mant, exp) = match text.find(['e', 'E']) {
-        Some(p) => (&text[..p], text[p + 1..].parse::<i32>().map_err(|_| bad())?),
+        Some(p) => {
+            let e = &text[p + 1..];
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            let exp = e.parse::<i32>().map_err(|_| {
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    ParseError::NumberOutOfRange { text: text.to_string(), col }
+                } else {
+                    bad()
+                }
+            })?;
+            (&text[..p], exp)
+        }
         None => (text, 0),
     };
     if mant.matches('.').count() > 1 || mant.is_empty() || mant == "." {
@@ -180,7 +200,7 @@ pub fn parse_number(text: &str, col: usize) -> Result<Coef, ParseError> {
     }
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     if exp.abs() > 400 {
-        return Err(bad());
+        return Err(ParseError::NumberOutOfRange { text: text.to_string(), col });
     }
     let digits = format!("{int}{frac}");
     let n: BigInt = digits.parse().map_err(|_| bad())?;
@@ -357,6 +377,10 @@ mod tests {
         assert_eq!(parse_number("1e-3", 1).unwrap(), Coef::new(1, 1000));
         assert_eq!(parse_number("2.5E2", 1).unwrap(), Coef::int(250));
         assert!(parse_number("1.2.3", 1).is_err());
+        let big = parse_number("1e401", 3).unwrap_err().to_string();
+        assert!(big.contains("'1e401' at column 3 is out of range"), "{big}");
+        assert!(parse_number("1e-99999999999", 1).unwrap_err().to_string().contains("out of range"));
+        assert!(parse_number("1e--3", 1).unwrap_err().to_string().contains("malformed"));
     }
     #[test]
     fn precedence() {
