@@ -802,3 +802,44 @@ fn names_are_case_insensitive_and_duplicate_runs_say_why() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The step-size grid follows the field's time scale: on the quartic loss scaled by 100 (`L = 181` at the start)
+/// the default grid (`h_max = 0.2`, `h L` up to 36) left N = 1..3 inconclusive for both recursions (session 6);
+/// with `h_max = 1/(2L)` the general recursion passes and the paper recursion's N = 3 fails, as on the unscaled
+/// quartic. `--h-max` bounds the grid from above and is range-checked.
+#[test]
+fn verify_grid_follows_the_fields_time_scale() {
+    let loss = "100*(x^4/4 + x^2*y^2/2 - x*y + y^4/8)";
+    let args = ["verify", "--loss", loss, "--vars", "x,y", "--at", "0.6,0.3", "--recursion", "both"];
+    let (code, out, err) = bea(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("step sizes scaled to the field: h_max = 2.762e-3 (not 0.2), so that h L <= 1/2 with L = 181"), "{out}");
+    let (_, json, _) = bea(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let l = 0.5 / v["grid"]["h_max"].as_f64().unwrap();
+    // L = ‖Hess E‖∞ = 100 (|3x² + y²| + |2xy − 1|) at (0.6, 0.3), by hand.
+    assert!((l - 100.0 * (1.17 + 0.64)).abs() < 1e-3, "L = {l}");
+    let verdicts: Vec<(String, u64, String)> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["recursion"].as_str().unwrap().into(),
+                c["order"].as_u64().unwrap(),
+                c["verdict"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (rec, n, verdict) in &verdicts {
+        let want = if rec == "paper" && *n == 3 { "fail" } else { "pass" };
+        assert_eq!(verdict, want, "{rec} N = {n}: {verdicts:?}");
+    }
+    // A slow field keeps the default grid, and --h-max sets its top.
+    let (_, json, _) =
+        bea(&["verify", "--example", "quartic", "--h-max", "1/20", "--max-order", "1", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["grid"]["h_max"].as_f64(), Some(0.05));
+    refused(&["verify", "--example", "quartic", "--h-max", "0"], &["--h-max 0 is out of range"]);
+    refused(&["verify", "--example", "quartic", "--h-max", "-1"], &["--h-max -1 is out of range"]);
+}

@@ -196,6 +196,11 @@ pub struct VerifyArgs {
     /// Check truncations N = 0..MAX_ORDER (at most 10).
     #[arg(long, default_value_t = 3)]
     pub max_order: usize,
+    /// The largest step size of the grid (17 step sizes, each 1/sqrt(2) of the last) [default: 0.2]. It is an upper
+    /// bound: on a fast field it is lowered to 1/(2L), L the largest |f'(theta0)| (infinity norm) over the start
+    /// points, so that h L <= 1/2; for heavy-ball it is then multiplied by min(1, (1-beta)^2).
+    #[arg(long, value_parser = number, value_name = "H", allow_hyphen_values = true)]
+    pub h_max: Option<f64>,
     /// Check at K start points (at most 50): the given one and K - 1 more drawn around it (each coordinate
     /// within half its scale, max(|x|, 1)/2; fixed seed, so runs repeat). A check then passes only if it passes
     /// at every point and fails if it fails at any: one point cannot see an error that vanishes there. With K > 1

@@ -12,8 +12,8 @@ use bea_verification::dd::Dd;
 use bea_verification::order::extended::{check_orders_dd_with, DdCandidate, DdStepKind};
 use bea_verification::order::multi::{start_points, MultiStartReport};
 use bea_verification::order::{
-    check_orders, check_orders_with, format_multi, format_table, plot_orders, Candidate, OrderConfig, OrderReport,
-    StepKind,
+    check_orders, check_orders_with, format_multi, format_table, jacobian_norm, plot_orders, Candidate, OrderConfig,
+    OrderReport, StepKind, MAX_H_TIMES_L,
 };
 use bea_verification::rk::{prk_step, prk_step_dd, Tableau};
 use std::collections::{BTreeMap, HashMap};
@@ -119,6 +119,13 @@ fn points_around(
     start_points(theta0, starts, STARTS_SEED, |p| evs.iter().all(|(_, ev)| ev.check_finite(p, max_order).is_ok()))
 }
 
+/// `cfg` with its grid's `h_max` lowered to the field's time scale at `theta0`
+/// ([`bea_verification::order::HGrid::within_time_scale`]): `h L <= 1/2` with `L` the Jacobian norm of the method's
+/// field `f` there. Each start point gets its own grid, so the first point's report is the single-point run's.
+fn scaled_to_field(cfg: &OrderConfig, f: &dyn Fn(&[f64], &mut [f64]), theta0: &[f64]) -> OrderConfig {
+    OrderConfig { grid: cfg.grid.within_time_scale(jacobian_norm(f, theta0)), ..*cfg }
+}
+
 /// [`verify_problem`] at `starts` start points: the given one (`at`, else the file's) and `starts - 1` more drawn
 /// around it (see [`bea_verification::order::multi`]), each checked with the same candidates; the combined verdict
 /// of a candidate fails if it fails anywhere and passes only if it passes everywhere.
@@ -219,15 +226,16 @@ pub fn verify_problem_with(
         }
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &f, t)).collect();
     if precision == Precision::DoubleDouble {
-        let reports = dd_reports(&d, &d.me.problem, &points, &cands, &sources, cfg)?;
+        let reports = dd_reports(&d, &d.me.problem, &points, &cfgs, &cands, &sources)?;
         return Ok(MultiStartReport::new(reports, skipped));
     }
-    let reports = points.iter().map(|t| check_orders(&step, &cands, t, cfg)).collect();
+    let reports = points.iter().zip(&cfgs).map(|(t, cfg)| check_orders(&step, &cands, t, cfg)).collect();
     Ok(MultiStartReport::new(reports, skipped))
 }
 
-/// The order reports of `cands` (their labels, orders and expected slopes) at `points`, measured in double-double:
+/// The order reports of `cands` (their labels, orders and expected slopes) at `points` (on the grids of `cfgs`), measured in double-double:
 /// the same fields compiled with exact coefficients to [`DdFieldEvaluator`]s, the method's step with its exact
 /// coefficients (tableau, partitioned pair, or heavy ball's `β`), [`check_orders_dd_with`]. The method steps along
 /// `method`'s field: the derivation's own problem for Runge–Kutta methods, the input problem for heavy ball (whose
@@ -236,9 +244,9 @@ fn dd_reports(
     d: &super::method::Derived,
     method: &Problem,
     points: &[Vec<f64>],
+    cfgs: &[OrderConfig],
     cands: &[Candidate<'_>],
     sources: &[&str],
-    cfg: &OrderConfig,
 ) -> anyhow::Result<Vec<OrderReport>> {
     // The same parameter values as the double-precision path ([`numeric_params`]), kept exact.
     let p = &d.me.problem;
@@ -289,7 +297,7 @@ fn dd_reports(
             }
         })
         .collect();
-    Ok(points.iter().map(|t| check_orders_dd_with(step, &dd_cands, t, cfg)).collect())
+    Ok(points.iter().zip(cfgs).map(|(t, cfg)| check_orders_dd_with(step, &dd_cands, t, cfg)).collect())
 }
 
 /// Heavy-ball momentum `θ_{n+1} = θ_n + h f(θ_n) + β(θ_n − θ_{n−1})`, `f = −∇E`: the harness's two-step check
@@ -333,14 +341,22 @@ fn verify_heavy_ball(
                 .with_expected(expected_slope(&nonzero, n).unwrap_or(max_order + 2))
         })
         .collect();
-    let mut cfg = *cfg;
-    cfg.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
+    let field = |th: &[f64], out: &mut [f64]| f.eval(th, 0.0, 0, out);
+    let cfgs: Vec<OrderConfig> = points
+        .iter()
+        .map(|t| {
+            let mut c = scaled_to_field(cfg, &field, t);
+            c.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
+            c
+        })
+        .collect();
     if precision == Precision::DoubleDouble {
-        let reports = dd_reports(&d, p, &points, &cands, &vec!["general"; cands.len()], &cfg)?;
+        let reports = dd_reports(&d, p, &points, &cfgs, &cands, &vec!["general"; cands.len()])?;
         return Ok(MultiStartReport::new(reports, skipped));
     }
-    let reports = points.iter().map(|t| check_orders_with(StepKind::TwoStep(&step), &cands, t, &cfg)).collect();
+    let reports =
+        points.iter().zip(&cfgs).map(|(t, cfg)| check_orders_with(StepKind::TwoStep(&step), &cands, t, cfg)).collect();
     Ok(MultiStartReport::new(reports, skipped))
 }
 
@@ -365,6 +381,9 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         }
         if a.starts != 1 {
             ignored.push("--starts");
+        }
+        if a.h_max.is_some() {
+            ignored.push("--h-max");
         }
         if !matches!(a.precision.parse::<Precision>(), Ok(Precision::Double)) {
             ignored.push("--precision");
@@ -415,7 +434,14 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     }
     let problem = Problem::from_raw(&raw)?;
     let precision: Precision = a.precision.parse()?;
-    let multi = verify_problem_with(&problem, a.max_order, a.at.clone(), a.starts, precision, &OrderConfig::default())?;
+    let mut cfg = OrderConfig::default();
+    if let Some(h) = a.h_max {
+        if !(h.is_finite() && h > 0.0 && h <= 1.0) {
+            return Err(anyhow!("--h-max {h} is out of range: give a step size in (0, 1], e.g. 0.2 or 1/100"));
+        }
+        cfg.grid.h_max = h;
+    }
+    let multi = verify_problem_with(&problem, a.max_order, a.at.clone(), a.starts, precision, &cfg)?;
     if multi.reports.len() < a.starts {
         eprintln!(
             "warning: only {} of the {} start points asked for could be used: at the {} others drawn a field or \
@@ -449,6 +475,22 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
                          asymptotic range), so a FAIL here need not mean a wrong field\n"
                     ));
                 }
+            }
+            let hb = if problem.method == "heavy-ball" {
+                problem.beta.as_ref().map_or(1.0, |b| (1.0 - b.to_f64()).powi(2).min(1.0))
+            } else {
+                1.0
+            };
+            let default_top = cfg.grid.h_max * hb;
+            for (i, r) in multi.reports.iter().enumerate().filter(|(_, r)| r.grid.h_max < default_top * (1.0 - 1e-12)) {
+                let l = format!("{:.4}", MAX_H_TIMES_L * hb / r.grid.h_max);
+                let at = if several { format!(" at point {}", i + 1) } else { String::new() };
+                note.push_str(&format!(
+                    "step sizes scaled to the field{at}: h_max = {:.3e} (not {default_top}), so that h L <= 1/2 with \
+                     L = {} = |f'(theta0)| (infinity norm)\n",
+                    r.grid.h_max,
+                    l.trim_end_matches('0').trim_end_matches('.')
+                ));
             }
             if precision == Precision::DoubleDouble {
                 note.push_str(

@@ -188,6 +188,7 @@ pub fn check_orders_dd_with(
     OrderReport {
         checks: candidates.iter().map(|c| check_order_dd(step, c, theta0, &cfg)).collect(),
         theta0: theta0.to_vec(),
+        grid: cfg.grid,
     }
 }
 

@@ -107,6 +107,59 @@ impl HGrid {
     pub fn values(&self) -> Vec<f64> {
         (0..self.count).map(|k| self.h_max / self.ratio.powi(k as i32)).collect()
     }
+
+    /// The grid with `h_max` lowered, where needed, to [`MAX_H_TIMES_L`]` / l` for a field whose Jacobian norm is
+    /// `l` (see [`jacobian_norm`]): the local-error expansion is in powers of `h l`, so on a field 1000 times
+    /// faster the default grid (`h l` up to 200) measures nothing asymptotic. A grid that already keeps
+    /// `h l <= 1/2`, or a norm that is 0 or not finite, leaves it unchanged; the ratio and count stay.
+    ///
+    /// ```
+    /// use bea_verification::order::HGrid;
+    /// let g = HGrid::default(); // h_max = 0.2
+    /// assert_eq!(g.within_time_scale(2.0), g);
+    /// assert_eq!(g.within_time_scale(1000.0).h_max, 5e-4);
+    /// ```
+    pub fn within_time_scale(self, l: f64) -> HGrid {
+        if l.is_finite() && l > 0.0 && self.h_max * l > MAX_H_TIMES_L {
+            HGrid { h_max: MAX_H_TIMES_L / l, ..self }
+        } else {
+            self
+        }
+    }
+}
+
+/// The largest `h L` the default grid is allowed ([`HGrid::within_time_scale`]): 1/2, a step of half the field's
+/// time scale. The default grid's `h_max = 0.2` meets it for `L <= 2.5`, which covers the catalogue's problems at
+/// their start points.
+pub const MAX_H_TIMES_L: f64 = 0.5;
+
+/// `‖f′(θ)‖∞` (largest row sum of `|∂f_i/∂θ_j|`), by central differences with steps `6e-6 max(1, |θ_j|)`: the
+/// inverse time scale of the field at `θ`, accurate to a few digits, which is all [`HGrid::within_time_scale`]
+/// needs. Not finite when the field is not finite near `θ`.
+///
+/// ```
+/// use bea_verification::order::jacobian_norm;
+/// // f = (-1000 x, y^2) at (1, 3): f' = diag(-1000, 6).
+/// let l = jacobian_norm(&|t: &[f64], o: &mut [f64]| { o[0] = -1000.0 * t[0]; o[1] = t[1] * t[1]; }, &[1.0, 3.0]);
+/// assert!((l - 1000.0).abs() < 1e-6);
+/// ```
+pub fn jacobian_norm(field: &dyn Fn(&[f64], &mut [f64]), theta: &[f64]) -> f64 {
+    let d = theta.len();
+    let mut rows = vec![0.0; d];
+    let (mut plus, mut minus) = (vec![0.0; d], vec![0.0; d]);
+    let mut x = theta.to_vec();
+    for j in 0..d {
+        let delta = 6e-6 * theta[j].abs().max(1.0);
+        x[j] = theta[j] + delta;
+        field(&x, &mut plus);
+        x[j] = theta[j] - delta;
+        field(&x, &mut minus);
+        x[j] = theta[j];
+        for i in 0..d {
+            rows[i] += ((plus[i] - minus[i]) / (2.0 * delta)).abs();
+        }
+    }
+    rows.into_iter().fold(0.0, |m: f64, r| if r.is_nan() || m.is_nan() { f64::NAN } else { m.max(r) })
 }
 
 /// Configuration of [`check_order`] / [`check_orders`].
@@ -398,13 +451,15 @@ impl CheckError {
     }
 }
 
-/// All checks of one run: `{"checks": [...], "theta0": [...]}`.
+/// All checks of one run: `{"checks": [...], "theta0": [...], "grid": {"h_max", "ratio", "count"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderReport {
     /// One entry per candidate, in input order.
     pub checks: Vec<OrderCheck>,
     /// The start point.
     pub theta0: Vec<f64>,
+    /// The step sizes measured.
+    pub grid: HGrid,
 }
 
 impl OrderReport {
@@ -473,6 +528,7 @@ pub fn check_orders_with(
     OrderReport {
         checks: candidates.iter().map(|c| check_order_with(step, c, theta0, cfg)).collect(),
         theta0: theta0.to_vec(),
+        grid: cfg.grid,
     }
 }
 

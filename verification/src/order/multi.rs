@@ -170,7 +170,11 @@ mod tests {
     }
 
     fn report(verdicts: &[Verdict]) -> OrderReport {
-        OrderReport { checks: verdicts.iter().map(|v| check(*v)).collect(), theta0: vec![0.0] }
+        OrderReport {
+            checks: verdicts.iter().map(|v| check(*v)).collect(),
+            theta0: vec![0.0],
+            grid: Default::default(),
+        }
     }
 
     /// Every combination rule: any fail fails, all pass passes, anything else is inconclusive.
