@@ -284,7 +284,7 @@ fn igr_mlp_overrides() {
         (&["experiment", "egr-resnet", "--mus", "0,-1"][..], ">= 0"),
         (&["experiment", "egr-resnet", "--mus", "0,NaN"][..], ">= 0"),
         (&["experiment", "igr-mlp", "--mus", "0,0.1"][..], "applies to egr-resnet"),
-        (&["experiment", "igr-mlp", "--seeds", "0,1"][..], "applies to egr-resnet"),
+        (&["experiment", "igr-mlp", "--seeds", "3,1,3"][..], "distinct seeds"),
         (&["experiment", "egr-resnet", "--seeds", "1,1"][..], "distinct seeds"),
     ] {
         let (code, _, err) = bea(args);
@@ -716,7 +716,7 @@ fn verify_precision_flag() {
     assert!(out.contains("10 of 10 checks pass") && out.contains("1.50e-29"), "{out}");
     assert!(out.contains("measured in double-double"), "{out}");
     for method in [
-        &["--method", "heavy-ball", "--beta", "9/10", "--example", "quartic"][..],
+        &["--method", "heavy-ball", "--beta", "1/2", "--example", "quartic"][..],
         &["--method", "stormer-verlet", "--example", "pendulum"],
     ] {
         let args = |precision: &'static str| {
@@ -813,7 +813,10 @@ fn verify_grid_follows_the_fields_time_scale() {
     let args = ["verify", "--loss", loss, "--vars", "x,y", "--at", "0.6,0.3", "--recursion", "both"];
     let (code, out, err) = bea(&args);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("step sizes scaled to the field: h_max = 2.762e-3 (not 0.2), so that h L <= 1/2 with L = 181"), "{out}");
+    assert!(
+        out.contains("step sizes scaled to the field: h_max = 2.762e-3 (not 0.2), so that h L <= 1/2 with L = 181"),
+        "{out}"
+    );
     let (_, json, _) = bea(&[&args[..], &["--format", "json"]].concat());
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let l = 0.5 / v["grid"]["h_max"].as_f64().unwrap();

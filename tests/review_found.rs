@@ -285,3 +285,23 @@ fn review_found_closed_stdout_is_not_a_panic() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Review (session 7): correct fields FAILed at N = 0 with slope 1 where the flow crosses the field's features
+/// within one step of the default grid, though `‖f′‖ <= 1` there (pendulum with p = 2000, `(2000, sin x)`,
+/// `(800, 1/(1 + x²))`), and a start point just inside a domain edge (`sqrt(x)` at `x = 3e-6`) got no grid
+/// scaling at all (its Jacobian's difference step crossed 0). The grid now follows the growth of `f_0, f_1, f_2`
+/// and a Jacobian with a step shrunk to stay inside the domain: every check passes (slopes measured by hand on
+/// grids given with --h-max pass too, which is what the reviewer used).
+#[test]
+fn review_found_fast_drift_and_domain_edges_get_their_time_scale() {
+    for args in [
+        &["--example", "pendulum", "--at", "0.7,2000", "--max-order", "1"][..],
+        &["--field", "2000; sin(x)", "--vars", "x,y", "--at", "0.7,0.5"],
+        &["--field", "800; 1/(1+x^2)", "--vars", "x,y", "--at", "0.1,0.5"],
+        &["--field", "-sqrt(x); -y", "--vars", "x,y", "--at", "3e-6,1", "--max-order", "2"],
+    ] {
+        let (code, out, err) = crate::support::bea(&[&["verify", "--strict"][..], args].concat());
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        assert!(out.contains("step sizes scaled to the field"), "{args:?}: {out}");
+    }
+}

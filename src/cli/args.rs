@@ -334,8 +334,9 @@ pub struct NetsArgs {
     /// overrides the preset's).
     #[arg(long, value_delimiter = ',')]
     pub mus: Option<Vec<f64>>,
-    /// egr-resnet: the seeds to run for every mu, e.g. 0,1,2 (overrides the preset's; finished runs of earlier
-    /// calls with the same --out are reused).
+    /// The seeds, e.g. 0,1,2 (default 0): egr-resnet runs every mu with each; igr-mlp runs the whole sweep with each,
+    /// judges every prediction per seed and combines them by a strict majority over the seeds (finished runs of
+    /// earlier calls with the same --out are reused).
     #[arg(long, value_delimiter = ',')]
     pub seeds: Option<Vec<u64>>,
     /// igr-mlp: the dataset (digits, mnist, fashion-mnist), overriding the preset's.

@@ -88,9 +88,6 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     if a.mus.is_some() {
         return Err(anyhow!("--mus applies to egr-resnet (igr-mlp trains with plain SGD, mu = 0)"));
     }
-    if a.seeds.is_some() {
-        return Err(anyhow!("--seeds applies to egr-resnet (igr-mlp runs one seed per width and learning rate)"));
-    }
     // Found by review: `--digits` was silently ignored. igr-mlp's CI size already runs on the digits; its dataset is
     // chosen with --dataset.
     if a.digits {
@@ -125,6 +122,10 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
         }
         cfg.learning_rates = h.clone();
     }
+    if let Some(seeds) = &a.seeds {
+        cfg.seeds = seeds.clone();
+    }
+    cfg.check().map_err(|e| anyhow!("--seeds: {e}"))?;
     steps_overrides(a, &mut cfg.steps, &mut cfg.eval_every)?;
     check_data_dir(a, cfg.data.kind)?;
     cfg.device = device(a, cfg.device)?;

@@ -119,11 +119,41 @@ fn points_around(
     start_points(theta0, starts, STARTS_SEED, |p| evs.iter().all(|(_, ev)| ev.check_finite(p, max_order).is_ok()))
 }
 
-/// `cfg` with its grid's `h_max` lowered to the field's time scale at `theta0`
-/// ([`bea_verification::order::HGrid::within_time_scale`]): `h L <= 1/2` with `L` the Jacobian norm of the method's
-/// field `f` there. Each start point gets its own grid, so the first point's report is the single-point run's.
-fn scaled_to_field(cfg: &OrderConfig, f: &dyn Fn(&[f64], &mut [f64]), theta0: &[f64]) -> OrderConfig {
-    OrderConfig { grid: cfg.grid.within_time_scale(jacobian_norm(f, theta0)), ..*cfg }
+/// `cfg` for the start point `theta0`: its grid's `h_max` times `hb` (heavy ball's `min(1, (1−β)²)`, else 1), then
+/// lowered to the field's time scale ([`bea_verification::order::HGrid::within_time_scale`]) so that `h L <= 1/2`
+/// with `L` = [`inverse_time_scale`]. Each start point gets its own grid, so the first point's report is the
+/// single-point run's.
+fn scaled_to_field(
+    cfg: &OrderConfig,
+    f: &dyn Fn(&[f64], &mut [f64]),
+    ev: &ModifiedFieldEvaluator,
+    theta0: &[f64],
+    hb: f64,
+) -> OrderConfig {
+    let grid = bea_verification::order::HGrid { h_max: cfg.grid.h_max * hb, ..cfg.grid };
+    OrderConfig { grid: grid.within_time_scale(inverse_time_scale(f, ev, theta0, hb)), ..*cfg }
+}
+
+/// The inverse time scale `L` of the method's field `f` at `theta`, from two sources:
+/// - `‖f′(θ)‖∞ / hb` ([`jacobian_norm`]; `hb` is heavy ball's `(1−β)²` factor, 1 otherwise);
+/// - the growth of the derived series itself: `‖f_{l+1}‖/‖f_l‖` for consecutive non-zero terms among `f_0, f_1,
+///   f_2` (the root `(‖f_m‖/‖f_l‖)^(1/(m−l))` across a zero term), max norms at `theta`. This sees what the Jacobian
+///   cannot: on `f = (2000, sin x)` `‖f′‖ <= 1`, but the flow crosses a period of `sin` in `2π/2000`, and
+///   `f_2/f_1` grows like 2000 (found by review: correct fields FAILed with slope 1 on the default grid).
+///
+/// Only `f_0..f_2`, whatever `--max-order`: the grid does not depend on how many orders are checked.
+fn inverse_time_scale(f: &dyn Fn(&[f64], &mut [f64]), ev: &ModifiedFieldEvaluator, theta: &[f64], hb: f64) -> f64 {
+    let norm = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let sizes: Vec<(usize, f64)> = ev
+        .terms(theta)
+        .iter()
+        .take(3)
+        .map(|t| norm(t))
+        .enumerate()
+        .filter(|(_, n)| n.is_finite() && *n > 0.0)
+        .collect();
+    let growth = sizes.windows(2).map(|w| (w[1].1 / w[0].1).powf(1.0 / (w[1].0 - w[0].0) as f64)).fold(0.0, f64::max);
+    (jacobian_norm(f, theta) / hb).max(growth)
 }
 
 /// [`verify_problem`] at `starts` start points: the given one (`at`, else the file's) and `starts - 1` more drawn
@@ -226,7 +256,7 @@ pub fn verify_problem_with(
         }
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
-    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &f, t)).collect();
+    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &f, f0, t, 1.0)).collect();
     if precision == Precision::DoubleDouble {
         let reports = dd_reports(&d, &d.me.problem, &points, &cfgs, &cands, &sources)?;
         return Ok(MultiStartReport::new(reports, skipped));
@@ -343,14 +373,8 @@ fn verify_heavy_ball(
         .collect();
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
     let field = |th: &[f64], out: &mut [f64]| f.eval(th, 0.0, 0, out);
-    let cfgs: Vec<OrderConfig> = points
-        .iter()
-        .map(|t| {
-            let mut c = scaled_to_field(cfg, &field, t);
-            c.grid.h_max *= (1.0 - beta).powi(2).min(1.0);
-            c
-        })
-        .collect();
+    let hb = (1.0 - beta).powi(2).min(1.0);
+    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &field, ev, t, hb)).collect();
     if precision == Precision::DoubleDouble {
         let reports = dd_reports(&d, p, &points, &cfgs, &cands, &vec!["general"; cands.len()])?;
         return Ok(MultiStartReport::new(reports, skipped));
@@ -483,11 +507,13 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
             };
             let default_top = cfg.grid.h_max * hb;
             for (i, r) in multi.reports.iter().enumerate().filter(|(_, r)| r.grid.h_max < default_top * (1.0 - 1e-12)) {
-                let l = format!("{:.4}", MAX_H_TIMES_L * hb / r.grid.h_max);
+                let l = format!("{:.4}", MAX_H_TIMES_L / r.grid.h_max);
                 let at = if several { format!(" at point {}", i + 1) } else { String::new() };
+                let hb_note = if hb < 1.0 { ", |f'| divided by (1-beta)^2" } else { "" };
                 note.push_str(&format!(
                     "step sizes scaled to the field{at}: h_max = {:.3e} (not {default_top}), so that h L <= 1/2 with \
-                     L = {} = |f'(theta0)| (infinity norm)\n",
+                     L = {}, the field's inverse time scale (the largest of |f'(theta0)|{hb_note}, |f_1|/|f_0| and \
+                     |f_2|/|f_1|)\n",
                     r.grid.h_max,
                     l.trim_end_matches('0').trim_end_matches('.')
                 ));

@@ -195,6 +195,7 @@ fn resnet_egr_runs_on_digits() {
 #[test]
 fn igr_mlp_smoke_produces_verdicts_and_plots() {
     let mut cfg = IgrMlpConfig::ci();
+    cfg.seeds = vec![0];
     cfg.widths = vec![16];
     cfg.learning_rates = vec![0.02, 0.04, 0.06, 0.08, 0.1];
     cfg.steps = 3000;
@@ -245,6 +246,49 @@ fn igr_mlp_smoke_produces_verdicts_and_plots() {
         }
     }
     assert!(r.plots.iter().all(|p| p.exists()));
+}
+
+/// Several seeds: every seed runs the whole sweep (its own run ids and initialisations), is judged on its own, and
+/// each combined verdict is the strict majority of the per-seed ones, with every seed's outcome and rho in its
+/// numbers; a second call reuses all the runs.
+#[test]
+fn igr_mlp_judges_each_seed_and_combines_them() {
+    use bea_verification::nets::experiments::verdict::{across_seeds, Outcome};
+    let mut cfg = IgrMlpConfig::ci();
+    cfg.seeds = vec![4, 9, 1];
+    cfg.widths = vec![16];
+    cfg.learning_rates = vec![0.05, 0.1, 0.15, 0.2];
+    cfg.steps = 1500;
+    cfg.eval_every = 100;
+    cfg.data.train_limit = Some(64);
+    cfg.data.test_limit = Some(64);
+    cfg.noise_width = 16;
+    cfg.noise.realisations = 2;
+    cfg.noise.slope_realisations = 1;
+    cfg.sweep = quiet(tmp("igr-seeds"));
+    cfg.plots_dir = None;
+    let r = run_igr_mlp(&cfg).unwrap();
+    assert_eq!((r.runs, r.skipped), (12, 0));
+    assert_eq!(r.per_seed.iter().map(|s| s.seed).collect::<Vec<_>>(), [4, 9, 1]);
+    // Different seeds train differently: the rows at max test accuracy are not all copies of seed 4's.
+    let rows = |seed: u64| r.table.iter().filter(|t| t.seed == seed).map(|t| t.best.r_ig).collect::<Vec<_>>();
+    assert!(!rows(4).is_empty() && rows(4) != rows(9) && rows(4) != rows(1), "{:?}", r.table);
+    for (i, v) in r.verdicts.iter().enumerate() {
+        let parts: Vec<(u64, _)> = r.per_seed.iter().map(|s| (s.seed, s.verdicts[i].clone())).collect();
+        assert_eq!(v, &across_seeds(&parts), "verdict {i}");
+        assert_eq!(v.n, 3);
+        for (seed, p) in &parts {
+            let want = match p.outcome {
+                Outcome::Holds => 1.0,
+                Outcome::DoesNotHold => -1.0,
+                Outcome::Inconclusive => 0.0,
+            };
+            assert_eq!(v.numbers[&format!("outcome_seed{seed}")], want, "{v}");
+        }
+    }
+    let again = run_igr_mlp(&cfg).unwrap();
+    assert_eq!(again.skipped, 12);
+    assert_eq!(again.verdicts, r.verdicts);
 }
 
 /// The fused layer (one gemm + in-place bias/ReLU, hand-written backward) gives the same loss

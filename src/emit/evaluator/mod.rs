@@ -578,6 +578,12 @@ impl ModifiedFieldEvaluator {
     pub fn max_order(&self) -> usize {
         self.orders
     }
+    /// `[f(x), f_1(x), ..., f_N(x)]`, each term on its own (`N = max_order()`).
+    pub fn terms(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        let mut all = vec![0.0; self.dim * (self.orders + 1)];
+        self.eval.eval(x, &mut all);
+        all.chunks(self.dim.max(1)).map(|c| c.to_vec()).collect()
+    }
     /// `out = f(x) + h f_1(x) + ... + h^n f_n(x)` for `n <= max_order()`.
     pub fn eval(&self, x: &[f64], h: f64, n: usize, out: &mut [f64]) {
         let outs = &self.eval.outputs;

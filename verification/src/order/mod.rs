@@ -133,15 +133,19 @@ impl HGrid {
 /// their start points.
 pub const MAX_H_TIMES_L: f64 = 0.5;
 
-/// `‖f′(θ)‖∞` (largest row sum of `|∂f_i/∂θ_j|`), by central differences with steps `6e-6 max(1, |θ_j|)`: the
-/// inverse time scale of the field at `θ`, accurate to a few digits, which is all [`HGrid::within_time_scale`]
-/// needs. Not finite when the field is not finite near `θ`.
+/// `‖f′(θ)‖∞` (largest row sum of `|∂f_i/∂θ_j|`), by central differences with steps `6e-6 max(1, |θ_j|)`, halved
+/// (up to 60 times) while the field is not finite at a shifted point, so a start point just inside a domain edge
+/// (`sqrt(x)` at `x = 3e-6`) still gets its (large) norm: the inverse time scale of the field at `θ`, accurate to a
+/// few digits, which is all [`HGrid::within_time_scale`] needs. NaN when the field is not finite near `θ` at all.
 ///
 /// ```
 /// use bea_verification::order::jacobian_norm;
 /// // f = (-1000 x, y^2) at (1, 3): f' = diag(-1000, 6).
 /// let l = jacobian_norm(&|t: &[f64], o: &mut [f64]| { o[0] = -1000.0 * t[0]; o[1] = t[1] * t[1]; }, &[1.0, 3.0]);
 /// assert!((l - 1000.0).abs() < 1e-6);
+/// // sqrt(x) at x = 3e-6, whose default difference step would cross 0: 1/(2 sqrt(x)) = 288.7.
+/// let l = jacobian_norm(&|t: &[f64], o: &mut [f64]| o[0] = t[0].sqrt(), &[3e-6]);
+/// assert!((l - 0.5 / 3e-6f64.sqrt()).abs() < 1.0, "{l}");
 /// ```
 pub fn jacobian_norm(field: &dyn Fn(&[f64], &mut [f64]), theta: &[f64]) -> f64 {
     let d = theta.len();
@@ -149,17 +153,40 @@ pub fn jacobian_norm(field: &dyn Fn(&[f64], &mut [f64]), theta: &[f64]) -> f64 {
     let (mut plus, mut minus) = (vec![0.0; d], vec![0.0; d]);
     let mut x = theta.to_vec();
     for j in 0..d {
-        let delta = 6e-6 * theta[j].abs().max(1.0);
-        x[j] = theta[j] + delta;
-        field(&x, &mut plus);
-        x[j] = theta[j] - delta;
-        field(&x, &mut minus);
-        x[j] = theta[j];
+        let mut delta = 6e-6 * theta[j].abs().max(1.0);
+        let mut differences = |delta: f64, plus: &mut [f64], minus: &mut [f64]| {
+            x[j] = theta[j] + delta;
+            field(&x, plus);
+            x[j] = theta[j] - delta;
+            field(&x, minus);
+            x[j] = theta[j];
+            plus.iter().chain(minus.iter()).all(|v| v.is_finite())
+        };
+        let mut shrunk = false;
+        let mut finite = differences(delta, &mut plus, &mut minus);
+        for _ in 0..60 {
+            if finite {
+                break;
+            }
+            delta /= 2.0;
+            shrunk = true;
+            finite = differences(delta, &mut plus, &mut minus);
+        }
+        if !finite {
+            return f64::NAN;
+        }
+        // Where the first finite step met the edge, its points straddle the field's fastest change: step 8 times
+        // further inside (a relative error of about (1/8)^2 for sqrt).
+        if shrunk && differences(delta / 8.0, &mut plus, &mut minus) {
+            delta /= 8.0;
+        } else if shrunk {
+            differences(delta, &mut plus, &mut minus);
+        }
         for i in 0..d {
             rows[i] += ((plus[i] - minus[i]) / (2.0 * delta)).abs();
         }
     }
-    rows.into_iter().fold(0.0, |m: f64, r| if r.is_nan() || m.is_nan() { f64::NAN } else { m.max(r) })
+    rows.into_iter().fold(0.0, f64::max)
 }
 
 /// Configuration of [`check_order`] / [`check_orders`].

@@ -7,5 +7,5 @@ pub mod igr_mlp;
 pub mod verdict;
 
 pub use egr_resnet::{run_egr_resnet, EgrResnetConfig, EgrResnetReport};
-pub use igr_mlp::{run_igr_mlp, IgrMlpConfig, IgrMlpReport};
+pub use igr_mlp::{run_igr_mlp, IgrMlpConfig, IgrMlpReport, SeedVerdicts};
 pub use verdict::{Outcome, Verdict};

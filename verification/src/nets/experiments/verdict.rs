@@ -122,6 +122,47 @@ pub fn majority_verdict(prediction: &str, claim: &str, parts: &[(String, Verdict
     }
 }
 
+/// Combine one prediction's verdicts over seeds (each from a whole sweep with that seed): holds if a strict
+/// majority of the seeds holds, does not hold if a strict majority does not, else inconclusive. The numbers are
+/// each seed's outcome (`outcome_seed<s>`: +1 holds, -1 does not hold, 0 inconclusive) and, for correlation
+/// verdicts, its rho (`rho_seed<s>`); `n` is the number of seeds.
+pub fn across_seeds(parts: &[(u64, Verdict)]) -> Verdict {
+    let count = |o: Outcome| parts.iter().filter(|(_, v)| v.outcome == o).count();
+    let (h, d) = (count(Outcome::Holds), count(Outcome::DoesNotHold));
+    let outcome = if 2 * h > parts.len() {
+        Outcome::Holds
+    } else if 2 * d > parts.len() {
+        Outcome::DoesNotHold
+    } else {
+        Outcome::Inconclusive
+    };
+    let mut numbers = BTreeMap::new();
+    for (seed, v) in parts {
+        let o = match v.outcome {
+            Outcome::Holds => 1.0,
+            Outcome::DoesNotHold => -1.0,
+            Outcome::Inconclusive => 0.0,
+        };
+        numbers.insert(format!("outcome_seed{seed}"), o);
+        if let Some(r) = v.numbers.get("spearman_rho") {
+            numbers.insert(format!("rho_seed{seed}"), *r);
+        }
+    }
+    let first = parts.first().map(|(_, v)| v);
+    Verdict {
+        prediction: first.map_or(String::new(), |v| v.prediction.clone()),
+        claim: first.map_or(String::new(), |v| v.claim.clone()),
+        outcome,
+        rule: format!(
+            "strict majority over {} seeds of the per-seed verdicts (each: {})",
+            parts.len(),
+            first.map_or("", |v| v.rule.as_str())
+        ),
+        n: parts.len(),
+        numbers,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +302,25 @@ mod tests {
         let v = majority_verdict("m", "claim", &parts);
         assert_eq!(v.outcome, H);
         assert_eq!(v.numbers.keys().collect::<Vec<_>>(), ["rho_b"]);
+    }
+
+    /// Over seeds: the same strict-majority table as over noise levels, with each seed's outcome and rho kept.
+    #[test]
+    fn across_seeds_needs_a_strict_majority_and_keeps_each_seed() {
+        use Outcome::{DoesNotHold as D, Holds as H, Inconclusive as I};
+        let parts = |outs: &[Outcome]| -> Vec<(u64, Verdict)> {
+            outs.iter().enumerate().map(|(i, &o)| (10 + i as u64, with_outcome(o, 15, Some(-0.1 * i as f64)))).collect()
+        };
+        for (outs, want) in
+            [(&[H, H, D][..], H), (&[H, D, D][..], D), (&[H, H, I, I][..], I), (&[H, D][..], I), (&[I, I, H][..], I)]
+        {
+            let v = across_seeds(&parts(outs));
+            assert_eq!((v.outcome, v.n), (want, outs.len()), "{outs:?}");
+            assert_eq!(v.numbers["outcome_seed10"], if outs[0] == H { 1.0 } else { -1.0 });
+            assert_eq!(v.numbers["rho_seed11"], -0.1);
+            assert!(v.rule.contains(&format!("over {} seeds", outs.len())), "{}", v.rule);
+        }
+        let v = across_seeds(&[]);
+        assert_eq!((v.outcome, v.n), (I, 0));
     }
 }
