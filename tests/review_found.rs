@@ -305,3 +305,52 @@ fn review_found_fast_drift_and_domain_edges_get_their_time_scale() {
         assert!(out.contains("step sizes scaled to the field"), "{args:?}: {out}");
     }
 }
+
+/// Review (session 7) of `bea theorems`: verdicts that were wrong for reasons outside the propositions.
+/// - Prop. A.10 "failed" on the quartic only because `E < 0` somewhere (the zero statement's hypothesis); its
+///   minimum search (200,000 steps of 1e-3) oscillated on `1000 |θ|²`, diverged on `2000 |θ|²` and stalled on
+///   `|θ|⁴`; a saddle start was reported as a failure, not n/a.
+/// - Prop. 3.3, an identity, "failed" at `10⁶ + |θ|²/2` (rounding of the secants) and at the quartic's `(3000, 1)`.
+/// - Prop. A.9 "failed" with no violation when GD diverged on its first step, and on `sin(100 x) + y²/2` (930
+///   violations of a triangle inequality: the finite-difference slope's own error).
+/// - Remark 3.2 reported the top of its scan as a threshold where every rate tracked, and scanned no stable rate
+///   at the paper's point II.
+#[test]
+fn review_found_theorem_verdicts_follow_their_hypotheses() {
+    let run = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) = crate::support::bea(&[&["theorems"][..], args].concat());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let outcome = |v: &serde_json::Value, k: &str| v[k]["outcome"].as_str().unwrap().to_string();
+    let v = run(&["--example", "quartic"]);
+    assert_eq!(outcome(&v, "prop_a10_minima"), "pass", "{}", v["prop_a10_minima"]);
+    assert!(v["prop_a10_minima"]["reason"].as_str().unwrap().contains("E takes negative values"));
+    for loss in ["1000*(x^2+y^2)", "2000*(x^2+y^2)", "(x^2+y^2)^2"] {
+        let v = run(&["--loss", loss, "--vars", "x,y", "--at", "0.3,0.4"]);
+        assert_eq!(outcome(&v, "prop_a10_minima"), "pass", "{loss}: {}", v["prop_a10_minima"]);
+        let th = v["prop_a10_minima"]["minima"][0]["theta"].as_array().unwrap();
+        assert!(th.iter().all(|x| x.as_f64().unwrap().abs() < 1e-3), "{loss}: the minimum is 0: {th:?}");
+    }
+    let v = run(&["--example", "quartic", "--at", "0,0"]);
+    assert_eq!(outcome(&v, "prop_a10_minima"), "n/a", "a saddle: {}", v["prop_a10_minima"]);
+    for args in [
+        &["--loss", "1000000 + (x^2+y^2)/2", "--vars", "x,y", "--at", "0.3,0.4"][..],
+        &["--example", "quartic", "--at", "3000,1"],
+        &["--example", "two-param", "--at", "2000,2000"],
+    ] {
+        assert_eq!(outcome(&run(args), "prop_3_3_slope_identity"), "pass", "{args:?}");
+    }
+    let v = run(&["--example", "two-param", "--h", "1e10"]);
+    assert_eq!(outcome(&v, "prop_a9_norm_growth"), "n/a", "{}", v["prop_a9_norm_growth"]);
+    let v = run(&["--loss", "sin(100*x) + y^2/2", "--vars", "x,y", "--at", "0.3,0.4"]);
+    assert_eq!(outcome(&v, "prop_a9_norm_growth"), "pass", "{}", v["prop_a9_norm_growth"]);
+    let v = run(&["--example", "two-param"]);
+    let t = &v["remark_3_2_tracking"];
+    assert!(t["threshold"].is_null() && t["note"].as_str().unwrap().contains("above the scan"), "{t}");
+    // Point II of the paper (Section 5): the scan follows the curvature there and finds a threshold of the order
+    // of the paper's step 5e-5 (measured 5.2e-5).
+    let t = &run(&["--example", "two-param", "--at", "75,74.925"])["remark_3_2_tracking"];
+    let th = t["threshold"].as_f64().unwrap_or(f64::NAN);
+    assert!(th > 1e-5 && th < 1e-3, "{t}");
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{modified_loss, Loss, SplitMix};
+use super::{modified_loss, Loss, Outcome, SplitMix};
 use crate::flow::{flow, FlowConfig};
 
 /// Settings of [`check_modified_minima`].
@@ -51,7 +51,11 @@ pub struct MinimumCheck {
     pub min_rise_loss: f64,
     /// `min over samples of Ẽ(θ*+δ) − Ẽ(θ*)` (≥ 0 at a local minimum of Ẽ).
     pub min_rise_modified: f64,
-    /// A local minimum of `E` (sampled) that is also one of `Ẽ`, and, when `E(θ*) = 0`, `Ẽ(θ*) = 0`.
+    /// `E` rises (within `zero_tol`) at every sample around `θ*`: a local minimum of `E`, so the proposition
+    /// applies to it.
+    pub is_minimum_of_loss: bool,
+    /// A local minimum of `E` (sampled) that is also one of `Ẽ`, and, when `E(θ*) = 0` and the loss is
+    /// non-negative, `Ẽ(θ*) = 0`.
     pub pass: bool,
 }
 
@@ -85,8 +89,15 @@ pub struct MinimaVerdict {
     pub descents: Vec<DescentLimit>,
     /// Every descent ended at a zero of `E` (within `sqrt(zero_tol)`).
     pub descents_end_at_zeros: bool,
-    /// Every minimum passed, and `E >= 0`, `Ẽ >= E` at all samples.
+    /// `E >= 0` at every sample: the hypothesis of the proposition's statement about zeros.
+    pub nonnegative_loss: bool,
+    /// Every given point is a local minimum of `E` (sampled), every one passed and `Ẽ >= E` at all samples.
     pub pass: bool,
+    /// Pass; fail (a local minimum of `E` that is not one of `Ẽ`, or a zero of a non-negative `E` where `Ẽ` is
+    /// not zero); or n/a when no given point is a local minimum of `E`.
+    pub outcome: Outcome,
+    /// What was not checked and why (n/a, or the zero statement skipped because `E < 0` somewhere).
+    pub reason: Option<String>,
 }
 
 /// Proposition A.10 for a non-negative loss: each given local minimum `θ*` of `E` is a local
@@ -117,26 +128,64 @@ pub fn check_modified_minima<L: Loss + ?Sized>(
                 min_loss = min_loss.min(e);
             }
         }
-        let is_min_e = rise_e >= -cfg.zero_tol;
-        let zero_ok = e0.abs() > cfg.zero_tol || m0.abs() <= cfg.zero_tol;
+        min_loss = min_loss.min(e0);
         checks.push(MinimumCheck {
             theta: theta.clone(),
             loss: e0,
             modified_loss: m0,
             min_rise_loss: rise_e,
             min_rise_modified: rise_m,
-            pass: is_min_e && rise_m >= -cfg.zero_tol && zero_ok,
+            is_minimum_of_loss: rise_e >= -cfg.zero_tol,
+            pass: false,
         });
     }
+    // The statement about zeros assumes E >= 0 (found by review: the quartic, whose minimum value is -0.29, was
+    // reported as a failure of the proposition although every minimum passed).
+    let nonnegative = min_loss >= -cfg.zero_tol;
+    for c in &mut checks {
+        let zero_ok = !nonnegative || c.loss.abs() > cfg.zero_tol || c.modified_loss.abs() <= cfg.zero_tol;
+        c.pass = c.is_minimum_of_loss && c.min_rise_modified >= -cfg.zero_tol && zero_ok;
+    }
+    let minima_checked: Vec<&MinimumCheck> = checks.iter().filter(|c| c.is_minimum_of_loss).collect();
+    let outcome = if minima_checked.is_empty() {
+        Outcome::NotApplicable
+    } else if minima_checked.iter().all(|c| c.pass) && min_reg >= -cfg.zero_tol {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    };
+    let reason = if checks.is_empty() {
+        Some("no candidate minimum to check".to_string())
+    } else if minima_checked.is_empty() {
+        Some(format!(
+            "no point given is a local minimum of E (E falls by up to {:.3e} on the sampled spheres around it): the \
+             proposition says nothing there",
+            -checks.iter().map(|c| c.min_rise_loss).fold(f64::INFINITY, f64::min)
+        ))
+    } else if minima_checked.len() < checks.len() {
+        Some(format!(
+            "{} of the {} points given are not local minima of E and were skipped{}",
+            checks.len() - minima_checked.len(),
+            checks.len(),
+            if nonnegative { "" } else { "; E takes negative values, so the statement about zeros was not checked" }
+        ))
+    } else if !nonnegative {
+        Some(format!(
+            "E takes negative values (down to {min_loss:.4}), so the statement about zeros (which assumes E >= 0) was \
+             not checked; the statement about minima was"
+        ))
+    } else {
+        None
+    };
     let descents: Vec<DescentLimit> = starts.iter().map(|s| descend(loss, s, cfg)).collect();
     let zero_level = cfg.zero_tol.sqrt();
     MinimaVerdict {
         claim: "Prop. A.10: local minima and zeros of E are local minima and zeros of E + (h/4)|grad E|^2".into(),
         h: cfg.h,
-        pass: !checks.is_empty()
-            && checks.iter().all(|c| c.pass)
-            && min_reg >= -cfg.zero_tol
-            && min_loss >= -cfg.zero_tol,
+        nonnegative_loss: nonnegative,
+        pass: outcome == Outcome::Pass,
+        outcome,
+        reason,
         minima: checks,
         min_regulariser: min_reg,
         min_loss,

@@ -14,12 +14,29 @@ mod minima;
 mod slope;
 mod tracking;
 
+use serde::Serialize;
+
 pub use self::minima::{check_modified_minima, DescentLimit, MinimaConfig, MinimaVerdict, MinimumCheck};
 pub use self::slope::{
-    check_norm_growth, check_slope_identity, geometric_slope, surface_normal, NormGrowthConfig, NormGrowthVerdict,
-    SlopeConfig, SlopeIdentityVerdict, SlopePoint,
+    check_norm_growth, check_slope_identity, geometric_slope, slope_with_error, surface_normal, NormGrowthConfig,
+    NormGrowthVerdict, SlopeConfig, SlopeIdentityVerdict, SlopePoint,
 };
 pub use self::tracking::{find_tracking_threshold, TrackingConfig, TrackingPoint, TrackingVerdict};
+
+/// The outcome of a proposition's numeric check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// The statement held at every point checked, within the stated tolerance.
+    #[serde(rename = "pass")]
+    Pass,
+    /// It failed somewhere beyond the tolerance.
+    #[serde(rename = "fail")]
+    Fail,
+    /// Nothing to check: a hypothesis is not met or the experiment produced no data (the report's `reason` says
+    /// which). Never a pass.
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
 
 /// A loss `E: R^m → R` with its gradient.
 pub trait Loss {

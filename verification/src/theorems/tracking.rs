@@ -72,10 +72,16 @@ pub struct TrackingVerdict {
     pub criterion: String,
     /// All evaluated rates, sorted by h.
     pub points: Vec<TrackingPoint>,
-    /// The largest rate that tracks below the first failing one (`null` if none tracks).
+    /// The largest rate that tracks below the first failing one: `null` if none tracks, and `null` too if every
+    /// rate scanned tracks (the threshold is then above the scan, not at its end: found by review, the scan's
+    /// largest rate was reported as the threshold).
     pub threshold: Option<f64>,
     /// The smallest failing rate found (`null` if all track).
     pub first_failure: Option<f64>,
+    /// The scanned range `[h_min, h_max]`.
+    pub scanned: [f64; 2],
+    /// What the scan found, in words.
+    pub note: String,
 }
 
 /// Remark 3.2 by experiment: for learning rates `h` on a geometric grid (then refined by
@@ -109,7 +115,14 @@ where
     }
     points.sort_by(|a, b| a.h.total_cmp(&b.h));
     let first_failure = points.iter().find(|p| !p.tracks).map(|p| p.h);
-    let threshold = points.iter().take_while(|p| p.tracks).last().map(|p| p.h);
+    let threshold = first_failure.and(points.iter().take_while(|p| p.tracks).last().map(|p| p.h));
+    let note = match (threshold, first_failure) {
+        (Some(t), Some(f)) => format!("the modified flow tracks GD up to h = {t:.4e} and stops at h = {f:.4e}"),
+        (None, Some(_)) => {
+            format!("no rate scanned tracks, not even h = {:.4e}: the threshold, if any, is below the scan", cfg.h_min)
+        }
+        _ => format!("every rate scanned tracks, up to h = {:.4e}: the threshold is above the scan", cfg.h_max),
+    };
     TrackingVerdict {
         criterion: format!(
             "max_n |GD_n - modified(nh)| <= {} * max_n |GD_n - gradient_flow(nh)| over t = nh in [0, {}]",
@@ -118,6 +131,8 @@ where
         points,
         threshold,
         first_failure,
+        scanned: [cfg.h_min, cfg.h_max],
+        note,
     }
 }
 
