@@ -18,7 +18,7 @@ fn setup(name: &str, order: usize) -> (bea::derive::ModifiedEquation, std::colle
     for (k, v) in &me.problem.verify.set {
         extra.insert(k.clone(), lower_value(k, v).unwrap());
     }
-    let params = param_values(&me.problem.params, &extra);
+    let params = param_values(&me.problem.params, &extra).unwrap();
     (me, params)
 }
 

@@ -354,3 +354,58 @@ fn review_found_theorem_verdicts_follow_their_hypotheses() {
     let th = t["threshold"].as_f64().unwrap_or(f64::NAN);
     assert!(th > 1e-5 && th < 1e-3, "{t}");
 }
+
+/// Review (session 7) of derive/emit/verify input: silently wrong numbers and unsafe text, now errors.
+#[test]
+fn review_found_input_that_was_silently_wrong() {
+    use crate::support::bea;
+    let refused = |args: &[&str], want: &str| {
+        let (code, out, err) = bea(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+    };
+    // Imaginary constants inside functions (rational ones were already refused).
+    for f in ["x*sqrt(cos(1)-1)", "log(cos(2))*x", "log(exp(-1)-1)*x", "x*(cos(1)-1)^(1/2)"] {
+        refused(&["derive", "--field", f, "--vars", "x"], "is not real: its argument is a constant equal to -0.");
+    }
+    let (code, _, err) = bea(&["derive", "--field", "x*sqrt(cos(1)+1)", "--vars", "x"]);
+    assert_eq!(code, 0, "a positive constant is fine: {err}");
+    // Numbers past double precision's range: an error, never 0 or inf; `_` is not a digit.
+    refused(&["emit", "--field", "1e-200*x^2", "--vars", "x", "--order", "1"], "below the range of double precision");
+    refused(&["verify", "--field", "-k*x", "--vars", "x", "--set", "k=1e-400", "--at", "1"], "k = 1/1000");
+    refused(&["verify", "--example", "quartic", "--at", "1e-400,1"], "below the range of double precision");
+    refused(&["verify", "--example", "quartic", "--at", "1e309,1"], "beyond the range of double precision");
+    refused(&["verify", "--example", "quartic", "--at", "1_0,1"], "'1_0' is not a number");
+    let (_, _, err) = bea(&["verify", "--example", "quartic", "--at", "1e308,1e308"]);
+    assert!(err.contains("x=1e308") && err.len() < 300, "{err}");
+    // Line breaks in names would be copied into generated code and tables.
+    let dir = std::env::temp_dir().join(format!("bea-review7-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.toml");
+    std::fs::write(&p, "name = \"evil\\npub fn injected() {}\\n//\"\nfield = [\"-x\"]\nvars = [\"x\"]\n").unwrap();
+    refused(&["emit", p.to_str().unwrap()], "contains a control character");
+    let t = dir.join("t.toml");
+    std::fs::write(&t, "name = \"t\\nx\"\na = [[\"0\"]]\nb = [\"1\"]\n").unwrap();
+    refused(&["derive", "--field", "-x", "--vars", "x", "--method", t.to_str().unwrap()], "control character");
+    // An inconsistent tableau says why; exponents name their real limit.
+    std::fs::write(&t, "name = \"half\"\na = [[\"0\"]]\nb = [\"1/2\"]\n").unwrap();
+    refused(&["derive", "--field", "-x", "--vars", "x", "--method", t.to_str().unwrap()], "weights b sum to 1/2");
+    refused(&["derive", "--field", "x^0.3333333333333333", "--vars", "x"], "denominator is above 65535");
+    refused(&["derive", "--field", "x^(1/65536)", "--vars", "x"], "denominator is above 65535");
+    // Heavy ball's generated module names its leading field.
+    let (_, rust, _) =
+        bea(&["emit", "--example", "quartic", "--method", "heavy-ball", "--beta", "1/2", "--order", "1"]);
+    assert!(rust.contains("f~ = f_0 + h f_1") && rust.contains("f_0 = f/(1 - beta)") && !rust.contains("f = f_0."));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Review (session 7): `bea examples` panicked (exit 101) when standard output failed; it now reports it like
+/// every other command (exit 2).
+#[test]
+fn review_found_examples_survives_a_failing_stdout() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    let out = crate::support::bea_cmd(&["examples"]).stdout(full).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("writing to standard output") && !err.contains("panicked"), "{err}");
+}

@@ -397,10 +397,20 @@ pub struct SeriesArgs {
 /// or an exact fraction (`1/2`, as `--set` and `--beta` take; found by review: `--at 1/2` was refused).
 fn number(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    if let Ok(x) = t.parse::<f64>() {
-        return Ok(x);
+    let lower = t.to_ascii_lowercase();
+    let special = ["inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"];
+    if special.contains(&lower.as_str()) {
+        return Ok(t.parse::<f64>().unwrap_or(f64::NAN));
     }
-    crate::spec::lower_value("the number", &crate::spec::RawValue::Text(t.to_string()))
-        .map(|c| c.to_f64())
-        .map_err(|_| format!("'{s}' is not a number (give a decimal such as 0.6 or a fraction such as 3/5)"))
+    let exact = crate::spec::lower_value("the number", &crate::spec::RawValue::Text(t.to_string()))
+        .map_err(|_| format!("'{s}' is not a number (give a decimal such as 0.6 or a fraction such as 3/5)"))?;
+    let x = exact.to_f64();
+    // Found by review: `--at 1e-400` silently became 0, and a number past 1.8e308 printed 300 digits in errors.
+    if !exact.is_zero() && x.abs() < f64::MIN_POSITIVE {
+        return Err(format!("'{s}' is below the range of double precision (magnitude under 2.2e-308): it would be 0"));
+    }
+    if !x.is_finite() {
+        return Err(format!("'{s}' is beyond the range of double precision (about 1.8e308)"));
+    }
+    Ok(x)
 }

@@ -35,7 +35,7 @@ pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join("; ")
         });
-        let params = param_values(&d.me.problem.params, &BTreeMap::new());
+        let params = param_values(&d.me.problem.params, &BTreeMap::new())?;
         let src = generate(&mut d.me, &params, partition.as_deref()).context("cannot generate numeric code")?;
         return super::write_output(a.output.as_deref(), &src);
     };

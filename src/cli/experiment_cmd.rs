@@ -69,8 +69,7 @@ pub(super) fn run_two_param(a: &ExperimentArgs) -> anyhow::Result<()> {
         }
         f => return Err(anyhow!("unknown format '{f}': use text or json")),
     };
-    print!("{text}");
-    Ok(())
+    super::write_output(None, &text)
 }
 
 /// The paper's propositions on the problem's loss (Prop. 3.3 / Cor. A.6.1, Prop. A.9, Prop. A.10, Remark 3.2).
@@ -150,7 +149,7 @@ pub(super) fn run_theorems(a: &TheoremArgs) -> anyhow::Result<()> {
     for (k, v) in &p.verify.set {
         extra.insert(k.clone(), lower_value(k, v)?);
     }
-    let params = param_values(&p.params, &extra);
+    let params = param_values(&p.params, &extra)?;
     let value = Evaluator::compile(&p.algebra, std::slice::from_ref(&loss), &params)?.named(&["E".into()], &p.vars);
     let me = derive(&p)?;
     let field = compiled(&me)?.remove(0).1;

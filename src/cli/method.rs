@@ -75,7 +75,13 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
     let t = method_by_name(m)?;
     let d = derive_method_with(problem, &t, opts)?;
     let label = d.method.clone();
-    let me = d.into_modified_equation().ok_or_else(|| anyhow!("the method {m} is not consistent (f_0 != f)"))?;
+    let me = d.into_modified_equation().ok_or_else(|| {
+        let sum = t.b().iter().fold(crate::algebra::Coef::zero(), |acc, x| acc.add(x));
+        anyhow!(
+            "the method {m} is not consistent: its weights b sum to {sum}, not 1, so its leading term is {sum} f, not f \
+             (no modified equation of the field exists)"
+        )
+    })?;
     Ok(Derived { me, label, tableau: Some(t), partitioned: None, loss: None })
 }
 

@@ -48,11 +48,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(c) => nets_cmd::data(&c),
         Command::Series(a) => series_cmd::run(&a),
         Command::Examples => {
+            // Through write_output like every command (found by review: `bea examples > /dev/full` panicked).
+            let mut text = String::new();
             for (name, _) in crate::spec::examples::CATALOGUE {
                 let raw = crate::spec::examples::example(name)?;
-                println!("{name:16} {}", raw.description.unwrap_or_default());
+                text.push_str(&format!("{name:16} {}\n", raw.description.unwrap_or_default()));
             }
-            Ok(())
+            write_output(None, &text)
         }
     }
 }

@@ -195,7 +195,7 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
     let text = serde_json::to_string_pretty(v)? + "\n";
     super::write_output(Some(&path), &text)?;
     if a.format == "json" {
-        print!("{text}");
+        super::write_output(None, &text)?;
     } else {
         // igr-mlp reports a list of verdicts, egr-resnet a single one; in words (found by review: the text format
         // printed them as JSON objects). Anything that is not a verdict stays JSON.
@@ -225,15 +225,19 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
                 numbers.join(", ")
             ))
         };
+        let mut out = String::new();
         if let Some(vs) = v.get("verdicts").and_then(|x| x.as_array()) {
             for verdict in vs {
-                println!("{}", line(verdict)?);
+                out.push_str(&line(verdict)?);
+                out.push('\n');
             }
         }
         if let Some(verdict) = v.get("verdict") {
-            println!("{}", line(verdict)?);
+            out.push_str(&line(verdict)?);
+            out.push('\n');
         }
-        println!("report: {}", path.display());
+        out.push_str(&format!("report: {}\n", path.display()));
+        super::write_output(None, &out)?;
     }
     Ok(())
 }
@@ -265,6 +269,5 @@ pub(super) fn data(c: &DataCommand) -> anyhow::Result<()> {
         }
     }
     bea_verification::nets::idx::verify_dir(kind, &dir).map_err(|e| anyhow!("{e}"))?;
-    println!("{name}: every file in {} matches its recorded SHA-256", dir.display());
-    Ok(())
+    super::write_output(None, &format!("{name}: every file in {} matches its recorded SHA-256\n", dir.display()))
 }

@@ -24,7 +24,7 @@ fn numeric_params(p: &Problem) -> anyhow::Result<HashMap<String, f64>> {
     for (k, v) in &p.verify.set {
         extra.insert(k.clone(), lower_value(k, v)?);
     }
-    Ok(param_values(&p.params, &extra))
+    Ok(param_values(&p.params, &extra)?)
 }
 
 /// Compile every derived recursion of `me` to numbers, with the problem's parameter values and the verify
@@ -461,7 +461,10 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     let mut cfg = OrderConfig::default();
     if let Some(h) = a.h_max {
         if !(h.is_finite() && h > 0.0 && h <= 1.0) {
-            return Err(anyhow!("--h-max {h} is out of range: give a step size in (0, 1], e.g. 0.2 or 1/100"));
+            return Err(anyhow!(
+                "--h-max {} is out of range: give a step size in (0, 1], e.g. 0.2 or 1/100",
+                crate::emit::evaluator::short_number(h)
+            ));
         }
         cfg.grid.h_max = h;
     }

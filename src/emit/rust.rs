@@ -104,8 +104,14 @@ fn rust_module_with(
             ps.iter().map(|(k, v)| format!("{k} = {v:?}")).collect::<Vec<_>>().join(", ")
         );
     }
-    let _ =
-        writeln!(out, "//! Field: f~ = f + h f_1 + ... + h^{n} f_{n} (corrections derived exactly, printed as f64).\n");
+    // Heavy ball's leading term is f_0 = f/(1 - beta), not the f it steps along (found by review: these comments said
+    // "f = f_0" there).
+    let heavy = p.method == "heavy-ball";
+    let lead = if heavy { "f_0" } else { "f" };
+    let _ = writeln!(
+        out,
+        "//! Field: f~ = {lead} + h f_1 + ... + h^{n} f_{n} (corrections derived exactly, printed as f64).\n"
+    );
     let _ = writeln!(out, "/// Number of state variables.\npub const DIM: usize = {dim};");
     let _ = writeln!(out, "/// Highest correction order.\npub const ORDER: usize = {n};\n");
     let all: Vec<&[Elem]> = std::iter::once(p.field.as_slice()).chain(corr.iter().map(|c| c.as_slice())).collect();
@@ -113,7 +119,9 @@ fn rust_module_with(
         let ev = Evaluator::compile(alg, f, params)?;
         let ret =
             |o: &[String]| o.iter().enumerate().map(|(i, e)| format!("out[{i}] = {e};")).collect::<Vec<_>>().join(" ");
-        let doc = if l == 0 {
+        let doc = if l == 0 && heavy {
+            "The leading field f_0 = f/(1 - beta) (f = -grad E, the field the method steps along).".to_string()
+        } else if l == 0 {
             "The field f = f_0.".to_string()
         } else {
             format!("The correction f_{l} (coefficient of h^{l}).")

@@ -28,6 +28,11 @@ pub const MAX_CONSTANT_BITS: u64 = 20_000;
 pub const MAX_GRADIENT_WORK: u128 = 200_000;
 
 pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
+    for (what, text) in [("name", &raw.name), ("description", &raw.description)] {
+        if let Some(t) = text.as_ref().filter(|t| t.chars().any(char::is_control)) {
+            return Err(SpecError::ControlCharacter { what, text: t.clone() });
+        }
+    }
     let method = canonical_method(raw.method.as_deref())?;
     let beta = match (&raw.beta, method.as_str()) {
         (Some(b), "heavy-ball") => Some(raw_value("beta", b)?),
@@ -347,6 +352,35 @@ impl Lowering<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> SpecError {
         SpecError::Expr { what: self.what.clone(), text: self.text.clone(), col, message: message.into() }
     }
+    /// The numeric value of `x` when it is a constant that is not a rational number (`cos(1) - 1`, `log(2)`): free of
+    /// the state and of symbolic parameters. `None` otherwise (it depends on the state or a parameter without a
+    /// value, or it is rational: those cases are handled exactly).
+    fn irrational_constant(&mut self, x: &Elem) -> Option<f64> {
+        if x.as_constant().is_some() || self.alg.depends_on_state(x) {
+            return None;
+        }
+        let ev = crate::emit::evaluator::Evaluator::compile(
+            &self.alg,
+            std::slice::from_ref(x),
+            &std::collections::HashMap::new(),
+        )
+        .ok()?;
+        let mut out = [0.0];
+        ev.eval(&vec![0.0; self.vars.len()], &mut out);
+        Some(out[0])
+    }
+    /// Refuse an argument outside the real domain of `what` (`sqrt`, `log`, an even root) when it is an irrational
+    /// constant (found by review: `x*sqrt(cos(1) - 1)` was accepted and gave a real-looking f_1 and potential for
+    /// an imaginary field; rational constants were already refused).
+    fn check_real_domain(&mut self, x: &Elem, what: &str, log: bool, col: usize) -> Result<(), SpecError> {
+        match self.irrational_constant(x) {
+            Some(v) if v.is_nan() || v < 0.0 || (log && v == 0.0) => Err(self.err(
+                col,
+                format!("{what} is not real: its argument is a constant equal to {v:.6} (bea works over the reals)"),
+            )),
+            _ => Ok(()),
+        }
+    }
     /// Lower one node and check its size: an input expression may expand to at most [`MAX_INPUT_TERMS`]
     /// terms, and no operation may overflow the algebra (exponents, budget), which would otherwise leave a
     /// silently wrong (zero) result (found by fuzzing: `(x + y + z)^1000` ran for minutes, `(x^1000)^1000` became 0).
@@ -420,8 +454,18 @@ impl Lowering<'_> {
             return Err(self.err(b.col(), "the exponent must be a number (symbolic exponents are not supported)"));
         };
         let (n, d) = e.parts();
-        let (Ok(n), Ok(d)) = (i64::try_from(n), u16::try_from(d)) else {
-            return Err(self.err(b.col(), format!("exponent {e} is too large")));
+        let Ok(d) = u16::try_from(d) else {
+            // Found by review: `x^0.3333333333333333` and `x^(1/65536)` were called "too large".
+            return Err(self.err(
+                b.col(),
+                format!(
+                    "exponent {e}: its denominator is above 65535 (roots up to the 65535th are supported); write a \
+                     fraction such as 1/3 rather than a decimal such as 0.3333"
+                ),
+            ));
+        };
+        let Ok(n) = i64::try_from(n) else {
+            return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
         };
         if n.unsigned_abs() > 1000 {
             return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
@@ -445,6 +489,7 @@ impl Lowering<'_> {
             if let Some(c) = base.as_constant().filter(|c| c.is_negative()) {
                 return Err(self.err(col, format!("({c})^({e}) is not real: an even root of a negative number")));
             }
+            self.check_real_domain(&base, &format!("a power with exponent {e} (an even root)"), false, col)?;
         }
         let root = if d == 1 { base } else { self.alg.root(d, base) };
         // Repeated multiplication, metered and size-checked at each step, so that a large power fails fast
@@ -479,6 +524,9 @@ impl Lowering<'_> {
             if c.is_negative() && matches!(name, "sqrt" | "log" | "ln") {
                 return Err(self.err(col, format!("{name}({c}) is not real")));
             }
+        }
+        if matches!(name, "sqrt" | "log" | "ln") {
+            self.check_real_domain(&x, name, name != "sqrt", col)?;
         }
         match (func, name) {
             (Some(f), _) => self.alg.apply(f, x).ok_or_else(|| self.err(col, "log(0) is undefined")),

@@ -158,6 +158,15 @@ pub enum SpecError {
         /// what is wrong
         message: String,
     },
+    /// A name or description with a line break or another control character (found by review: a newline in a name
+    /// injected a Rust item into `bea emit`'s module).
+    #[error("the problem's {what} {text:?} contains a control character (a line break?): it is copied into comments of the generated code and into reports, so give it on one line")]
+    ControlCharacter {
+        /// `name` or `description`.
+        what: &'static str,
+        /// The text.
+        text: String,
+    },
     /// Neither or both of `field` and `loss`.
     #[error("give exactly one of a field (--field) or a loss (--loss); {0}")]
     FieldOrLoss(&'static str),

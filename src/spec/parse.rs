@@ -46,7 +46,7 @@ pub enum ParseError {
     },
     /// An expression nested deeper than [`MAX_NESTING`] levels of parentheses, calls, signs and exponents, or a
     /// tree deeper than [`MAX_DEPTH`] (where the terms of one sum or product count one level each).
-    #[error("expression nested too deeply at column {col}: more than {max} levels (of parentheses, calls, signs and powers: 100; with the terms of one sum or product counted: 2000); split it into smaller parts")]
+    #[error("expression nested too deeply or too long at column {col}: more than {max} levels (of parentheses, calls, signs and powers: 100; with the terms of one sum or product counted: 2000); split it into smaller parts")]
     TooDeep {
         /// the limit
         max: usize,
@@ -199,6 +199,10 @@ pub fn parse_number(text: &str, col: usize) -> Result<Coef, ParseError> {
         return Err(bad());
     }
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    // Digits only: the big-integer parser would also take `_` separators (found by review: `--at 1_0` read as 10).
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     if exp.abs() > 400 {
         return Err(ParseError::NumberOutOfRange { text: text.to_string(), col });
     }
@@ -381,6 +385,9 @@ mod tests {
         assert!(big.contains("'1e401' at column 3 is out of range"), "{big}");
         assert!(parse_number("1e-99999999999", 1).unwrap_err().to_string().contains("out of range"));
         assert!(parse_number("1e--3", 1).unwrap_err().to_string().contains("malformed"));
+        for odd in ["1_0", "+1", "1.-2", "1.5_", "0x10"] {
+            assert!(parse_number(odd, 1).is_err(), "{odd}");
+        }
     }
     #[test]
     fn precedence() {

@@ -81,6 +81,10 @@ pub enum TableauError {
     /// No built-in method of that name.
     #[error("unknown method {0:?}; built-ins: {1}")]
     UnknownMethod(String, String),
+    /// A name with a line break or another control character: it is copied into comments and doc lines of the
+    /// generated code and into text tables (found by review: a newline in a name injected a Rust item).
+    #[error("the method's name {0:?} contains a control character (a line break?): give a one-line name")]
+    BadName(String),
 }
 
 /// A Butcher tableau with exact rational coefficients (`c = A·1`).
@@ -113,6 +117,9 @@ impl ButcherTableau {
     /// assert_eq!(t.c()[0], rat(0, 1));
     /// ```
     pub fn new(name: &str, a: Vec<Vec<Coef>>, b: Vec<Coef>) -> Result<Self, TableauError> {
+        if name.chars().any(char::is_control) {
+            return Err(TableauError::BadName(name.to_string()));
+        }
         let s = b.len();
         if s == 0 {
             return Err(TableauError::NoStages);

@@ -30,6 +30,11 @@ pub enum EvalError {
     /// compile, and the evaluator turned `inf * 0` into NaN where the exact value is finite).
     #[error("the constant {0} is beyond the range of double precision (about 1.8e308), so no numeric code can represent it: lower the order or rescale the problem")]
     OutOfRange(String),
+    /// A non-zero exact constant below the normal range of `f64` (about 2.2e-308): it would round to 0 or to a
+    /// subnormal with few digits, a silently wrong number (found by review: the f_1 coefficient -1e-400 of
+    /// `1e-200 x^2` was emitted as `-0.0`, and `--set k=1e-400` made a zero field).
+    #[error("the constant {0} is below the range of double precision (its magnitude is under 2.2e-308, so it would round to 0 or lose its digits): rescale the problem")]
+    Underflow(String),
 }
 
 /// A value that came out NaN or infinite, with where it happened: what was evaluated (a component of the field
@@ -56,12 +61,29 @@ pub struct NonFinite {
 
 impl fmt::Display for NonFinite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let point: Vec<String> = self.point.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let point: Vec<String> = self.point.iter().map(|(n, v)| format!("{n}={}", short_number(*v))).collect();
         write!(f, "{} is {} at ({})", self.what, self.value, point.join(", "))?;
         if let Some(h) = self.h {
-            write!(f, " with h = {h}")?;
+            write!(f, " with h = {}", short_number(h))?;
         }
         Ok(())
+    }
+}
+
+/// `x` as Rust's shortest round-trip decimal, in scientific notation when that would be long (found by review: a
+/// start point `1e308` printed 309 digits in an error message).
+///
+/// ```
+/// use bea::emit::evaluator::short_number;
+/// assert_eq!(short_number(0.6), "0.6");
+/// assert_eq!(short_number(1e308), "1e308");
+/// assert_eq!(short_number(-2.5e-9), "-2.5e-9");
+/// ```
+pub fn short_number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() >= 1e16 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -131,6 +153,8 @@ trait Scalar: Copy + PartialEq + std::fmt::Debug {
     fn one() -> Self;
     fn plus(self, o: Self) -> Self;
     fn finite(self) -> bool;
+    /// `|self|` as an `f64`.
+    fn magnitude(self) -> f64;
     /// A key for deduplicating constants.
     fn key(self) -> (u64, u64);
 }
@@ -150,6 +174,9 @@ impl Scalar for f64 {
     }
     fn finite(self) -> bool {
         self.is_finite()
+    }
+    fn magnitude(self) -> f64 {
+        self.abs()
     }
     fn key(self) -> (u64, u64) {
         (self.to_bits(), 0)
@@ -171,6 +198,9 @@ impl Scalar for Dd {
     }
     fn finite(self) -> bool {
         self.is_finite()
+    }
+    fn magnitude(self) -> f64 {
+        self.hi.abs()
     }
     fn key(self) -> (u64, u64) {
         (self.hi.to_bits(), self.lo.to_bits())
@@ -274,10 +304,9 @@ impl<'a, C: Scalar> Compiler<'a, C> {
         let mut c0 = C::zero();
         for (m, c) in p.terms() {
             let v = C::from_coef(c);
-            if !v.finite() {
-                let full = c.to_string();
-                let shown = if full.len() > 60 { format!("{}... ({} digits)", &full[..40], full.len()) } else { full };
-                return Err(EvalError::OutOfRange(shown));
+            if !v.finite() || v.magnitude() < f64::MIN_POSITIVE {
+                let shown = shown_coef(c);
+                return Err(if v.finite() { EvalError::Underflow(shown) } else { EvalError::OutOfRange(shown) });
             }
             match self.monomial(m)? {
                 None => c0 = c0.plus(v),
@@ -710,8 +739,31 @@ impl ModifiedFieldEvaluator {
 pub fn param_values(
     params: &std::collections::BTreeMap<String, Option<Coef>>,
     extra: &std::collections::BTreeMap<String, Coef>,
-) -> HashMap<String, f64> {
-    exact_param_values(params, extra).into_iter().map(|(k, c)| (k, c.to_f64())).collect()
+) -> Result<HashMap<String, f64>, EvalError> {
+    exact_param_values(params, extra)
+        .into_iter()
+        .map(|(k, c)| {
+            let v = c.to_f64();
+            let shown = || format!("{k} = {}", shown_coef(&c));
+            if !v.is_finite() {
+                Err(EvalError::OutOfRange(shown()))
+            } else if !c.is_zero() && v.abs() < f64::MIN_POSITIVE {
+                Err(EvalError::Underflow(shown()))
+            } else {
+                Ok((k, v))
+            }
+        })
+        .collect()
+}
+
+/// An exact constant for a message: in full up to 60 characters, else its first 40 and its length.
+fn shown_coef(c: &Coef) -> String {
+    let full = c.to_string();
+    if full.len() > 60 {
+        format!("{}... ({} characters)", &full[..40], full.len())
+    } else {
+        full
+    }
 }
 
 /// [`param_values`], exact (for [`DdFieldEvaluator`]).

@@ -318,7 +318,7 @@ pub enum CheckError {
     /// Every point is at the rounding floor: the truncated flow and the method agree to rounding, so there is no
     /// slope to measure (inconclusive, not a failure of the field; found by review: a constant field or a fixed
     /// point was reported as FAIL with "only 0 points").
-    #[error("the local error is at rounding level for every h (largest {max_err:e}, floor {floor:e}): the truncated flow and the method agree to rounding here, so no slope can be measured (inconclusive; try another start point)")]
+    #[error("the local error is at rounding level for every h (largest {max_err:e}, floor {floor:e}): the truncated flow and the method agree to the harness's floor (8 ulps of max(1, |theta0|), or the plateau it detects) here, so no slope can be measured (inconclusive; try another start point, or one where the field is not tiny: the floor is not relative to the field's size)")]
     AtRounding {
         /// The largest error on the grid.
         max_err: f64,
