@@ -316,7 +316,12 @@ mod tests {
         {
             let v = across_seeds(&parts(outs));
             assert_eq!((v.outcome, v.n), (want, outs.len()), "{outs:?}");
-            assert_eq!(v.numbers["outcome_seed10"], if outs[0] == H { 1.0 } else { -1.0 });
+            let want = match outs[0] {
+                H => 1.0,
+                D => -1.0,
+                I => 0.0,
+            };
+            assert_eq!(v.numbers["outcome_seed10"], want);
             assert_eq!(v.numbers["rho_seed11"], -0.1);
             assert!(v.rule.contains(&format!("over {} seeds", outs.len())), "{}", v.rule);
         }
