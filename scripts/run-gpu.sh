@@ -19,7 +19,7 @@
 #
 # Stages (STAGES, space-separated; default "igr-cuda igr-cpu egr-cuda"), each under `timeout -s INT`
 # (the sweep stops cleanly on SIGINT and keeps the finished runs):
-#   igr-cuda  bea experiment igr-mlp --device cuda   (CI size: embedded digits, 15 runs)   T_IGR (100 s)
+#   igr-cuda  bea experiment igr-mlp --device cuda   --seeds 0 (CI size: embedded digits, 15 runs, one seed)   T_IGR (100 s)
 #   igr-cpu   the same on the CPU, the baseline on the same machine                        T_IGR_CPU (60 s)
 #   egr-cuda  bea experiment egr-resnet --device cuda (small ResNet, 10k Fashion-MNIST, 4 runs) T_EGR (120 s)
 #   egr-full  bea experiment egr-resnet --full --shard 0/4 (ResNet-18, batch 512, 20k steps; will not finish
@@ -111,8 +111,8 @@ stage() { # name timeout args...
 mkdir -p "$W/res"
 for st in $STAGES; do
   case $st in
-    igr-cuda) stage igr-cuda "${T_IGR:-100}" experiment igr-mlp --device cuda ;;
-    igr-cpu)  stage igr-cpu "${T_IGR_CPU:-60}" experiment igr-mlp --device cpu ;;
+    igr-cuda) stage igr-cuda "${T_IGR:-100}" experiment igr-mlp --device cuda --seeds 0 ;;
+    igr-cpu)  stage igr-cpu "${T_IGR_CPU:-60}" experiment igr-mlp --device cpu --seeds 0 ;;
     egr-cuda) stage egr-cuda "${T_EGR:-120}" experiment egr-resnet --device cuda --data-dir "$BEA_DATA_DIR" ;;
     egr-full) stage egr-full "${T_FULL:-120}" experiment egr-resnet --full --shard 0/4 --device cuda --data-dir "$BEA_DATA_DIR" ;;
     *) echo "unknown stage $st" ;;
