@@ -409,3 +409,17 @@ fn review_found_examples_survives_a_failing_stdout() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("writing to standard output") && !err.contains("panicked"), "{err}");
 }
+
+/// Review (session 7): `bea emit` had no `--timeout` or `--max-terms`; it now takes both, like `derive`.
+#[test]
+fn review_found_emit_takes_the_derivation_limits() {
+    let (code, _, err) =
+        crate::support::bea(&["emit", "--example", "quartic", "--order", "30", "--timeout", "0.3", "--format", "json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("timeout") && err.contains("--timeout"), "{err}");
+    let (code, _, err) = crate::support::bea(&["emit", "--example", "quartic", "--timeout", "0"]);
+    assert!(code == 2 && err.contains("--timeout must be"), "{err}");
+    let (code, out, err) =
+        crate::support::bea(&["emit", "--example", "quartic", "--order", "2", "--max-terms", "100000"]);
+    assert!(code == 0 && out.contains("pub fn f_2"), "{err}");
+}

@@ -84,15 +84,41 @@ pub struct DeriveArgs {
     /// text (default), latex or json.
     #[arg(long, default_value = "text")]
     pub format: String,
+    /// Resource limits of the derivation.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// The derivation's resource limits (`derive` and `emit`).
+#[derive(Args, Debug, Default, Clone)]
+pub struct LimitArgs {
     /// Largest number of term products one multiplication may form (a guard against expression swell).
     #[arg(long)]
     pub max_terms: Option<usize>,
     /// Wall-clock limit in seconds.
     #[arg(long)]
     pub timeout: Option<f64>,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+}
+
+impl LimitArgs {
+    /// The derivation options these limits set (a timeout from 1 ms to 1e9 s).
+    pub fn options(&self) -> anyhow::Result<crate::derive::DeriveOptions> {
+        let mut opts = crate::derive::DeriveOptions::default();
+        if let Some(m) = self.max_terms {
+            opts.budget.max_product_terms = m;
+        }
+        if let Some(t) = self.timeout {
+            // 1 ms: a shorter limit rounds away; 1e9 s (31 years): a longer one overflows the clock.
+            if !(1e-3..=1e9).contains(&t) {
+                return Err(anyhow::anyhow!("--timeout must be a number of seconds from 0.001 to 1e9, got {t}"));
+            }
+            opts.timeout = Some(std::time::Duration::from_secs_f64(t));
+        }
+        Ok(opts)
+    }
 }
 
 impl ProblemArgs {
@@ -240,6 +266,9 @@ pub struct EmitArgs {
     /// x0=1,y0=3/5; an example's `[verify]` values are not used) and one recursion (not --recursion both).
     #[arg(long, default_value = "rust")]
     pub format: String,
+    /// Resource limits of the derivation (found by review: emit had none, derive had both).
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

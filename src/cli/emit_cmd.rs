@@ -18,11 +18,13 @@ pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
         "rust" => None,
         other => Some(other.parse::<Format>().map_err(|_| anyhow!("--format {other}: use rust, text, latex or json"))?),
     };
+    let start = std::time::Instant::now();
+    let opts = a.limits.options()?;
     let raw = a.problem.to_raw()?;
     let problem = Problem::from_raw(&raw)?;
     let Some(format) = format else {
         check_numeric(&problem)?;
-        let mut d = super::method::derive_any(&problem, &Default::default())?;
+        let mut d = super::method::derive_any(&problem, &opts)?;
         let partition = d.partitioned.as_ref().map(|m| {
             (0..m.parts().len())
                 .map(|k| {
@@ -39,8 +41,9 @@ pub(super) fn run(a: &EmitArgs) -> anyhow::Result<()> {
         let src = generate(&mut d.me, &params, partition.as_deref()).context("cannot generate numeric code")?;
         return super::write_output(a.output.as_deref(), &src);
     };
-    let mut d = super::method::derive_any(&problem, &Default::default())?;
-    super::write_output(a.output.as_deref(), &render(&d.report(), format))
+    let mut d = super::method::derive_any(&problem, &opts)?;
+    let report = d.report_within(start, opts.timeout)?;
+    super::write_output(a.output.as_deref(), &render(&report, format))
 }
 
 /// Refuse, before deriving, what `--format rust` cannot emit: both recursions, or a parameter without a value.
