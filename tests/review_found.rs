@@ -423,3 +423,41 @@ fn review_found_emit_takes_the_derivation_limits() {
         crate::support::bea(&["emit", "--example", "quartic", "--order", "2", "--max-terms", "100000"]);
     assert!(code == 0 && out.contains("pub fn f_2"), "{err}");
 }
+
+/// Review (session 7): whether a potential was found depended on how the field was written: `--field
+/// "1/(1+x)^2"` (its denominator expanded to the non-square-free `x^2 + 2x + 1`) had none, `--loss "1/(1+x)"` had
+/// them all. The rational ansatz now also tries the full denominator. The potentials agree with the loss path's
+/// (`E_2 = 11/42/(1 + x)^7`, also by hand: f_2 of f = (1 + x)^-2 is 11/6 (1 + x)^-8).
+#[test]
+fn review_found_potentials_do_not_depend_on_how_the_field_is_written() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) =
+            crate::support::bea(&[&["derive", "--vars", "x", "--order", "3", "--format", "json"], args].concat());
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let field = json(&["--field", "1/(1+x)^2"]);
+    let loss = json(&["--loss", "1/(1+x)"]);
+    assert_eq!(field["modified_loss_order"], 3, "{}", field["modified_loss"]);
+    assert_eq!(loss["modified_loss_order"], 3);
+    // The same values at x = 0.5 (the two spell the denominators differently).
+    for l in 0..3 {
+        let e = |v: &serde_json::Value| {
+            let p = v["corrections"][l]["potential"].as_str().unwrap().to_string();
+            let raw =
+                bea::spec::RawProblem { loss: Some(p), vars: vec!["x".into()], order: Some(1), ..Default::default() };
+            let pr = bea::spec::Problem::from_raw(&raw).unwrap();
+            let ev = bea::emit::evaluator::Evaluator::compile(
+                &pr.algebra,
+                std::slice::from_ref(pr.loss.as_ref().unwrap()),
+                &Default::default(),
+            )
+            .unwrap();
+            let mut o = [0.0];
+            ev.eval(&[0.5], &mut o);
+            o[0]
+        };
+        let (a, b) = (e(&field), e(&loss));
+        assert!((a - b).abs() <= 1e-12 * b.abs(), "E_{}: {a} vs {b}", l + 1);
+    }
+}

@@ -26,8 +26,8 @@ pub fn potential(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Option<E
             return Some(alg.normalize(h));
         }
     }
-    for with_logs in [false, true] {
-        if let Some(e) = rational_ansatz(alg, f, with_logs) {
+    for (with_logs, full) in [(false, false), (true, false), (false, true), (true, true)] {
+        if let Some(e) = rational_ansatz(alg, f, with_logs, full) {
             return Some(e);
         }
     }
@@ -37,8 +37,11 @@ pub fn potential(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Option<E
 /// Most unknown coefficients the rational ansatz sets up (it solves a dense exact system).
 const MAX_ANSATZ_UNKNOWNS: usize = 120;
 
-/// Strategy 3 of the module docs.
-fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool) -> Option<Elem> {
+/// Strategy 3 of the module docs. With `full`, the denominator of `E` is `prod_k Q_k^(e_k)` itself and `N`'s degree
+/// bound grows by `sum deg Q_k`: a factor that is not square-free (`x^2 + 2x + 1`, the expanded `(1 + x)^2`) has
+/// potentials such as `1/(1 + x) = (1 + x)/(x^2 + 2x + 1)` that the reduced denominator `Q^(e - 1)` cannot hold
+/// (found by review: `--field "1/(1+x)^2"` found no potential where `--loss "1/(1+x)"`, the same field, did).
+fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, full: bool) -> Option<Elem> {
     let n = alg.n_state();
     // Only state generators anywhere (numerators and denominator factors), and at least one denominator.
     let only_state = |alg: &Algebra, p: &Poly| p.gens().iter().all(|&g| matches!(alg.gens()[g], GenKind::State(_)));
@@ -63,9 +66,9 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool) -> Option<Ele
     let den_deg: u32 =
         factors.iter().map(|&k| alg.factors()[k].terms().iter().map(|(m, _)| m.degree()).max().unwrap_or(0)).sum();
     // -grad(N / D') has numerator degree about deg N + sum deg Q_k - 1 over D = D' prod Q_k.
-    let deg = (num_deg + 1).saturating_sub(den_deg) + 1;
+    let deg = (num_deg + 1).saturating_sub(den_deg) + 1 + if full { den_deg } else { 0 };
     let mut basis: Vec<Elem> = Vec::new();
-    let reduced: Vec<u16> = e_max.iter().map(|&e| e.saturating_sub(1)).collect();
+    let reduced: Vec<u16> = e_max.iter().map(|&e| if full { e } else { e.saturating_sub(1) }).collect();
     for mono in monomials(n, deg) {
         basis.push(Elem { num: Poly::from_terms(vec![(mono, Coef::one())]), den: reduced.clone() });
         if basis.len() > MAX_ANSATZ_UNKNOWNS {
