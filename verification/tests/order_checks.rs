@@ -318,3 +318,21 @@ fn verdicts_on_known_error_shapes() {
     assert_eq!(c.verdict, Verdict::Inconclusive, "{c:?}");
     assert!(matches!(c.error, Some(CheckError::BetweenOrders { expected: 5, .. })), "{:?}", c.error);
 }
+
+/// A plateau of the errors far above rounding makes the check inconclusive, never a verdict fitted on the steps
+/// above it: explicit Euler on `y' = -y` with a step map biased by `1e-7` (a measurement that stops resolving
+/// errors below `1e-7`) against the exact first-order field. Before the rule, the fit ran over the four largest
+/// steps above the plateau. With the bias at rounding level (1e-17) the same check passes.
+#[test]
+fn a_plateau_far_above_rounding_is_inconclusive() {
+    let cand =
+        Candidate::new("first order", 1, |th: &[f64], h: f64, out: &mut [f64]| out[0] = -th[0] * (1.0 + h / 2.0));
+    for (bias, want) in [(1e-7, Verdict::Inconclusive), (1e-17, Verdict::Pass)] {
+        let step = move |th: &[f64], h: f64| vec![th[0] - h * th[0] + bias];
+        let c = check_order(&step, &cand, &[1.0], &OrderConfig::default());
+        assert_eq!(c.verdict, want, "bias {bias}: {c:?}");
+        if want == Verdict::Inconclusive {
+            assert!(matches!(c.error, Some(CheckError::HighPlateau { .. })), "{c:?}");
+        }
+    }
+}

@@ -325,6 +325,21 @@ pub enum CheckError {
         /// The detected floor.
         floor: f64,
     },
+    /// The errors level off at small `h` far above rounding (more than [`HIGH_PLATEAU`] times the a-priori floor):
+    /// every candidate with the right `f_0` has a local error that falls to rounding as `h → 0`, so a plateau that
+    /// high means the measurement itself stopped resolving the error (the reference flow's tolerance on a large
+    /// state, or a step that does not converge), and a slope fitted above it would be judged on the largest,
+    /// pre-asymptotic steps (found by review: correct fields FAILed with slope 1 over four points above a plateau
+    /// 10^8 times the rounding level).
+    #[error("the errors level off at {level:e} at the smallest steps, {ratio:.0e} times the rounding floor {rounding:e}: the measurement stopped resolving the local error, so no slope is judged (inconclusive; try --h-max lower, --precision double-double, or another start point)")]
+    HighPlateau {
+        /// The plateau's level.
+        level: f64,
+        /// The a-priori rounding floor.
+        rounding: f64,
+        /// `level / rounding`.
+        ratio: f64,
+    },
     /// The local slopes over the fitted points still drift by more than twice the tolerance: the errors have not
     /// reached their asymptotic power law on this grid, so neither PASS nor FAIL would be justified (inconclusive;
     /// found by review: pre-asymptotic fits failed right fields at high `N` and passed a 1%-wrong `f_7`).
@@ -471,6 +486,7 @@ impl CheckError {
         matches!(
             self,
             CheckError::AtRounding { .. }
+                | CheckError::HighPlateau { .. }
                 | CheckError::TooFewPoints { .. }
                 | CheckError::NotSettled { .. }
                 | CheckError::BetweenOrders { .. }
@@ -653,6 +669,11 @@ where
     Ok(err)
 }
 
+/// How far above the a-priori rounding floor a plateau of the errors makes a check inconclusive
+/// ([`CheckError::HighPlateau`]): `1e4`, well above the reference flow's tolerance (Dop853 at `rtol = 1e-14`
+/// plateaus within about 100 times the floor).
+pub const HIGH_PLATEAU: f64 = 1e4;
+
 pub(crate) fn fit_into(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
     judge(check, theta0, cfg);
     check.verdict = match (&check.error, check.pass) {
@@ -672,6 +693,15 @@ fn judge(check: &mut OrderCheck, theta0: &[f64], cfg: &OrderConfig) {
     let max_err = pts.iter().map(|p| p.1).fold(0.0f64, f64::max);
     if outcome.used.is_empty() && !pts.is_empty() && max_err < cfg.floor.margin * outcome.floor {
         check.error.get_or_insert(CheckError::AtRounding { max_err, floor: outcome.floor });
+        return;
+    }
+    let rounding = cfg.floor.floor_ulps * f64::EPSILON * scale;
+    if outcome.plateau && outcome.floor > HIGH_PLATEAU * rounding {
+        check.error.get_or_insert(CheckError::HighPlateau {
+            level: outcome.floor,
+            rounding,
+            ratio: outcome.floor / rounding,
+        });
         return;
     }
     if outcome.used.len() < cfg.min_points {
