@@ -846,3 +846,65 @@ fn verify_grid_follows_the_fields_time_scale() {
     refused(&["verify", "--example", "quartic", "--h-max", "0"], &["--h-max 0 is out of range"]);
     refused(&["verify", "--example", "quartic", "--h-max", "-1"], &["--h-max -1 is out of range"]);
 }
+
+/// A partitioned method from a TOML pair of tableaus (`[part1]`, `[part2]`): the Lobatto IIIA–IIIB pair with IIIA
+/// on `p` is Störmer–Verlet (IIIB on `q`, IIIA on `p`), so its corrections equal the built-in's exactly; the harness
+/// passes it to N = 4 (its step is the pair's numeric partitioned step, independent of the Taylor derivation); `bea
+/// series` tabulates its P-series; malformed pairs are clear errors.
+#[test]
+fn a_partitioned_pair_from_toml() {
+    let dir = std::env::temp_dir().join(format!("bea-pair-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pair = dir.join("lobatto.toml");
+    std::fs::write(
+        &pair,
+        "name = \"lobatto-iiia-iiib\"\n[part1]\nname = \"lobatto-iiia\"\na = [[\"0\", \"0\"], [\"1/2\", \"1/2\"]]\n\
+         b = [\"1/2\", \"1/2\"]\n[part2]\nname = \"lobatto-iiib\"\na = [[\"1/2\", \"0\"], [\"1/2\", \"0\"]]\n\
+         b = [\"1/2\", \"1/2\"]\n",
+    )
+    .unwrap();
+    let path = pair.to_str().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) = bea(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let ours = json(&[
+        "derive",
+        "--example",
+        "pendulum",
+        "--method",
+        path,
+        "--part1",
+        "p",
+        "--order",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let builtin =
+        json(&["derive", "--example", "pendulum", "--method", "stormer-verlet", "--order", "4", "--format", "json"]);
+    assert_eq!(ours["corrections"], builtin["corrections"]);
+    assert!(
+        ours["method"].as_str().unwrap().starts_with("lobatto-iiia-iiib (lobatto-iiia for p"),
+        "{}",
+        ours["method"]
+    );
+    let (code, out, err) = bea(&["derive", "--example", "pendulum", "--method", path, "--order", "1"]);
+    assert!(code == 0 && out.contains("by Taylor expansion of the step"), "{out}{err}");
+    let (code, out, err) = bea(&["verify", "--example", "pendulum", "--method", path, "--max-order", "4", "--strict"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = bea(&["series", "--method", path, "--order", "3"]);
+    assert!(code == 0 && out.contains("part 1: lobatto-iiia, part 2: lobatto-iiib"), "{out}");
+    for (body, want) in [
+        ("name = \"x\"\n[part1]\na = [[\"0\"]]\nb = [\"1\"]\n", "missing table [part2]"),
+        ("name = \"x\"\nfoo = 1\n[part1]\na = [[\"0\"]]\nb = [\"1\"]\n[part2]\na = [[\"1\"]]\nb = [\"1\"]\n", "unknown key 'foo'"),
+        ("name = \"x\"\n[part1]\na = [[\"0\"]]\nb = [\"1/2\"]\n[part2]\na = [[\"1\"]]\nb = [\"1\"]\n", "sum to 1/2"),
+        ("name = \"x\"\n[part1]\na = [[\"0\"]]\nb = [\"1\"]\n[part2]\na = [[\"0\", \"0\"], [\"1\", \"0\"]]\nb = [\"1/2\", \"1/2\"]\n", "part 2 has 2 stages"),
+    ] {
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, body).unwrap();
+        refused(&["derive", "--example", "pendulum", "--method", bad.to_str().unwrap()], &[want]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,7 @@
 //! Stormer-Verlet) by Taylor expansion of their step (`crate::derive::taylor`).
 
 use crate::derive::bseries::{derive_heavy_ball_with, derive_method_with, method_by_name, tableau::ButcherTableau};
-use crate::derive::taylor::{canonical_partitioned_name, derive_partitioned, PartitionedRk};
+use crate::derive::taylor::{derive_partitioned, is_partitioned, PartitionedRk};
 use crate::derive::{derive_with, DeriveOptions, ModifiedEquation};
 use crate::emit::expr::{Printer, Syntax};
 use crate::emit::Report;
@@ -40,10 +40,10 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
         return Err(anyhow!(
             "--recursion {} applies to explicit Euler only; the method {m} is derived by {}",
             problem.recursion,
-            if canonical_partitioned_name(m).is_some() { "Taylor expansion of its step" } else { "B-series" }
+            if is_partitioned(m) { "Taylor expansion of its step" } else { "B-series" }
         ));
     }
-    if canonical_partitioned_name(m).is_some() {
+    if is_partitioned(m) {
         let method = PartitionedRk::named_split(m, &problem.vars, problem.partition.as_deref())?;
         let me = derive_partitioned(problem, &method, opts)?;
         let part = |k: usize| -> String {
@@ -53,7 +53,7 @@ pub fn derive_any(problem: &Problem, opts: &DeriveOptions) -> anyhow::Result<Der
                 .collect();
             format!("{} for {}", method.parts()[k].name(), names.join(", "))
         };
-        let label = format!("{m} ({}; {})", part(0), part(1));
+        let label = format!("{} ({}; {})", method.name(), part(0), part(1));
         return Ok(Derived { me, label, tableau: None, partitioned: Some(method), loss: None });
     }
     if m == "heavy-ball" {
@@ -112,6 +112,7 @@ impl Derived {
             report.igr_first_order = None;
             report.recursion = None;
         }
+        report.by_taylor = self.partitioned.is_some();
         // Heavy-ball derives from f_0 = f/(1 - beta) with the loss cleared (its potential is found again by the
         // structure check); the report still names the loss the problem was given as (found by review: null).
         if let (None, Some(loss)) = (&report.loss, &self.loss) {

@@ -41,7 +41,7 @@ pub(super) fn run(a: &SeriesArgs) -> anyhow::Result<()> {
 fn run_series(a: &SeriesArgs) -> anyhow::Result<String> {
     // Partitioned methods have their own limit and tree counts (found by review: their --order 0 error quoted the
     // rooted-tree counts and limit).
-    let partitioned = crate::derive::taylor::canonical_partitioned_name(&a.method).is_some();
+    let partitioned = crate::derive::taylor::is_partitioned(&a.method);
     if partitioned && (a.order == 0 || a.order > MAX_PARTITIONED_ORDER) {
         return Err(anyhow!("--order {} is out of range for a partitioned method: bea tabulates its P-series from order 1 up to order {MAX_PARTITIONED_ORDER} (bi-coloured trees: 89894 at order 9, 433196 at order 10, about 5x more per order)", a.order));
     }
@@ -64,7 +64,7 @@ fn run_series(a: &SeriesArgs) -> anyhow::Result<String> {
         if a.beta.is_some() {
             return Err(anyhow!("--beta applies to heavy-ball only"));
         }
-        if crate::derive::taylor::canonical_partitioned_name(&a.method).is_some() {
+        if crate::derive::taylor::is_partitioned(&a.method) {
             return run_partitioned(a);
         }
         modified_equation(&BSeries::of_method(&method_by_name(&a.method)?, a.order))?
@@ -103,8 +103,7 @@ pub(super) const MAX_PARTITIONED_ORDER: usize = 10;
 /// `bea series --method symplectic-euler|symplectic-euler-b|stormer-verlet`: the modified-equation P-series,
 /// one exact coefficient per bi-coloured tree.
 fn run_partitioned(a: &SeriesArgs) -> anyhow::Result<String> {
-    let (name, _) = crate::derive::taylor::partitioned_tableaus(&a.method)?;
-    let series = modified_pseries(&PSeries::of_named(name, a.order)?)?;
+    let series = modified_pseries(&PSeries::of_named(&a.method, a.order)?)?;
     Ok(match a.format.as_str() {
         "json" => p_to_json(&series) + "\n",
         "text" => p_text_table(&series, !a.all),

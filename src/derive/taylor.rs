@@ -38,6 +38,7 @@ use super::{general, DeriveError, DeriveOptions, Guard, ModifiedEquation};
 use crate::algebra::{Algebra, Coef, Elem};
 use crate::spec::Problem;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Instant;
 use thiserror::Error;
 
@@ -94,31 +95,95 @@ pub fn canonical_partitioned_name(name: &str) -> Option<&'static str> {
     }
 }
 
-/// The tableaus `[part 1, part 2]` of a partitioned built-in ([`PARTITIONED_METHODS`], aliases as
-/// [`canonical_partitioned_name`]) and its canonical name; the one place they are defined (the Taylor path and
-/// the P-series of [`crate::derive::bseries::pseries`] both read them here).
+/// Whether `method` is a partitioned method: a built-in ([`canonical_partitioned_name`]) or a TOML file with a
+/// `[part1]` or `[part2]` table ([`pair_from_toml_file`]; whether it is a valid one is checked when it is loaded).
+pub fn is_partitioned(method: &str) -> bool {
+    canonical_partitioned_name(method).is_some()
+        || (method.ends_with(".toml")
+            && std::fs::read_to_string(method)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("part1") || t.contains_key("part2")))
+}
+
+/// A partitioned method from a TOML file: a `name` and two tables `[part1]` and `[part2]`, each in the tableau
+/// format of [`crate::derive::bseries::tableau`] (`a`, `b`, optional `c`; a part's `name` defaults to
+/// `"<name> part k"`). `Ok(None)` when the file has neither table (an ordinary tableau file). Part 1 acts on the
+/// variables of `--part1` (default: the first half).
+///
+/// ```toml
+/// name = "lobatto-iiia-iiib"
+/// [part1]
+/// a = [["0", "0"], ["1/2", "1/2"]]
+/// b = ["1/2", "1/2"]
+/// [part2]
+/// a = [["1/2", "0"], ["1/2", "0"]]
+/// b = ["1/2", "1/2"]
+/// ```
+pub fn pair_from_toml_file(path: &Path) -> Result<Option<(String, [ButcherTableau; 2])>, TaylorError> {
+    let file = path.display().to_string();
+    let bad = |message: String| TaylorError::Tableau(TableauError::File { path: file.clone(), message });
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TaylorError::Tableau(TableauError::Io { path: file.clone(), reason: e.to_string() }))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| bad(e.to_string().trim().to_string()))?;
+    if !table.contains_key("part1") && !table.contains_key("part2") {
+        return Ok(None);
+    }
+    if let Some(k) = table.keys().find(|k| !matches!(k.as_str(), "name" | "description" | "part1" | "part2")) {
+        return Err(bad(format!("unknown key '{k}' (a partitioned method has name, description, [part1], [part2])")));
+    }
+    let name = match table.get("name") {
+        Some(toml::Value::String(n)) => n.clone(),
+        Some(_) => return Err(bad("name must be a string".into())),
+        None => return Err(bad("missing name".into())),
+    };
+    let part = |k: usize| -> Result<ButcherTableau, TaylorError> {
+        let key = format!("part{k}");
+        let Some(toml::Value::Table(t)) = table.get(&key) else {
+            return Err(bad(format!("missing table [{key}] (a partitioned method needs [part1] and [part2])")));
+        };
+        let mut t = t.clone();
+        t.entry("name").or_insert_with(|| toml::Value::String(format!("{name} part {k}")));
+        let text = toml::to_string(&t).map_err(|e| bad(e.to_string()))?;
+        ButcherTableau::from_toml_str(&text).map_err(|e| bad(format!("[{key}]: {e}")))
+    };
+    let (p1, p2) = (part(1)?, part(2)?);
+    PartitionedRk::new(&name, vec![p1.clone(), p2.clone()], vec![0, 1]).map_err(|e| bad(e.to_string()))?;
+    Ok(Some((name, [p1, p2])))
+}
+
+/// The tableaus `[part 1, part 2]` of a partitioned method and its name: a built-in ([`PARTITIONED_METHODS`],
+/// aliases as [`canonical_partitioned_name`]; the one place they are defined, read by the Taylor path and the
+/// P-series of [`crate::derive::bseries::pseries`]) or a TOML file of a pair ([`pair_from_toml_file`]).
 ///
 /// ```
 /// use bea::derive::taylor::partitioned_tableaus;
 /// let (name, [p1, p2]) = partitioned_tableaus("verlet").unwrap();
-/// assert_eq!((name, p1.name(), p2.name()), ("stormer-verlet", "lobatto-iiib", "lobatto-iiia"));
+/// assert_eq!((name.as_str(), p1.name(), p2.name()), ("stormer-verlet", "lobatto-iiib", "lobatto-iiia"));
 /// ```
-pub fn partitioned_tableaus(name: &str) -> Result<(&'static str, [ButcherTableau; 2]), TaylorError> {
-    let key = canonical_partitioned_name(name).ok_or_else(|| TaylorError::UnknownMethod(name.to_string()))?;
+pub fn partitioned_tableaus(name: &str) -> Result<(String, [ButcherTableau; 2]), TaylorError> {
+    let Some(key) = canonical_partitioned_name(name) else {
+        return match pair_from_toml_file(Path::new(name)) {
+            Ok(Some(pair)) => Ok(pair),
+            Ok(None) => Err(TaylorError::UnknownMethod(name.to_string())),
+            Err(e) if Path::new(name).exists() => Err(e),
+            Err(_) => Err(TaylorError::UnknownMethod(name.to_string())),
+        };
+    };
     let t = |a: Vec<Vec<(i64, i64)>>, b: Vec<(i64, i64)>, n: &str| {
         let conv = |v: &[(i64, i64)]| v.iter().map(|&(p, q)| rat(p, q)).collect::<Vec<_>>();
         ButcherTableau::new(n, a.iter().map(|r| conv(r)).collect(), conv(&b))
     };
     Ok(match key {
         "symplectic-euler" => (
-            "symplectic-euler",
+            "symplectic-euler".to_string(),
             [
                 t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
                 t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
             ],
         ),
         "symplectic-euler-b" => (
-            "symplectic-euler-b",
+            "symplectic-euler-b".to_string(),
             [
                 t(vec![vec![(0, 1)]], vec![(1, 1)], "explicit-euler")?,
                 t(vec![vec![(1, 1)]], vec![(1, 1)], "implicit-euler")?,
@@ -128,7 +193,7 @@ pub fn partitioned_tableaus(name: &str) -> Result<(&'static str, [ButcherTableau
             let half = vec![(1, 2), (1, 2)];
             let iiib = t(vec![vec![(1, 2), (0, 1)], vec![(1, 2), (0, 1)]], half.clone(), "lobatto-iiib")?;
             let iiia = t(vec![vec![(0, 1), (0, 1)], vec![(1, 2), (1, 2)]], half, "lobatto-iiia")?;
-            ("stormer-verlet", [iiib, iiia])
+            ("stormer-verlet".to_string(), [iiib, iiia])
         }
         _ => return Err(TaylorError::UnknownMethod(name.to_string())),
     })
@@ -197,15 +262,15 @@ impl PartitionedRk {
         if let Some(p) = part_of {
             if p.len() != dim {
                 let reason = format!("{} part indices for {dim} variables ({})", p.len(), vars.join(", "));
-                return Err(TaylorError::Shape { method: canonical.to_string(), reason });
+                return Err(TaylorError::Shape { method: canonical.clone(), reason });
             }
-            return PartitionedRk::new(canonical, parts, p.to_vec());
+            return PartitionedRk::new(&canonical, parts, p.to_vec());
         }
         if !dim.is_multiple_of(2) {
-            return Err(TaylorError::OddDimension { method: canonical.to_string(), dim, vars: vars.join(", ") });
+            return Err(TaylorError::OddDimension { method: canonical.clone(), dim, vars: vars.join(", ") });
         }
         let part_of = (0..dim).map(|m| usize::from(m >= dim / 2)).collect();
-        PartitionedRk::new(canonical, parts, part_of)
+        PartitionedRk::new(&canonical, parts, part_of)
     }
 
     /// The method's name.

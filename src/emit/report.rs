@@ -88,6 +88,9 @@ pub struct Report {
     /// Why the modified loss stops before order `N` (text only; JSON has `modified_loss_order`).
     #[serde(skip)]
     pub modified_loss_note: Option<String>,
+    /// Derived by Taylor expansion of the step (a partitioned method), not by B-series (text only).
+    #[serde(skip)]
+    pub by_taylor: bool,
     /// LaTeX of the loss.
     #[serde(skip)]
     pub loss_latex: Option<String>,
@@ -190,6 +193,7 @@ impl Report {
             modified_loss_latex: ml.as_ref().map(|m| m.latex.clone()),
             modified_loss_note: ml.and_then(|m| m.note),
             loss_latex: loss.map(|l| l.1),
+            by_taylor: false,
         }
     }
     /// Was the problem given as a loss?

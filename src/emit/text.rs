@@ -56,9 +56,7 @@ pub(crate) fn header(r: &Report) -> String {
     if r.method == "explicit-euler" {
         return format!("modified equation of explicit Euler (gradient descent), recursion: {rec}");
     }
-    let partitioned =
-        r.method.split_whitespace().next().and_then(crate::derive::taylor::canonical_partitioned_name).is_some();
-    let how = if partitioned { "by Taylor expansion of the step" } else { "by B-series" };
+    let how = if r.by_taylor { "by Taylor expansion of the step" } else { "by B-series" };
     format!("modified equation of {} ({how})", r.method)
 }
 

@@ -180,10 +180,10 @@ fn unspecified_calls(ast: &Ast, out: &mut Vec<String>) {
 fn partition(part1: Option<&[String]>, vars: &[String], method: &str) -> Result<Option<Vec<usize>>, SpecError> {
     let Some(part1) = part1 else { return Ok(None) };
     let bad = |reason: String| Err(SpecError::Partition { reason });
-    if crate::derive::taylor::canonical_partitioned_name(method).is_none() {
+    if !crate::derive::taylor::is_partitioned(method) {
         return bad(format!(
-            "only a partitioned method (symplectic-euler, symplectic-euler-b, stormer-verlet) splits the variables; \
-             the method is {method}"
+            "only a partitioned method (symplectic-euler, symplectic-euler-b, stormer-verlet, or a TOML file with \
+             [part1] and [part2]) splits the variables; the method is {method}"
         ));
     }
     let mut part_of = vec![1; vars.len()];

@@ -104,7 +104,7 @@ impl PSeries {
     /// The P-series of a partitioned built-in ([`crate::derive::taylor::PARTITIONED_METHODS`]).
     pub fn of_named(name: &str, order: usize) -> Result<Self, TaylorError> {
         let (canonical, [p1, p2]) = partitioned_tableaus(name)?;
-        Self::of_pair(canonical, &p1, &p2, order)
+        Self::of_pair(&canonical, &p1, &p2, order)
     }
 
     /// The exact flow `a(t) = 1/γ(t)`.
