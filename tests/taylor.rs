@@ -361,6 +361,7 @@ fn partitioned_snapshots() {
         let mut me = derive_partitioned(&p, &m, &Default::default()).unwrap();
         let mut report = Report::build(&mut me);
         report.method = method.to_string();
+        report.by_taylor = true;
         let text = render(&report, Format::Text);
         insta::with_settings!({ snapshot_path => "../series/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!(format!("partitioned-{method}@{name}"), text);
