@@ -12,6 +12,13 @@ fn main() {
         }
         // A failed `verify --strict` is not a usage error: its own status (1), documented in `bea verify --help`.
         let failed_checks = e.downcast_ref::<bea::cli::ChecksFailed>().is_some();
-        std::process::exit(if failed_checks { 1 } else { 2 });
+        let interrupted = e.downcast_ref::<bea::cli::Interrupted>().is_some();
+        std::process::exit(if failed_checks {
+            1
+        } else if interrupted {
+            130
+        } else {
+            2
+        });
     }
 }

@@ -908,3 +908,32 @@ fn a_partitioned_pair_from_toml() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Review (session 7) of the sweeps: a shard judges nothing and writes no report (two shards printed different
+/// verdicts on the same data and overwrote each other's report); a finished run of another configuration under the
+/// same id is refused, not silently replaced; the full run afterwards reuses every shard's runs and counts the
+/// verdicts over seeds in words.
+#[test]
+fn sweeps_shard_without_verdicts_and_keep_other_configurations() {
+    let dir = std::env::temp_dir().join(format!("bea-sweep7-{}", std::process::id()));
+    let out = dir.to_string_lossy().to_string();
+    let base = ["experiment", "igr-mlp", "--widths", "8", "--learning-rates", "0.1,0.05", "--eval-every", "30"];
+    let run = |extra: &[&str]| bea(&[&base[..], &["--out", &out], extra].concat());
+    for shard in ["0/2", "1/2"] {
+        let (code, text, err) = run(&["--steps", "60", "--seeds", "0,1", "--shard", shard]);
+        assert_eq!(code, 0, "{err}");
+        assert!(text.starts_with(&format!("shard {shard}: 2 runs done")) && !text.contains("Prediction"), "{text}");
+        assert!(!dir.join("igr_mlp_report.json").exists(), "a shard wrote the report");
+    }
+    let (code, text, err) = run(&["--steps", "60", "--seeds", "0,1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("runs: 4 of 4") && text.contains("(n = 2 seeds;"), "{text}");
+    assert!(dir.join("igr_mlp_report.json").exists());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("igr_mlp_report.json")).unwrap()).unwrap();
+    assert_eq!(v["skipped"], 4, "every shard's run reused");
+    let (code, _, err) = run(&["--steps", "90", "--seeds", "0,1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("finished run of another configuration (train.steps: 60 -> 90)"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

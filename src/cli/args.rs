@@ -363,9 +363,9 @@ pub struct NetsArgs {
     /// overrides the preset's).
     #[arg(long, value_delimiter = ',')]
     pub mus: Option<Vec<f64>>,
-    /// The seeds, e.g. 0,1,2 (default 0): egr-resnet runs every mu with each; igr-mlp runs the whole sweep with each,
-    /// judges every prediction per seed and combines them by a strict majority over the seeds (finished runs of
-    /// earlier calls with the same --out are reused).
+    /// The seeds, e.g. 0,1,2 (default: 0,1,2,3,4 for igr-mlp at CI size, 0 for igr-mlp --full and egr-resnet):
+    /// each seed runs the whole sweep and is judged on its own, and the verdicts are combined by a strict majority
+    /// over the seeds (finished runs of earlier calls with the same --out are reused).
     #[arg(long, value_delimiter = ',')]
     pub seeds: Option<Vec<u64>>,
     /// igr-mlp: the dataset (digits, mnist, fashion-mnist), overriding the preset's.

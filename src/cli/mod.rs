@@ -25,6 +25,17 @@ pub struct ChecksFailed {
     pub inconclusive: usize,
 }
 
+/// Ctrl-C stopped an experiment's sweep: the process exits with status 130 (the shell's code for SIGINT) after
+/// printing what the finished runs gave, marked as partial (found by review: it exited 0 with firm verdicts).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted: {done} of {total} runs finished; the verdicts above use only those. Rerun the same command to finish the sweep (finished runs are reused)")]
+pub struct Interrupted {
+    /// Runs finished (trained now or reused).
+    pub done: usize,
+    /// Runs in the sweep.
+    pub total: usize,
+}
+
 /// Parse the command line and run it; returns the process exit code.
 pub fn main_with_args(args: Vec<String>) -> anyhow::Result<()> {
     let cli = Cli::parse_from(args);

@@ -111,6 +111,14 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
         if w.is_empty() || w.contains(&0) {
             return Err(anyhow!("--widths must list positive widths, e.g. 100,400"));
         }
+        // Found by review: --widths 100000000 aborted on a 51 GB allocation. Five hidden layers of width w hold
+        // about 4 w^2 parameters: 20,000 is 1.6e9 (6.4 GB in f32), far past the paper's 1,600.
+        if let Some(&big) = w.iter().find(|&&x| x > MAX_WIDTH) {
+            return Err(anyhow!(
+                "--widths {big} is too wide: at most {MAX_WIDTH} (five hidden layers of width w hold about 4 w^2 \
+                 parameters; the paper's widest is 1600)"
+            ));
+        }
         if !w.contains(&cfg.noise_width) {
             cfg.noise_width = w[0];
         }
@@ -138,6 +146,9 @@ pub(super) fn igr_mlp(a: &NetsArgs) -> anyhow::Result<()> {
     let report = run_igr_mlp(&cfg).context("igr-mlp experiment")?;
     finish(&serde_json::to_value(&report)?, cfg.sweep.out_dir.join("igr_mlp_report.json"), a)
 }
+
+/// The widest hidden layer `--widths` accepts.
+const MAX_WIDTH: usize = 20_000;
 
 pub(super) fn egr_resnet(a: &NetsArgs) -> anyhow::Result<()> {
     if a.widths.is_some() || a.learning_rates.is_some() || a.dataset.is_some() {
@@ -193,6 +204,25 @@ fn remove_stale_temps(dir: &std::path::Path) -> anyhow::Result<()> {
 
 fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(v)? + "\n";
+    let count = |k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0) as usize;
+    let list = |k: &str| v.get(k).and_then(|x| x.as_array()).map_or(0, |x| x.len());
+    let (runs, total) = (count("runs"), count("total"));
+    let interrupted = v.get("interrupted").and_then(|x| x.as_bool()).unwrap_or(false);
+    // A shard writes its runs only: no report, no verdicts (they come from a run without --shard).
+    if let Some(sh) = &a.shard {
+        let out = if a.format == "json" {
+            text
+        } else {
+            format!(
+                "shard {sh}: {runs} runs done in {} ({} diverged); the sweep has {total} runs in all: when every shard \
+                 is done, run the command again without --shard (in the same --out) for the verdicts and plots\n",
+                path.parent().map_or(String::new(), |d| d.display().to_string()),
+                list("diverged"),
+            )
+        };
+        super::write_output(None, &out)?;
+        return if interrupted { Err(crate::cli::Interrupted { done: runs, total }.into()) } else { Ok(()) };
+    }
     super::write_output(Some(&path), &text)?;
     if a.format == "json" {
         super::write_output(None, &text)?;
@@ -207,25 +237,52 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
                 return Ok(serde_json::to_string(verdict)?);
             };
             let n = verdict.get("n").and_then(|x| x.as_u64()).unwrap_or(0);
+            // With several seeds `n` counts seeds, and each seed's outcome is a word (found by review: "n = 5" read
+            // as five points, and outcomes printed as 1.0000).
+            let over_seeds = text("rule").is_some_and(|r| r.contains("seeds of the per-seed verdicts"));
             let numbers: Vec<String> = verdict
                 .get("numbers")
                 .and_then(|x| x.as_object())
                 .map(|m| {
                     m.iter()
-                        .map(|(k, v)| match v.as_f64() {
-                            Some(x) => format!("{k} = {x:.4}"),
-                            None => format!("{k} = n/a"),
+                        .map(|(k, v)| match (k.starts_with("outcome_seed"), v.as_f64()) {
+                            (true, Some(x)) => format!(
+                                "{k} = {}",
+                                if x > 0.5 {
+                                    "holds"
+                                } else if x < -0.5 {
+                                    "does not hold"
+                                } else {
+                                    "inconclusive"
+                                }
+                            ),
+                            (false, Some(x)) => format!("{k} = {x:.4}"),
+                            (_, None) => format!("{k} = n/a"),
                         })
                         .collect()
                 })
                 .unwrap_or_default();
             Ok(format!(
-                "Prediction {prediction}: {claim} -> {} (n = {n}; {})",
+                "Prediction {prediction}: {claim} -> {} (n = {n}{}; {})",
                 outcome.replace('-', " "),
+                if over_seeds { " seeds" } else { "" },
                 numbers.join(", ")
             ))
         };
         let mut out = String::new();
+        if interrupted {
+            out.push_str(&format!(
+                "INTERRUPTED after {runs} of {total} runs: the verdicts below use only the finished runs\n"
+            ));
+        }
+        if v.get("table").is_some() {
+            out.push_str(&format!(
+                "runs: {runs} of {total}; {} qualified (reached 100% train accuracy), {} did not, {} diverged\n",
+                list("table"),
+                list("not_fitting"),
+                list("diverged")
+            ));
+        }
         if let Some(vs) = v.get("verdicts").and_then(|x| x.as_array()) {
             for verdict in vs {
                 out.push_str(&line(verdict)?);
@@ -238,6 +295,9 @@ fn finish(v: &serde_json::Value, path: PathBuf, a: &NetsArgs) -> anyhow::Result<
         }
         out.push_str(&format!("report: {}\n", path.display()));
         super::write_output(None, &out)?;
+    }
+    if interrupted {
+        return Err(crate::cli::Interrupted { done: runs, total }.into());
     }
     Ok(())
 }

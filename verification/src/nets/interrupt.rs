@@ -1,5 +1,6 @@
 //! Clean stopping on Ctrl-C: a signal handler (the `ctrlc` crate) sets a flag that the training
-//! loop polls after every step; the current run is written as `interrupted` and the sweep stops.
+//! loop polls after every step and the noise analysis after every realisation; the current run is
+//! written as `interrupted` and the sweep stops. A second Ctrl-C exits at once (status 130).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -10,7 +11,17 @@ static INSTALLED: OnceLock<bool> = OnceLock::new();
 /// Install the Ctrl-C handler once per process (later calls do nothing). Returns whether a
 /// handler is active (false if another handler was already installed by the host program).
 pub fn install_handler() -> bool {
-    *INSTALLED.get_or_init(|| ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).is_ok())
+    *INSTALLED.get_or_init(|| {
+        ctrlc::set_handler(|| {
+            // A second Ctrl-C exits at once (found by review: one arriving during an evaluation or the noise
+            // analysis, which can take minutes at full size, was ignored until the next training step).
+            if STOP.swap(true, Ordering::SeqCst) {
+                eprintln!("second Ctrl-C: exiting now (finished runs are kept; the current one will be rerun)");
+                std::process::exit(130);
+            }
+        })
+        .is_ok()
+    })
 }
 
 /// Whether a stop was requested.

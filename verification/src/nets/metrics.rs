@@ -149,6 +149,11 @@ pub fn noise_analysis(
         let (mut accs, mut slopes) = (vec![], vec![]);
         let reps = if sigma == 0.0 { 1 } else { cfg.realisations.max(1) };
         for r in 0..reps {
+            if crate::nets::interrupt::stop_requested() {
+                // The caller marks the run interrupted; a partial analysis is not kept.
+                params::restore(net.params(), base)?;
+                return Ok(out);
+            }
             params::set_multiplicative_noise(net.params(), base, sigma, &mut rng)?;
             let with_grad = r < cfg.slope_realisations.max(1);
             accs.push(set_stats(net, &d.x_test, &d.y_test, t.eval_chunk, false)?.acc);

@@ -183,3 +183,44 @@ pub fn finished_run(path: &Path, spec: &RunSpec) -> Option<RunFile> {
     let done = matches!(rf.summary.as_ref()?.status, RunStatus::Finished | RunStatus::Diverged);
     (done && rf.spec.as_ref() == Some(spec)).then_some(rf)
 }
+
+/// The settings in which a finished (or diverged) run at `path` differs from `spec`, as `key: old -> new` (at most
+/// three), or `None` when there is no such run or it has the same settings. Run ids name only the swept settings
+/// (width, h, batch, mu, seed), so a run of another configuration (other --steps, --eval-every, dataset) can have
+/// the same id (found by review: a rerun replaced a finished 6000-step run by a 100-step one without a word).
+pub fn finished_with_other_settings(path: &Path, spec: &RunSpec) -> Option<String> {
+    let rf = read_run(path).ok()?;
+    if !matches!(rf.summary.as_ref()?.status, RunStatus::Finished | RunStatus::Diverged) {
+        return None;
+    }
+    let old = rf.spec?;
+    if &old == spec {
+        return None;
+    }
+    let (a, b) = (serde_json::to_value(&old).ok()?, serde_json::to_value(spec).ok()?);
+    let mut diffs = Vec::new();
+    leaf_diffs("", &a, &b, &mut diffs);
+    Some(if diffs.is_empty() {
+        "its settings".to_string()
+    } else {
+        diffs.into_iter().take(3).collect::<Vec<_>>().join(", ")
+    })
+}
+
+fn leaf_diffs(prefix: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                leaf_diffs(&key, va, y.get(k).unwrap_or(&Value::Null), out);
+            }
+            for (k, vb) in y.iter().filter(|(k, _)| !x.contains_key(*k)) {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                out.push(format!("{key}: null -> {vb}"));
+            }
+        }
+        _ if a != b => out.push(format!("{prefix}: {a} -> {b}")),
+        _ => {}
+    }
+}

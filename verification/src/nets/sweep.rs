@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{self, DataConfig, Split};
 use super::error::{NetsError, Result};
 use super::interrupt;
-use super::runlog::{finished_run, run_path, EvalRecord, RunStatus, RunSummary};
+use super::runlog::{finished_run, finished_with_other_settings, run_path, EvalRecord, RunStatus, RunSummary};
 use super::train::{train_run, RunSpec};
 
 /// Sweep settings.
@@ -113,6 +113,21 @@ pub fn run_sweep(runs: &[RunSpec], cfg: &SweepConfig) -> Result<SweepOutcome> {
     };
     if cfg.handle_ctrl_c {
         interrupt::install_handler();
+    }
+    // A finished run of another configuration under the same id is data: refuse to replace it, before training
+    // anything.
+    for spec in &runs {
+        let path = run_path(&cfg.out_dir, &spec.id);
+        if let Some(diff) = finished_with_other_settings(&path, spec) {
+            return Err(NetsError::config(
+                "out",
+                format!(
+                    "{} holds a finished run of another configuration ({diff}); a rerun would replace it: use \
+                     another --out, or delete the file to rerun it",
+                    path.display()
+                ),
+            ));
+        }
     }
     let mut cache = Vec::new();
     let mut out = SweepOutcome { runs: vec![], skipped: 0, interrupted: false };

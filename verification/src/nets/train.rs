@@ -340,10 +340,16 @@ fn finish(
     out: Option<&Path>,
 ) -> Result<RunOutcome> {
     let t = &spec.train;
-    let noise = match (&t.noise, &p.best, status) {
+    let mut status = status;
+    let mut noise = match (&t.noise, &p.best, status) {
         (Some(cfg), Some((_, snap)), RunStatus::Finished) => noise_analysis(net, data, snap, cfg, t)?,
         _ => vec![],
     };
+    // Ctrl-C during the last evaluation or the noise analysis: the run is not finished (a rerun redoes it).
+    if status == RunStatus::Finished && interrupt::stop_requested() {
+        status = RunStatus::Interrupted;
+        noise.clear();
+    }
     let summary = RunSummary {
         id: spec.id.clone(),
         status,

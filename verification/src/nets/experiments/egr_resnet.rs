@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::verdict::{correlation_verdict, Outcome, Verdict};
+use super::igr_mlp::SeedVerdicts;
+use super::verdict::{across_seeds, correlation_verdict, Outcome, Verdict};
 use crate::nets::data::{DataConfig, DatasetKind};
 use crate::nets::device::{DeviceKind, Precision};
 use crate::nets::error::{NetsError, Result};
@@ -190,12 +191,22 @@ pub struct EgrResnetReport {
     pub points: Vec<EgrPoint>,
     /// Runs that diverged.
     pub diverged: Vec<String>,
-    /// The verdict.
+    /// The verdict: with one seed, that seed's; with several, each seed's verdict (its own mu = 0 run against its
+    /// own mu > 0 runs) combined by a strict majority ([`across_seeds`]). Inconclusive for a shard.
     pub verdict: Verdict,
+    /// With several seeds: each seed's verdict.
+    #[serde(default)]
+    pub per_seed: Vec<SeedVerdicts>,
     /// PNGs drawn.
     pub plots: Vec<PathBuf>,
     /// Whether Ctrl-C stopped the sweep.
     pub interrupted: bool,
+    /// Runs done (this shard's, with `--shard`).
+    #[serde(default)]
+    pub runs: usize,
+    /// Runs in the whole sweep.
+    #[serde(default)]
+    pub total: usize,
 }
 
 /// Aggregate over seeds for one mu.
@@ -218,15 +229,13 @@ pub struct EgrPoint {
 /// Margin (absolute accuracy) by which the best mu > 0 must beat (or lose to) mu = 0.
 pub const EGR_MARGIN: f64 = 0.01;
 
-/// Run the sweep and judge whether EGR raises test accuracy.
-pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
-    cfg.check()?;
-    let sweep = run_sweep(&cfg.runs(), &cfg.sweep)?;
+/// The points (one per mu, means over the runs given) of `runs`.
+fn points_of<'a>(runs: impl Iterator<Item = &'a crate::nets::sweep::RunRecord>) -> Vec<EgrPoint> {
     let mut by_mu: BTreeMap<u64, Vec<&crate::nets::sweep::RunRecord>> = BTreeMap::new();
-    for r in sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Finished) {
+    for r in runs.filter(|r| r.summary.status == RunStatus::Finished) {
         by_mu.entry(r.summary.mu.to_bits()).or_default().push(r);
     }
-    let points: Vec<EgrPoint> = by_mu
+    by_mu
         .values()
         .map(|rs| {
             let acc: Vec<f64> = rs.iter().filter_map(|r| r.summary.best.as_ref().map(|b| b.test_acc)).collect();
@@ -241,15 +250,61 @@ pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
                 n: acc.len(),
             }
         })
+        .collect()
+}
+
+/// Run the sweep and judge whether EGR raises test accuracy, per seed (found by review: pooled means over seeds,
+/// unpaired, let one seed's gain decide, and a shard or an interrupted sweep compared one seed's mu = 0 with
+/// another's mu > 0).
+pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
+    cfg.check()?;
+    let sweep = run_sweep(&cfg.runs(), &cfg.sweep)?;
+    let total = cfg.runs().len();
+    let points = points_of(sweep.runs.iter());
+    let diverged: Vec<String> =
+        sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Diverged).map(|r| r.spec.id.clone()).collect();
+    if cfg.sweep.shard.is_some() {
+        let mut verdict = egr_verdict(&[]);
+        verdict.rule = "a shard judges nothing: run the command again without --shard for the verdict".into();
+        return Ok(EgrResnetReport {
+            points,
+            diverged,
+            verdict,
+            per_seed: vec![],
+            plots: vec![],
+            interrupted: sweep.interrupted,
+            runs: sweep.runs.len(),
+            total,
+        });
+    }
+    let per_seed: Vec<SeedVerdicts> = cfg
+        .seeds
+        .iter()
+        .map(|&seed| SeedVerdicts {
+            seed,
+            verdicts: vec![egr_verdict(&points_of(sweep.runs.iter().filter(|r| r.spec.train.seed == seed)))],
+        })
         .collect();
-    let verdict = egr_verdict(&points);
+    let (verdict, per_seed) = if per_seed.len() == 1 {
+        (per_seed[0].verdicts[0].clone(), vec![])
+    } else {
+        let parts: Vec<(u64, Verdict)> = per_seed.iter().map(|s| (s.seed, s.verdicts[0].clone())).collect();
+        (across_seeds(&parts), per_seed)
+    };
     let plots = match &cfg.plots_dir {
         Some(dir) => vec![plots::egr_plot(dir, &points)?],
         None => vec![],
     };
-    let diverged =
-        sweep.runs.iter().filter(|r| r.summary.status == RunStatus::Diverged).map(|r| r.spec.id.clone()).collect();
-    Ok(EgrResnetReport { points, diverged, verdict, plots, interrupted: sweep.interrupted })
+    Ok(EgrResnetReport {
+        points,
+        diverged,
+        verdict,
+        per_seed,
+        plots,
+        interrupted: sweep.interrupted,
+        runs: sweep.runs.len(),
+        total,
+    })
 }
 
 fn egr_verdict(points: &[EgrPoint]) -> Verdict {

@@ -168,8 +168,11 @@ impl IgrMlpConfig {
 /// Report of `igr-mlp`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IgrMlpReport {
-    /// Runs done in total.
+    /// Runs done in total (this shard's, with `--shard`).
     pub runs: usize,
+    /// Runs in the whole sweep.
+    #[serde(default)]
+    pub total: usize,
     /// Runs skipped because already complete.
     pub skipped: usize,
     /// Runs that diverged.
@@ -178,7 +181,7 @@ pub struct IgrMlpReport {
     pub not_fitting: Vec<String>,
     /// Per eligible run: (id, width, h, m, lambda, R_IG, test accuracy, slope) at max test accuracy.
     pub table: Vec<RunRow>,
-    /// The verdicts (with several seeds: each combined over the seeds by [`across_seeds`]).
+    /// The verdicts (with several seeds: each combined over the seeds by [`across_seeds`]); none for a shard.
     pub verdicts: Vec<Verdict>,
     /// With several seeds: each seed's own verdicts, in the order of `verdicts` (empty with one seed).
     #[serde(default)]
@@ -246,7 +249,25 @@ fn rows(runs: &[RunRecord]) -> Vec<RunRow> {
 pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
     cfg.check()?;
     let sweep = run_sweep(&cfg.runs(), &cfg.sweep)?;
+    let total = cfg.runs().len();
     let table = rows(&sweep.runs);
+    let ids = |f: &dyn Fn(&RunRecord) -> bool| sweep.runs.iter().filter(|r| f(r)).map(|r| r.spec.id.clone()).collect();
+    // A shard judges nothing: its runs are part of the sweep, and the verdicts come from a run without --shard
+    // (found by review: two shards printed different verdicts on the same data and overwrote each other's report).
+    if cfg.sweep.shard.is_some() {
+        return Ok(IgrMlpReport {
+            runs: sweep.runs.len(),
+            total,
+            skipped: sweep.skipped,
+            diverged: ids(&|r| r.summary.status == RunStatus::Diverged),
+            not_fitting: ids(&|r| r.summary.status == RunStatus::Finished && !r.summary.reached_full_train_acc),
+            table,
+            verdicts: vec![],
+            per_seed: vec![],
+            plots: vec![],
+            interrupted: sweep.interrupted,
+        });
+    }
     let seed_of = |r: &RunRecord| r.spec.train.seed;
     let per_seed: Vec<SeedVerdicts> = cfg
         .seeds
@@ -275,9 +296,9 @@ pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
         }
         None => vec![],
     };
-    let ids = |f: &dyn Fn(&RunRecord) -> bool| sweep.runs.iter().filter(|r| f(r)).map(|r| r.spec.id.clone()).collect();
     Ok(IgrMlpReport {
         runs: sweep.runs.len(),
+        total,
         skipped: sweep.skipped,
         diverged: ids(&|r| r.summary.status == RunStatus::Diverged),
         not_fitting: ids(&|r| r.summary.status == RunStatus::Finished && !r.summary.reached_full_train_acc),

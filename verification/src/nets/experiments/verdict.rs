@@ -78,7 +78,9 @@ pub fn correlation_verdict(prediction: &str, claim: &str, x: &[f64], y: &[f64], 
         Some(_) => Outcome::Inconclusive,
     };
     let mut numbers = BTreeMap::new();
-    if let Some(r) = rho {
+    // Not reported from fewer than MIN_POINTS points, where it means nothing (found by review: "rho = 1.0" from two
+    // runs read as a result).
+    if let Some(r) = rho.filter(|_| n >= MIN_POINTS) {
         numbers.insert("spearman_rho".into(), r);
     }
     Verdict {
@@ -125,7 +127,7 @@ pub fn majority_verdict(prediction: &str, claim: &str, parts: &[(String, Verdict
 /// Combine one prediction's verdicts over seeds (each from a whole sweep with that seed): holds if a strict
 /// majority of the seeds holds, does not hold if a strict majority does not, else inconclusive. The numbers are
 /// each seed's outcome (`outcome_seed<s>`: +1 holds, -1 does not hold, 0 inconclusive) and, for correlation
-/// verdicts, its rho (`rho_seed<s>`); `n` is the number of seeds.
+/// verdicts, its rho (`rho_seed<s>`), for EGR its gain (`gain_seed<s>`); `n` is the number of seeds.
 pub fn across_seeds(parts: &[(u64, Verdict)]) -> Verdict {
     let count = |o: Outcome| parts.iter().filter(|(_, v)| v.outcome == o).count();
     let (h, d) = (count(Outcome::Holds), count(Outcome::DoesNotHold));
@@ -146,6 +148,9 @@ pub fn across_seeds(parts: &[(u64, Verdict)]) -> Verdict {
         numbers.insert(format!("outcome_seed{seed}"), o);
         if let Some(r) = v.numbers.get("spearman_rho") {
             numbers.insert(format!("rho_seed{seed}"), *r);
+        }
+        if let Some(g) = v.numbers.get("gain") {
+            numbers.insert(format!("gain_seed{seed}"), *g);
         }
     }
     let first = parts.first().map(|(_, v)| v);
@@ -235,9 +240,10 @@ mod tests {
     #[test]
     fn correlation_verdict_needs_min_points_and_variation() {
         assert_eq!(MIN_POINTS, 4);
-        // Perfect correlation with 3 points: inconclusive; with 4: holds.
+        // Perfect correlation with 3 points: inconclusive, and no rho reported; with 4: holds.
         let v = verdict(&xs(3), &[10.0, 20.0, 30.0], 1.0);
-        assert_eq!((v.outcome, v.n, v.numbers["spearman_rho"]), (Outcome::Inconclusive, 3, 1.0));
+        assert_eq!((v.outcome, v.n), (Outcome::Inconclusive, 3));
+        assert!(!v.numbers.contains_key("spearman_rho"), "{v}");
         let v = verdict(&xs(3), &[30.0, 20.0, 10.0], 1.0);
         assert_eq!(v.outcome, Outcome::Inconclusive, "too few points even for the wrong sign");
         let v = verdict(&xs(4), &[10.0, 20.0, 30.0, 40.0], 1.0);
