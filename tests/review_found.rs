@@ -461,3 +461,36 @@ fn review_found_potentials_do_not_depend_on_how_the_field_is_written() {
         assert!((a - b).abs() <= 1e-12 * b.abs(), "E_{}: {a} vs {b}", l + 1);
     }
 }
+
+/// Review (session 7) of the grid's time scale: a correction vanishing by accident at the start point
+/// (`x^3/3 − x` at `x = 1e-6`, `f_1 ≈ 1e-6`) set `L` to 1.7e5 and left every check n/a, hiding the paper
+/// recursion's FAIL at N = 4 (an independent 50-digit computation by the reviewer: slope 5.0 on the default grid);
+/// with `--recursion paper` alone the paper's own wrong terms set the grid and its FAILs on the pendulum at
+/// `p = 2000` became n/a. Both FAIL now, and `--h-max` may exceed 1 (a slow field, `E/1000`, needs it).
+#[test]
+fn review_found_the_grid_scale_cannot_hide_a_failure() {
+    let verdicts = |args: &[&str]| -> Vec<(String, u64, String)> {
+        let (code, out, err) = crate::support::bea(&[&["verify", "--format", "json"][..], args].concat());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["recursion"].as_str().unwrap().into(),
+                    c["order"].as_u64().unwrap(),
+                    c["verdict"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let v = verdicts(&["--loss", "x^3/3-x", "--vars", "x", "--at", "1e-6", "--recursion", "both", "--max-order", "4"]);
+    assert!(v.contains(&("paper".into(), 4, "fail".into())), "{v:?}");
+    let v = verdicts(&["--example", "pendulum", "--at", "0.7,2000", "--recursion", "paper", "--max-order", "3"]);
+    assert!(v.iter().all(|(_, _, verdict)| verdict == "fail"), "{v:?}");
+    let slow = "(1/1000)*(x^4/4 + x^2*y^2/2 - x*y + y^4/8)";
+    let v = verdicts(&["--loss", slow, "--vars", "x,y", "--at", "0.6,0.3", "--recursion", "both", "--h-max", "200"]);
+    assert!(v.contains(&("paper".into(), 3, "fail".into())), "{v:?}");
+}

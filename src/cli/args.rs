@@ -222,9 +222,10 @@ pub struct VerifyArgs {
     /// Check truncations N = 0..MAX_ORDER (at most 10).
     #[arg(long, default_value_t = 3)]
     pub max_order: usize,
-    /// The largest step size of the grid (17 step sizes, each 1/sqrt(2) of the last) [default: 0.2]. It is an upper
-    /// bound: on a fast field it is lowered to 1/(2L), L the largest |f'(theta0)| (infinity norm) over the start
-    /// points, so that h L <= 1/2; for heavy-ball it is then multiplied by min(1, (1-beta)^2).
+    /// The largest step size of the grid (17 step sizes, each 1/sqrt(2) of the last) [default: 0.2; at most 1e6].
+    /// For heavy-ball it is multiplied by min(1, (1-beta)^2). It is an upper bound: at each start point it is lowered
+    /// to 1/(2L) where that is smaller, L the field's inverse time scale there (the largest of |f'(theta0)|, divided
+    /// by (1-beta)^2 for heavy-ball, and the growth of the derived series), so that h L <= 1/2.
     #[arg(long, value_parser = number, value_name = "H", allow_hyphen_values = true)]
     pub h_max: Option<f64>,
     /// Check at K start points (at most 50): the given one and K - 1 more drawn around it (each coordinate

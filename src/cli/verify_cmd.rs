@@ -136,23 +136,47 @@ fn scaled_to_field(
 
 /// The inverse time scale `L` of the method's field `f` at `theta`, from two sources:
 /// - `‖f′(θ)‖∞ / hb` ([`jacobian_norm`]; `hb` is heavy ball's `(1−β)²` factor, 1 otherwise);
-/// - the growth of the derived series itself: `‖f_{l+1}‖/‖f_l‖` for consecutive non-zero terms among `f_0, f_1,
-///   f_2` (the root `(‖f_m‖/‖f_l‖)^(1/(m−l))` across a zero term), max norms at `theta`. This sees what the Jacobian
-///   cannot: on `f = (2000, sin x)` `‖f′‖ <= 1`, but the flow crosses a period of `sin` in `2π/2000`, and
-///   `f_2/f_1` grows like 2000 (found by review: correct fields FAILed with slope 1 on the default grid).
+/// - the growth of the derived series itself, from `f_0` and its first two non-zero corrections `f_j`, `f_l`:
+///   `(‖f_j‖/‖f_0‖)^(1/j)` and `(‖f_l‖/‖f_j‖)^(1/(l−j))`. This sees what the Jacobian cannot: on `f = (2000, sin x)`
+///   `‖f′‖ <= 1`, but the flow crosses a period of `sin` in `2π/2000`, and `f_2/f_1` grows like 2000 (found by
+///   review: correct fields FAILed with slope 1 on the default grid). The norms are the largest over `theta` and
+///   its neighbours `theta ± 0.05 max(1, |theta_i|) e_i` (finite values only): at a single point a correction can
+///   vanish by accident (`x^3/3 − x` at `x = 1e-6`, where `f_1 ≈ 1e-6` made `L` 1.7e5 and every check n/a; the
+///   pendulum at `q = 0`, where `f_2 ∝ sin q`: found by review).
 ///
-/// Only `f_0..f_2`, whatever `--max-order`: the grid does not depend on how many orders are checked.
+/// `ev` is the general derivation's (the one the method has; a wrong recursion's terms do not set the grid its own
+/// checks run on). Only its first two non-zero corrections count, so for explicit Euler the grid does not depend on
+/// `--max-order`.
 fn inverse_time_scale(f: &dyn Fn(&[f64], &mut [f64]), ev: &ModifiedFieldEvaluator, theta: &[f64], hb: f64) -> f64 {
     let norm = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    let sizes: Vec<(usize, f64)> = ev
-        .terms(theta)
-        .iter()
-        .take(3)
-        .map(|t| norm(t))
-        .enumerate()
-        .filter(|(_, n)| n.is_finite() && *n > 0.0)
-        .collect();
-    let growth = sizes.windows(2).map(|w| (w[1].1 / w[0].1).powf(1.0 / (w[1].0 - w[0].0) as f64)).fold(0.0, f64::max);
+    let mut points = vec![theta.to_vec()];
+    for i in 0..theta.len() {
+        for sign in [-1.0, 1.0] {
+            let mut p = theta.to_vec();
+            p[i] += sign * 0.05 * theta[i].abs().max(1.0);
+            points.push(p);
+        }
+    }
+    let mut sizes = vec![0.0f64; ev.max_order() + 1];
+    for p in &points {
+        for (l, t) in ev.terms(p).iter().enumerate() {
+            let n = norm(t);
+            if n.is_finite() {
+                sizes[l] = sizes[l].max(n);
+            }
+        }
+    }
+    // A correction counts as non-zero when it is above rounding relative to f_0.
+    let nonzero: Vec<(usize, f64)> =
+        sizes.iter().copied().enumerate().skip(1).filter(|(_, n)| *n > 1e-12 * sizes[0]).take(2).collect();
+    let mut growth = 0.0f64;
+    if sizes[0] > 0.0 {
+        let mut prev = (0usize, sizes[0]);
+        for &(l, n) in &nonzero {
+            growth = growth.max((n / prev.1).powf(1.0 / (l - prev.0) as f64));
+            prev = (l, n);
+        }
+    }
     (jacobian_norm(f, theta) / hb).max(growth)
 }
 
@@ -256,7 +280,18 @@ pub fn verify_problem_with(
         }
     }
     let (points, skipped) = points_around(&evs, &theta0, starts, max_order);
-    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &f, f0, t, 1.0)).collect();
+    // The grid's time scale comes from the general derivation (review: with --recursion paper alone, the paper's
+    // wrong terms set the grid and its FAILs at the pendulum's p = 2000 became n/a).
+    let scale_ev = match evs.iter().find(|(source, _)| *source == "general") {
+        Some((_, ev)) => ev.clone(),
+        None => {
+            let mut g = p.clone();
+            g.recursion = crate::spec::Recursion::General;
+            let dg = super::method::derive_any(&g, &Default::default())?;
+            compiled(&dg.me)?.remove(0).1
+        }
+    };
+    let cfgs: Vec<OrderConfig> = points.iter().map(|t| scaled_to_field(cfg, &f, &scale_ev, t, 1.0)).collect();
     if precision == Precision::DoubleDouble {
         let reports = dd_reports(&d, &d.me.problem, &points, &cfgs, &cands, &sources)?;
         return Ok(MultiStartReport::new(reports, skipped));
@@ -460,9 +495,10 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     let precision: Precision = a.precision.parse()?;
     let mut cfg = OrderConfig::default();
     if let Some(h) = a.h_max {
-        if !(h.is_finite() && h > 0.0 && h <= 1.0) {
+        // Above 1 too (found by review: a slow field, E/1000, needs steps up to 200 to show anything).
+        if !(h.is_finite() && h > 0.0 && h <= 1e6) {
             return Err(anyhow!(
-                "--h-max {} is out of range: give a step size in (0, 1], e.g. 0.2 or 1/100",
+                "--h-max {} is out of range: give a step size in (0, 1e6], e.g. 0.2 or 1/100",
                 crate::emit::evaluator::short_number(h)
             ));
         }
@@ -514,10 +550,11 @@ pub(super) fn run(a: &VerifyArgs) -> anyhow::Result<()> {
                 let at = if several { format!(" at point {}", i + 1) } else { String::new() };
                 let hb_note = if hb < 1.0 { ", |f'| divided by (1-beta)^2" } else { "" };
                 note.push_str(&format!(
-                    "step sizes scaled to the field{at}: h_max = {:.3e} (not {default_top}), so that h L <= 1/2 with \
-                     L = {}, the field's inverse time scale (the largest of |f'(theta0)|{hb_note}, |f_1|/|f_0| and \
-                     |f_2|/|f_1|)\n",
+                    "step sizes scaled to the field{at}: h_max = {:.3e} (not {}), so that h L <= 1/2 with \
+                     L = {}, the field's inverse time scale (the largest of |f'(theta0)|{hb_note} and the growth of \
+                     the derived series)\n",
                     r.grid.h_max,
+                    Some(format!("{default_top}")).filter(|t| t.len() <= 8).unwrap_or(format!("{default_top:.3e}")),
                     l.trim_end_matches('0').trim_end_matches('.')
                 ));
             }
