@@ -494,3 +494,28 @@ fn review_found_the_grid_scale_cannot_hide_a_failure() {
     let v = verdicts(&["--loss", slow, "--vars", "x,y", "--at", "0.6,0.3", "--recursion", "both", "--h-max", "200"]);
     assert!(v.contains(&("paper".into(), 3, "fail".into())), "{v:?}");
 }
+
+/// Review (session 7): `bea theorems` hung from about 20 parameters (directions drawn by rejection from the cube,
+/// accepted with probability 2.5e-8 at m = 20); a candidate next to a domain edge (`log(x)` at `x = 1e-17`, whose
+/// NaN samples were dropped) was judged as a minimum; a start far out (`|θ0| = 1.4e8`) "diverged" on its first
+/// contracting step. Thirty parameters now take well under a second here.
+#[test]
+fn review_found_theorems_scale_to_many_parameters_and_edges() {
+    let m = 30;
+    let loss: Vec<String> = (0..m).map(|i| format!("x{i}^2/2")).collect();
+    let vars: Vec<String> = (0..m).map(|i| format!("x{i}")).collect();
+    let at = vec!["1"; m].join(",");
+    let run = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err) = crate::support::bea(&[&["theorems"][..], args].concat());
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let start = Instant::now();
+    let v = run(&["--loss", &loss.join(" + "), "--vars", &vars.join(","), "--at", &at]);
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+    assert_eq!(v["prop_a10_minima"]["outcome"], "pass", "{}", v["prop_a10_minima"]);
+    let v = run(&["--loss", "log(x) + y^2", "--vars", "x,y", "--at", "1,1"]);
+    assert_eq!(v["prop_a10_minima"]["outcome"], "n/a", "{}", v["prop_a10_minima"]);
+    let v = run(&["--loss", "(x^2+y^2)/2", "--vars", "x,y", "--at", "1e8,1e8"]);
+    assert_eq!(v["prop_a9_norm_growth"]["outcome"], "pass", "{}", v["prop_a9_norm_growth"]);
+}

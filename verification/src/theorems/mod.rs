@@ -117,13 +117,20 @@ impl SplitMix {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     }
 
-    /// A uniformly random unit vector of length `m` (by normalising a point of the cube,
-    /// rejecting the tiny ones; adequate for probing neighbourhoods).
+    /// A uniformly random unit vector of length `m`: a normalised standard Gaussian vector (Box–Muller). Found by
+    /// review: rejection from the cube into the ball accepts a fraction `π^(m/2)/Γ(m/2+1)/2^m` of draws (2.5e-8 at
+    /// m = 20), so `bea theorems` hung at about 20 parameters.
     pub(crate) fn unit(&mut self, m: usize) -> Vec<f64> {
         loop {
-            let v: Vec<f64> = (0..m).map(|_| self.symmetric()).collect();
+            let v: Vec<f64> = (0..m)
+                .map(|_| {
+                    let u1 = (self.symmetric() + 1.0) / 2.0; // [0, 1)
+                    let u2 = (self.symmetric() + 1.0) / 2.0;
+                    (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+                })
+                .collect();
             let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if n > 0.1 && n <= 1.0 {
+            if n > 1e-300 && n.is_finite() {
                 return v.into_iter().map(|x| x / n).collect();
             }
         }

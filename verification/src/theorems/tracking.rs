@@ -118,9 +118,13 @@ where
     let threshold = first_failure.and(points.iter().take_while(|p| p.tracks).last().map(|p| p.h));
     let note = match (threshold, first_failure) {
         (Some(t), Some(f)) => format!("the modified flow tracks GD up to h = {t:.4e} and stops at h = {f:.4e}"),
-        (None, Some(_)) => {
+        (None, Some(_)) if points.iter().all(|p| !p.tracks) => {
             format!("no rate scanned tracks, not even h = {:.4e}: the threshold, if any, is below the scan", cfg.h_min)
         }
+        (None, Some(f)) => format!(
+            "the smallest rate scanned already fails (h = {f:.4e}) though some larger ones track: no threshold (errors \
+             near rounding make single rates unreliable here)"
+        ),
         _ => format!("every rate scanned tracks, up to h = {:.4e}: the threshold is above the scan", cfg.h_max),
     };
     TrackingVerdict {
