@@ -19,7 +19,7 @@ use serde::Serialize;
 pub use self::minima::{check_modified_minima, DescentLimit, MinimaConfig, MinimaVerdict, MinimumCheck};
 pub use self::slope::{
     check_norm_growth, check_slope_identity, geometric_slope, slope_with_error, surface_normal, NormGrowthConfig,
-    NormGrowthVerdict, SlopeConfig, SlopeIdentityVerdict, SlopePoint,
+    NormGrowthVerdict, SlopeConfig, SlopeIdentityVerdict, SlopePoint, MEASURABLE,
 };
 pub use self::tracking::{find_tracking_threshold, TrackingConfig, TrackingPoint, TrackingVerdict};
 
