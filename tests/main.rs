@@ -3,6 +3,7 @@
 mod bseries;
 mod catalogue;
 mod cli;
+mod cli_verify;
 mod emit;
 mod hardening;
 mod interruption;

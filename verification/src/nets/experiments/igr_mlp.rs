@@ -254,20 +254,22 @@ pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
     let ids = |f: &dyn Fn(&RunRecord) -> bool| sweep.runs.iter().filter(|r| f(r)).map(|r| r.spec.id.clone()).collect();
     // A shard judges nothing: its runs are part of the sweep, and the verdicts come from a run without --shard
     // (found by review: two shards printed different verdicts on the same data and overwrote each other's report).
+    let report = IgrMlpReport {
+        runs: sweep.runs.len(),
+        total,
+        skipped: sweep.skipped,
+        diverged: ids(&|r| r.summary.status == RunStatus::Diverged),
+        not_fitting: ids(&|r| r.summary.status == RunStatus::Finished && !r.summary.reached_full_train_acc),
+        table,
+        verdicts: vec![],
+        per_seed: vec![],
+        plots: vec![],
+        interrupted: sweep.interrupted,
+    };
     if cfg.sweep.shard.is_some() {
-        return Ok(IgrMlpReport {
-            runs: sweep.runs.len(),
-            total,
-            skipped: sweep.skipped,
-            diverged: ids(&|r| r.summary.status == RunStatus::Diverged),
-            not_fitting: ids(&|r| r.summary.status == RunStatus::Finished && !r.summary.reached_full_train_acc),
-            table,
-            verdicts: vec![],
-            per_seed: vec![],
-            plots: vec![],
-            interrupted: sweep.interrupted,
-        });
+        return Ok(report);
     }
+    let table = &report.table;
     let seed_of = |r: &RunRecord| r.spec.train.seed;
     let per_seed: Vec<SeedVerdicts> = cfg
         .seeds
@@ -296,18 +298,7 @@ pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
         }
         None => vec![],
     };
-    Ok(IgrMlpReport {
-        runs: sweep.runs.len(),
-        total,
-        skipped: sweep.skipped,
-        diverged: ids(&|r| r.summary.status == RunStatus::Diverged),
-        not_fitting: ids(&|r| r.summary.status == RunStatus::Finished && !r.summary.reached_full_train_acc),
-        table,
-        verdicts,
-        per_seed,
-        plots,
-        interrupted: sweep.interrupted,
-    })
+    Ok(IgrMlpReport { verdicts, per_seed, plots, ..report })
 }
 
 /// The verdicts of one seed's runs (`runs` all, `table` the eligible ones at max test accuracy).

@@ -96,18 +96,31 @@ pub fn correlation_verdict(prediction: &str, claim: &str, x: &[f64], y: &[f64], 
     }
 }
 
-/// Combine per-level verdicts: holds if a strict majority holds, does not hold if a strict
-/// majority does not, else inconclusive; per-level rho values are kept as numbers.
-pub fn majority_verdict(prediction: &str, claim: &str, parts: &[(String, Verdict)]) -> Verdict {
-    let count = |o: Outcome| parts.iter().filter(|(_, v)| v.outcome == o).count();
-    let (h, d) = (count(Outcome::Holds), count(Outcome::DoesNotHold));
-    let outcome = if 2 * h > parts.len() {
+/// Holds if a strict majority of `outcomes` holds, does not hold if a strict majority does not, else inconclusive
+/// (also for none).
+fn strict_majority(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
+    let (mut h, mut d, mut n) = (0, 0, 0);
+    for o in outcomes {
+        n += 1;
+        match o {
+            Outcome::Holds => h += 1,
+            Outcome::DoesNotHold => d += 1,
+            Outcome::Inconclusive => {}
+        }
+    }
+    if 2 * h > n {
         Outcome::Holds
-    } else if 2 * d > parts.len() {
+    } else if 2 * d > n {
         Outcome::DoesNotHold
     } else {
         Outcome::Inconclusive
-    };
+    }
+}
+
+/// Combine per-level verdicts: holds if a strict majority holds, does not hold if a strict
+/// majority does not, else inconclusive; per-level rho values are kept as numbers.
+pub fn majority_verdict(prediction: &str, claim: &str, parts: &[(String, Verdict)]) -> Verdict {
+    let outcome = strict_majority(parts.iter().map(|(_, v)| v.outcome));
     let mut numbers = BTreeMap::new();
     for (label, v) in parts {
         if let Some(r) = v.numbers.get("spearman_rho") {
@@ -129,15 +142,7 @@ pub fn majority_verdict(prediction: &str, claim: &str, parts: &[(String, Verdict
 /// each seed's outcome (`outcome_seed<s>`: +1 holds, -1 does not hold, 0 inconclusive) and, for correlation
 /// verdicts, its rho (`rho_seed<s>`), for EGR its gain (`gain_seed<s>`); `n` is the number of seeds.
 pub fn across_seeds(parts: &[(u64, Verdict)]) -> Verdict {
-    let count = |o: Outcome| parts.iter().filter(|(_, v)| v.outcome == o).count();
-    let (h, d) = (count(Outcome::Holds), count(Outcome::DoesNotHold));
-    let outcome = if 2 * h > parts.len() {
-        Outcome::Holds
-    } else if 2 * d > parts.len() {
-        Outcome::DoesNotHold
-    } else {
-        Outcome::Inconclusive
-    };
+    let outcome = strict_majority(parts.iter().map(|(_, v)| v.outcome));
     let mut numbers = BTreeMap::new();
     for (seed, v) in parts {
         let o = match v.outcome {
