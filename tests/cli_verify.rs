@@ -154,18 +154,7 @@ fn verify_grid_follows_the_fields_time_scale() {
     let l = 0.5 / v["grid"]["h_max"].as_f64().unwrap();
     // L = ‖Hess E‖∞ = 100 (|3x² + y²| + |2xy − 1|) at (0.6, 0.3), by hand.
     assert!((l - 100.0 * (1.17 + 0.64)).abs() < 1e-3, "L = {l}");
-    let verdicts: Vec<(String, u64, String)> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["recursion"].as_str().unwrap().into(),
-                c["order"].as_u64().unwrap(),
-                c["verdict"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let verdicts = crate::support::check_verdicts(&v);
     for (rec, n, verdict) in &verdicts {
         let want = if rec == "paper" && *n == 3 { "fail" } else { "pass" };
         assert_eq!(verdict, want, "{rec} N = {n}: {verdicts:?}");

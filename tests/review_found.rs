@@ -472,19 +472,7 @@ fn review_found_the_grid_scale_cannot_hide_a_failure() {
     let verdicts = |args: &[&str]| -> Vec<(String, u64, String)> {
         let (code, out, err) = crate::support::bea(&[&["verify", "--format", "json"][..], args].concat());
         assert_eq!(code, 0, "{args:?}: {err}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["recursion"].as_str().unwrap().into(),
-                    c["order"].as_u64().unwrap(),
-                    c["verdict"].as_str().unwrap().into(),
-                )
-            })
-            .collect()
+        crate::support::check_verdicts(&serde_json::from_str(&out).unwrap())
     };
     let v = verdicts(&["--loss", "x^3/3-x", "--vars", "x", "--at", "1e-6", "--recursion", "both", "--max-order", "4"]);
     assert!(v.contains(&("paper".into(), 4, "fail".into())), "{v:?}");

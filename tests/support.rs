@@ -25,3 +25,19 @@ pub fn bea(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into(),
     )
 }
+
+/// `(recursion, N, verdict)` of every check in a `bea verify --format json` report (one start point).
+pub fn check_verdicts(report: &serde_json::Value) -> Vec<(String, u64, String)> {
+    report["checks"]
+        .as_array()
+        .expect("a single-point report has checks")
+        .iter()
+        .map(|c| {
+            (
+                c["recursion"].as_str().unwrap_or_default().into(),
+                c["order"].as_u64().unwrap_or_default(),
+                c["verdict"].as_str().unwrap_or_default().into(),
+            )
+        })
+        .collect()
+}
