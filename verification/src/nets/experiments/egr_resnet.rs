@@ -77,13 +77,7 @@ impl EgrResnetConfig {
         if let Some(w) = mus.windows(2).find(|w| w[0] == w[1]) {
             return Err(NetsError::config("mus", format!("mu = {} is listed twice", w[0])));
         }
-        let mut seeds = self.seeds.clone();
-        seeds.sort_unstable();
-        seeds.dedup();
-        if self.seeds.is_empty() || seeds.len() != self.seeds.len() {
-            return Err(NetsError::config("seeds", format!("{:?}: need one or more distinct seeds", self.seeds)));
-        }
-        Ok(())
+        super::check_seeds(&self.seeds)
     }
 
     /// CPU scale: small ResNet on a 10,000-image Fashion-MNIST subset.

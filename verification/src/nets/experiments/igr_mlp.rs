@@ -114,13 +114,7 @@ impl IgrMlpConfig {
         if self.widths.is_empty() || self.learning_rates.is_empty() {
             return Err(NetsError::config("widths/learning_rates", "the sweep is empty"));
         }
-        let mut distinct = self.seeds.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if self.seeds.is_empty() || distinct.len() != self.seeds.len() {
-            return Err(NetsError::config("seeds", format!("{:?}: need one or more distinct seeds", self.seeds)));
-        }
-        Ok(())
+        super::check_seeds(&self.seeds)
     }
 
     fn input_size(&self) -> usize {
