@@ -162,3 +162,43 @@ fn identities_the_algebra_misses_are_reported_as_undecided() {
     assert_eq!(code, 0);
     assert!(text.contains("gradient field: undecided") && text.contains("modified loss: none found"), "{text}");
 }
+
+/// `bea derive ... --format json`, parsed; the command must succeed.
+fn derive_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["derive", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = crate::support::bea(&all);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Found in session 8: `--field "1/(1+x)^2"` printed `f_1 = (x + 1)/((x^2 + 2*x + 1)^3)`, because the reciprocal of
+/// the expanded `(1 + x)^2` made `x^2 + 2x + 1` one denominator factor that nothing cancelled against `x + 1`.
+/// Closed forms by hand: for `f = (1 + x)^-2`, `f_1 = -f' f/2 = (1 + x)^-5`, `E_1 = |f|^2/4 = (1 + x)^-4/4`; for
+/// `f = ((1 + x)^-2 (1 + y)^-1, 0)`, `f_1 = -f' f/2 = ((1 + x)^-5 (1 + y)^-2, 0)`. Printed exactly in lowest terms,
+/// whichever way the denominator is written (a power, a quotient of quotients, a negative exponent, a product).
+#[test]
+fn denominators_keep_the_factors_they_were_written_with() {
+    for field in ["1/(1+x)^2", "1/(1+x)/(1+x)", "(1+x)^-2", "(x+1)^(-1)*(1/(1 + x))", "-1/(-(1+x)^2)"] {
+        let v = derive_json(&["--field", field, "--vars", "x", "--order", "1"]);
+        assert_eq!(v["field"][0], "1/(x + 1)^2", "{field}");
+        assert_eq!(v["corrections"][0]["components"][0], "1/(x + 1)^5", "{field}");
+        assert_eq!(v["corrections"][0]["potential"], "1/4/(x + 1)^4", "{field}");
+    }
+    for field in ["1/((1+x)^2*(1+y)); 0", "1/(1+x)^2/(1+y); 0", "((1+x)^2*(1+y))^-1; 0", "((1+x)^-1)^2/(1+y); 0"] {
+        let v = derive_json(&["--field", field, "--vars", "x,y", "--order", "1"]);
+        assert_eq!(v["field"][0], "1/((x + 1)^2*(y + 1))", "{field}");
+        assert_eq!(v["corrections"][0]["components"][0], "1/((x + 1)^5*(y + 1)^2)", "{field}");
+    }
+}
+
+/// An expanded denominator is divided by the factors already known: after `1/(1 + x)`, the factor
+/// `x^2 + 2x + 1` is recognised as `(x + 1)^2`, so `1/(1 + x) + 1/(x^2 + 2x + 1) = (x + 2)/(x + 1)^2` (by hand).
+/// Written alone, `x^2 + 2x + 1` is not factored (no square-free factorisation): the value stays right.
+#[test]
+fn expanded_denominators_are_divided_by_known_factors() {
+    let v = derive_json(&["--field", "1/(1+x) + 1/(x^2+2*x+1)", "--vars", "x", "--order", "1"]);
+    assert_eq!(v["field"][0], "(x + 2)/(x + 1)^2");
+    let alone = derive_json(&["--field", "1/(x^2+2*x+1)", "--vars", "x", "--order", "1"]);
+    assert_eq!(alone["field"][0], "1/((x^2 + 2*x + 1))");
+}

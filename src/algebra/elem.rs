@@ -517,6 +517,20 @@ impl Algebra {
             let k = self.register_factor(Poly::var(g));
             den = self.den_sum(&den, &unit_den(k, e));
         }
+        // Registered factors that divide the rest exactly are taken out first, so `x^2 + 2x + 1` after `x + 1` is
+        // `(x + 1)^2` and cancels against it later (monomials were split off above).
+        let mut rest = rest;
+        for k in 0..self.factors.len() {
+            let f = &self.factors[k];
+            if f.len() < 2 || f.len() > rest.len() {
+                continue;
+            }
+            while rest.as_constant().is_none() && self.in_time(rest.len()) {
+                let Some(q) = rest.div_exact(&self.factors[k]) else { break };
+                rest = q;
+                den = self.den_sum(&den, &unit_den(k, 1));
+            }
+        }
         if rest.as_constant().is_none() {
             let rc = rest.content();
             let rp = rest.scale(&rc.recip()?);

@@ -409,7 +409,7 @@ impl Lowering<'_> {
                 let e = self.lower(a)?;
                 Ok(self.alg.neg(&e))
             }
-            Ast::Bin('^', a, b, col) => self.power(a, b, *col),
+            Ast::Bin('^', a, b, col) => self.power(a, b, *col, false),
             Ast::Bin(..) => {
                 // The left spine of a sum or product (`x + x + ... + x` is 2,000 levels deep) is walked in a loop,
                 // not by recursion, so long chains cannot overflow the stack (found by review).
@@ -421,12 +421,23 @@ impl Lowering<'_> {
                 }
                 let mut x = self.lower(node)?;
                 for (op, b, col) in spine.into_iter().rev() {
-                    let y = self.lower(b)?;
                     x = match op {
-                        '+' => self.alg.add(&x, &y),
-                        '-' => self.alg.sub(&x, &y),
-                        '*' => self.alg.mul(&x, &y),
-                        _ => self.alg.div(&x, &y).ok_or_else(|| self.err(col, "division by zero"))?,
+                        '+' => {
+                            let y = self.lower(b)?;
+                            self.alg.add(&x, &y)
+                        }
+                        '-' => {
+                            let y = self.lower(b)?;
+                            self.alg.sub(&x, &y)
+                        }
+                        '*' => {
+                            let y = self.lower(b)?;
+                            self.alg.mul(&x, &y)
+                        }
+                        _ => {
+                            let y = self.lower_recip(b, col)?;
+                            self.alg.mul(&x, &y)
+                        }
                     };
                     self.check_size(&x, col)?;
                 }
@@ -447,12 +458,46 @@ impl Lowering<'_> {
             _ => Ok(self.alg.param(name)),
         }
     }
-    fn power(&mut self, a: &Ast, b: &Ast, col: usize) -> Result<Elem, SpecError> {
+    /// The reciprocal of `ast`, built from its factors as written: in `1/((1 + x)^2 (1 + y))` the factors `1 + x`
+    /// and `1 + y` become denominator factors, where the reciprocal of the expanded product would make
+    /// `x^2 y + ...` one factor, which nothing later cancels against `1 + x` (`(x + 1)/(x^2 + 2x + 1)` was printed).
+    fn lower_recip(&mut self, ast: &Ast, col: usize) -> Result<Elem, SpecError> {
+        match ast {
+            Ast::Bin('^', a, b, pcol) => self.power(a, b, *pcol, true),
+            Ast::Neg(a, _) => {
+                let r = self.lower_recip(a, col)?;
+                Ok(self.alg.neg(&r))
+            }
+            Ast::Bin('*' | '/', ..) => {
+                // `1/(a b / c)` = `(1/a) (1/b) c`, walking the left spine in a loop (as `lower_node` does).
+                let mut spine = Vec::new();
+                let mut node = ast;
+                while let Ast::Bin(op @ ('*' | '/'), a, b, c) = node {
+                    spine.push((*op, b, *c));
+                    node = a;
+                }
+                let mut x = self.lower_recip(node, col)?;
+                for (op, b, c) in spine.into_iter().rev() {
+                    let y = if op == '*' { self.lower_recip(b, c)? } else { self.lower(b)? };
+                    x = self.alg.mul(&x, &y);
+                    self.check_size(&x, c)?;
+                }
+                Ok(x)
+            }
+            _ => {
+                let e = self.lower(ast)?;
+                self.alg.recip(&e).ok_or_else(|| self.err(col, "division by zero"))
+            }
+        }
+    }
+    /// `a^b`, or `a^(-b)` when `negate` (the reciprocal of a power keeps the base as a denominator factor).
+    fn power(&mut self, a: &Ast, b: &Ast, col: usize, negate: bool) -> Result<Elem, SpecError> {
         let base = self.lower(a)?;
         let exp = self.lower(b)?;
         let Some(e) = exp.as_constant() else {
             return Err(self.err(b.col(), "the exponent must be a number (symbolic exponents are not supported)"));
         };
+        let e = if negate { e.neg() } else { e };
         let (n, d) = e.parts();
         let Ok(d) = u16::try_from(d) else {
             // Found by review: `x^0.3333333333333333` and `x^(1/65536)` were called "too large".
@@ -491,19 +536,38 @@ impl Lowering<'_> {
             }
             self.check_real_domain(&base, &format!("a power with exponent {e} (an even root)"), false, col)?;
         }
-        let root = if d == 1 { base } else { self.alg.root(d, base) };
-        // Repeated multiplication, metered and size-checked at each step, so that a large power fails fast
-        // (found by fuzzing: `(x + a)^1000` took 85 s).
-        let mut p = self.alg.constant(Coef::one());
-        for _ in 0..n.unsigned_abs() {
-            p = self.alg.mul(&p, &root);
-            self.check_size(&p, col)?;
+        if n < 0 && d == 1 && base.num.len() > 1 && matches!(a, Ast::Bin('*' | '/' | '^', ..)) {
+            // `((1 + y) (1 + x)^2)^-1`: the reciprocal factor by factor, as after `/`.
+            let factor = self.lower_recip(a, col)?;
+            return self.repeat_mul(&factor, n.unsigned_abs(), col);
         }
-        if n < 0 {
+        let root = if d == 1 { base } else { self.alg.root(d, base) };
+        // A negative power of a sum is a power of its reciprocal, so that the base itself becomes the denominator
+        // factor (the reciprocal of the expanded power would make `x^2 + 2x + 1` the factor, not `x + 1`). A base
+        // whose numerator is one term keeps the old order, power then reciprocal: its monomial is split into one
+        // factor per generator anyway, and `tan(c)^-1000` would otherwise expand `cos(c)^1000` in `sin(c)`.
+        let reciprocal_first = n < 0 && root.num.len() > 1;
+        let factor = if reciprocal_first {
+            self.alg.recip(&root).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))?
+        } else {
+            root
+        };
+        let p = self.repeat_mul(&factor, n.unsigned_abs(), col)?;
+        if n < 0 && !reciprocal_first {
             self.alg.recip(&p).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))
         } else {
             Ok(p)
         }
+    }
+    /// `factor^n` by repeated multiplication, metered and size-checked at each step, so that a large power fails fast
+    /// (found by fuzzing: `(x + a)^1000` took 85 s).
+    fn repeat_mul(&mut self, factor: &Elem, n: u64, col: usize) -> Result<Elem, SpecError> {
+        let mut p = self.alg.constant(Coef::one());
+        for _ in 0..n {
+            p = self.alg.mul(&p, factor);
+            self.check_size(&p, col)?;
+        }
+        Ok(p)
     }
     fn call(&mut self, name: &str, args: &[Ast], col: usize) -> Result<Elem, SpecError> {
         let func = match name {
