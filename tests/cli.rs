@@ -149,6 +149,13 @@ fn bad_inputs_get_clear_errors() {
         (&["derive", "--field", "x; y", "--vars", "x,y", "--order", "100000"], "out of range"),
         (&["derive", "--field", ";", "--vars", "x,y"], "empty"),
         (&["derive", "--field", "x/0; y", "--vars", "x,y"], "division by zero"),
+        // Found by review (session 8): zeros inside reciprocals taken factor by factor printed 0.
+        (&["derive", "--field", "1/(1/(x-x)); y", "--vars", "x,y"], "division by zero"),
+        (&["derive", "--field", "x + 1/(2/(x-x)); y", "--vars", "x,y"], "division by zero"),
+        (&["derive", "--field", "1/(x-x)^-2; y", "--vars", "x,y"], "zero raised to a negative power"),
+        (&["derive", "--field", "1/0^(-1/2); y", "--vars", "x,y"], "zero raised to a negative power"),
+        (&["derive", "--field", "1/(x/(0*x)); y", "--vars", "x,y"], "division by zero"),
+        (&["derive", "--field", "1/((x+1)*(y+1))^1000; y", "--vars", "x,y"], "its denominator expands to about"),
         (&["derive", "--field", "x^y; y", "--vars", "x,y"], "exponent must be a number"),
         (&["derive", "--field", "P(x+y); y", "--vars", "x,y"], "must be state variables"),
         (&["derive", "--example", "nope"], "available"),

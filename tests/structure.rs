@@ -179,7 +179,7 @@ fn derive_json(args: &[&str]) -> serde_json::Value {
 /// whichever way the denominator is written (a power, a quotient of quotients, a negative exponent, a product).
 #[test]
 fn denominators_keep_the_factors_they_were_written_with() {
-    for field in ["1/(1+x)^2", "1/(1+x)/(1+x)", "(1+x)^-2", "(x+1)^(-1)*(1/(1 + x))", "-1/(-(1+x)^2)"] {
+    for field in ["1/(1+x)^2", "1/(1+x)/(1+x)", "(1+x)^-2", "(x+1)^(-1)*(1/(1 + x))", "-1/(-(1+x)^2)", "((1+x)^2)^-1"] {
         let v = derive_json(&["--field", field, "--vars", "x", "--order", "1"]);
         assert_eq!(v["field"][0], "1/(x + 1)^2", "{field}");
         assert_eq!(v["corrections"][0]["components"][0], "1/(x + 1)^5", "{field}");
@@ -201,4 +201,57 @@ fn expanded_denominators_are_divided_by_known_factors() {
     assert_eq!(v["field"][0], "(x + 2)/(x + 1)^2");
     let alone = derive_json(&["--field", "1/(x^2+2*x+1)", "--vars", "x", "--order", "1"]);
     assert_eq!(alone["field"][0], "1/((x^2 + 2*x + 1))");
+    // The field and loss print in lowest terms (found by review: `(x + 1)/((x + 1)^2*(y + 1))`).
+    let v = derive_json(&["--field", "(1+x)/((1+x)^2*(1+y)); 1", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["field"][0], "1/((x + 1)*(y + 1))");
+    let v = derive_json(&["--loss", "y^2/2 + 1/(1+x)", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["field"][1], "-y");
+    assert_eq!(v["loss"], "1/2*y^2 + 1/(x + 1)");
+}
+
+/// Separable fields have potentials that are sums of fractions over different denominators, beyond the one-fraction
+/// ansatz's degree bound (found in session 8: no E_2 for `1/(1+x)^2; y`). Closed forms by hand: for `f = y`, Euler's
+/// modified field is `log(1 + h) y/h`, so `f_l = (-1)^l y/(l + 1)` and `E_l = (-1)^(l+1) y^2/(2(l + 1))`; for
+/// `f = u^-2` (`u = 1 + x`), `f_1 = -f'f/2 = u^-5`, `f_2 = f''f^2/12 + f'^2 f/3 = (1/2 + 4/3) u^-8 = 11/6 u^-8`, so
+/// `E_1 = u^-4/4`, `E_2 = 11/42 u^-7`. Printed as sums, each part in lowest terms.
+#[test]
+fn separable_fields_get_potentials_printed_as_sums() {
+    let v = derive_json(&["--field", "1/(1+x)^2; y", "--vars", "x,y", "--order", "2"]);
+    assert_eq!(v["corrections"][0]["potential"], "1/4*y^2 + 1/4/(x + 1)^4");
+    assert_eq!(v["corrections"][1]["potential"], "-1/6*y^2 + 11/42/(x + 1)^7");
+    // Both variables behind denominators, and a loss of logarithms: f = (1/(1+x), 1/(1+y)) is f = u^-1 in each,
+    // with f_1 = u^-3/2 (E_1 = u^-2/4) and f_2 = (1/6 + 1/3) u^-5 = u^-5/2 (E_2 = u^-4/8).
+    let v = derive_json(&["--loss", "-log(1+x) - log(1+y)", "--vars", "x,y", "--order", "2"]);
+    assert_eq!(v["corrections"][0]["potential"], "1/4/(x + 1)^2 + 1/4/(y + 1)^2");
+    assert_eq!(v["corrections"][1]["potential"], "1/8/(x + 1)^4 + 1/8/(y + 1)^4");
+    assert_eq!(v["loss"], "-log(x + 1) - log(y + 1)");
+}
+
+/// Found by review (session 8): lifting to a common denominator raised `cos` past its rule `cos^2 = 1 - sin^2` in
+/// sums, so equal values compared unequal. In one dimension every field is a gradient and `E_1 = |f|^2/4` holds
+/// exactly (`-(tan^2/4)' = -tan/(2 cos^2) = -f'f/2`), and `d/dy` of `y/cos(x)` needs no rule at all.
+#[test]
+fn sums_apply_the_trigonometric_rule() {
+    let v = derive_json(&["--field", "tan(x)", "--vars", "x", "--order", "1"]);
+    assert_eq!(v["igr_first_order"], true, "{v}");
+    assert_eq!(v["corrections"][0]["gradient"], true);
+    let v = derive_json(&["--loss", "y/cos(x)", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["corrections"][0]["gradient"], true, "{v}");
+    assert_eq!(v["igr_first_order"], true);
+    assert_eq!(v["field"][1], "-1/cos(x)");
+}
+
+/// Found by review (session 8), roots in denominators: `1/(sqrt(x) sqrt(x)) = 1/x` with `E_2 = 1/(8 x^4)`
+/// (`f = 1/x`: `f_2 = (1/6 + 1/3) x^-5`), printed powers of roots keep their parentheses (`a^(1/3)^2` reads as
+/// `a^(1/9)`), and `(1 + x)^(-5/2)` keeps `x + 1` as its factor (`f_1 = 5/4 u^-6` by hand).
+#[test]
+fn roots_in_denominators() {
+    let v = derive_json(&["--field", "1/(sqrt(x)*sqrt(x))", "--vars", "x", "--order", "2"]);
+    assert_eq!(v["field"][0], "1/x");
+    assert_eq!(v["corrections"][1]["potential"], "1/8/x^4");
+    let v = derive_json(&["--field", "1/(1+x)^(2/3)", "--vars", "x", "--order", "1"]);
+    assert_eq!(v["field"][0], "1/((x + 1)^(1/3))^2");
+    let v = derive_json(&["--field", "1/(1+x)^(5/2)", "--vars", "x", "--order", "1"]);
+    assert_eq!(v["field"][0], "1/((x + 1)^2*sqrt(x + 1))");
+    assert_eq!(v["corrections"][0]["components"][0], "5/4/(x + 1)^6");
 }

@@ -1,5 +1,7 @@
 //! The differential ring: generators, denominator factors, and arithmetic on fractions.
 
+mod rules;
+
 use super::{Coef, Mono, Poly};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -353,7 +355,7 @@ impl Algebra {
 
     // ---------- arithmetic ----------
 
-    fn factor_power(&mut self, k: usize, e: u16) -> Poly {
+    pub(super) fn factor_power(&mut self, k: usize, e: u16) -> Poly {
         if e == 0 {
             return Poly::constant(Coef::one());
         }
@@ -407,7 +409,7 @@ impl Algebra {
         }
     }
     /// Bring `a` to the denominator exponents `to` (each `>=` a's).
-    fn lift(&mut self, a: &Elem, to: &[u16]) -> Poly {
+    pub fn lift(&mut self, a: &Elem, to: &[u16]) -> Poly {
         let mut num = a.num.clone();
         for (k, &t) in to.iter().enumerate() {
             let have = a.den.get(k).copied().unwrap_or(0);
@@ -420,6 +422,18 @@ impl Algebra {
     }
     /// Sum.
     pub fn add(&mut self, a: &Elem, b: &Elem) -> Elem {
+        let lifted = a.den != b.den;
+        let e = self.add_unreduced(a, b);
+        // Lifting multiplies by factor powers, which can raise `cos` or a root past its rule (found by review:
+        // `tan(x)` failed `E_1 = |f|^2/4` because `cos(x)^2` and `1 - sin(x)^2` compared unequal).
+        if lifted {
+            self.reduce(e)
+        } else {
+            e
+        }
+    }
+    /// [`Algebra::add`] without the rewrite rules (inside them: the rules' own sums would recurse).
+    fn add_unreduced(&mut self, a: &Elem, b: &Elem) -> Elem {
         if a.is_zero() {
             return b.clone();
         }
@@ -455,36 +469,8 @@ impl Algebra {
         let num = self.pmul(&a.num, &b.num);
         let den = self.den_sum(&a.den, &b.den);
         let e = mk(num, den);
-        self.reduce(e)
-    }
-    /// Apply `cos^2 -> 1 - sin^2` and `root_n(u)^n -> u` until none applies.
-    fn reduce(&mut self, e: Elem) -> Elem {
-        if self.rules.is_empty() {
-            return e;
-        }
-        let rules = self.rules.clone();
-        for (g, t, repl) in &rules {
-            if e.num.degree_in(*g) >= *t {
-                let parts = e.num.split_by(*g);
-                let mut acc = Elem::default();
-                for (p, part) in parts.into_iter().enumerate() {
-                    if part.is_zero() {
-                        continue;
-                    }
-                    let p = p as u16;
-                    let mut term = Elem {
-                        num: self.pmul(&part, &Poly::var(*g).pow((p % t) as u32).unwrap_or_default()),
-                        den: e.den.clone(),
-                    };
-                    for _ in 0..(p / t) {
-                        term = self.mul(&term, repl);
-                    }
-                    acc = self.add(&acc, &term);
-                }
-                return self.reduce(acc);
-            }
-        }
-        e
+        let e = self.reduce(e);
+        self.reduce_den(e)
     }
     /// Non-negative integer power.
     pub fn pow(&mut self, a: &Elem, e: u32) -> Elem {
@@ -540,7 +526,11 @@ impl Algebra {
         } else if let Some(rc) = rest.as_constant() {
             top = top.scale(&rc.recip()?);
         }
-        Some(mk(top, den))
+        // The numerator (old denominator factors) is not rewritten by the rules here: `tan(c)^-1000` would expand
+        // `cos(c)^1000` in `sin(c)`; it is a product of non-zero factors, so zero tests stay exact, and the next
+        // sum or product rewrites it.
+        let e = mk(top, den);
+        Some(self.reduce_den(e))
     }
     fn register_factor(&mut self, p: Poly) -> usize {
         if let Some(&k) = self.factor_index.get(&p) {
@@ -713,7 +703,7 @@ fn coef_words(p: &Poly) -> u128 {
     1 + (p.terms().iter().map(|(_, c)| c.bits()).max().unwrap_or(0) / 64) as u128
 }
 
-fn mk(num: Poly, mut den: Vec<u16>) -> Elem {
+pub(super) fn mk(num: Poly, mut den: Vec<u16>) -> Elem {
     if num.is_zero() {
         return Elem::default();
     }

@@ -16,6 +16,7 @@
 //! releases. symplex (the CAS) remains the independent oracle in the tests and integrates non-polynomial
 //! potentials (see `crate::cas`).
 
+mod apart;
 mod coef;
 mod elem;
 mod poly;

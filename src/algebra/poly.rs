@@ -340,6 +340,33 @@ impl Poly {
         }
         Some(Poly::from_terms(quot))
     }
+    /// Division with remainder by `d` (`None` for `d = 0`): `self = q d + r` with no term of `r` divisible by `d`'s
+    /// leading monomial (the multivariate division algorithm in the internal, lexicographic order).
+    pub fn div_rem(&self, d: &Poly) -> Option<(Poly, Poly)> {
+        let (dm, dc) = d.leading()?.clone();
+        let dinv = dc.recip()?;
+        let mut rem: std::collections::BTreeMap<Mono, Coef> = self.terms.iter().cloned().collect();
+        let rest = &d.terms[..d.len() - 1];
+        let (mut quot, mut left) = (Vec::new(), Vec::new());
+        while let Some((rm, rc)) = rem.pop_last() {
+            let Some(qm) = rm.div(&dm) else {
+                left.push((rm, rc));
+                continue;
+            };
+            let qc = rc.mul(&dinv);
+            for (tm, tc) in rest {
+                let m = tm.mul(&qm)?;
+                let v = rem.get(&m).cloned().unwrap_or_else(Coef::zero).sub(&tc.mul(&qc));
+                if v.is_zero() {
+                    rem.remove(&m);
+                } else {
+                    rem.insert(m, v);
+                }
+            }
+            quot.push((qm, qc));
+        }
+        Some((Poly::from_terms(quot), Poly::from_terms(left)))
+    }
     /// Largest coefficient size, in bits of numerator plus denominator (for resource reports).
     pub fn max_coef_bits(&self) -> u64 {
         self.terms

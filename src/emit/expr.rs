@@ -89,7 +89,8 @@ impl<'a> Printer<'a> {
     }
     fn factor(&self, q: &Poly, p: u16) -> String {
         let body = self.poly(q);
-        let wrapped = if q.len() > 1 {
+        // A sum, or a power of a root: `((x + 1)^(1/3))^2`, since `a^(1/3)^2` reads as `a^(1/9)` (found by review).
+        let wrapped = if q.len() > 1 || (p > 1 && body.contains('^')) {
             match self.syntax {
                 Syntax::Text => format!("({body})"),
                 Syntax::Latex => format!("\\left({body}\\right)"),

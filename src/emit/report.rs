@@ -100,6 +100,30 @@ fn print_pair(alg: &Algebra, vars: &[String], e: &Elem) -> (String, String) {
     (Printer::new(alg, vars, Syntax::Text).elem(e), Printer::new(alg, vars, Syntax::Latex).elem(e))
 }
 
+/// [`print_pair`] for a potential or loss: as a sum of simpler fractions where [`Algebra::apart`] finds one
+/// (`-1/6*y^2 + 11/42/(x + 1)^7`, not one fraction over `(x + 1)^7`).
+fn print_pair_apart(alg: &mut Algebra, vars: &[String], e: &Elem) -> (String, String) {
+    let parts = alg.apart(e);
+    let join = |syntax: Syntax| {
+        let mut out = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            let t = Printer::new(alg, vars, syntax).elem(p);
+            // A negative part is subtracted: `-1/6*y^2` in text, `\frac{-1}{...}` in LaTeX.
+            let minus = t
+                .strip_prefix('-')
+                .map(str::to_string)
+                .or_else(|| t.strip_prefix("\\frac{-").map(|rest| format!("\\frac{{{rest}")));
+            match (i, minus) {
+                (0, _) => out.push_str(&t),
+                (_, Some(rest)) => out.push_str(&format!(" - {rest}")),
+                (_, None) => out.push_str(&format!(" + {t}")),
+            }
+        }
+        out
+    };
+    (join(Syntax::Text), join(Syntax::Latex))
+}
+
 impl Report {
     /// Analyse and print a derivation.
     pub fn build(me: &mut ModifiedEquation) -> Report {
@@ -165,7 +189,7 @@ impl Report {
         let ml = modified_loss(&mut p.algebra, &vars, e0.as_ref(), &pots);
         let (field, field_latex): (Vec<String>, Vec<String>) =
             f0.iter().map(|e| print_pair(&p.algebra, &vars, e)).unzip();
-        let loss = p.loss.as_ref().map(|e| print_pair(&p.algebra, &vars, e));
+        let loss = p.loss.as_ref().map(|e| print_pair_apart(&mut p.algebra, &vars, e));
         let (corrections, paper_corrections) = match (general, paper) {
             (Some(g), pp) => (g, pp),
             (None, Some(pp)) => (pp, None),
@@ -210,7 +234,7 @@ fn correction_out(
     s: &crate::structure::Structure,
 ) -> CorrectionOut {
     let (components, components_latex) = fl.iter().map(|e| print_pair(alg, vars, e)).unzip();
-    let pot = s.potential.as_ref().map(|e| print_pair(alg, vars, e));
+    let pot = s.potential.as_ref().map(|e| print_pair_apart(alg, vars, e));
     let anti: Option<(Vec<String>, Vec<String>)> =
         s.antisymmetric.as_ref().map(|a| a.iter().map(|(_, _, e)| print_pair(alg, vars, e)).unzip());
     CorrectionOut {
@@ -236,7 +260,7 @@ struct ModifiedLoss {
 
 fn modified_loss(alg: &mut Algebra, vars: &[String], e0: Option<&Elem>, ss: &[Structure]) -> Option<ModifiedLoss> {
     let e0 = e0?;
-    let (mut text, mut latex) = print_pair(alg, vars, e0);
+    let (mut text, mut latex) = print_pair_apart(alg, vars, e0);
     let mut order = 0;
     let mut note = None;
     for (i, s) in ss.iter().enumerate() {
@@ -254,7 +278,7 @@ fn modified_loss(alg: &mut Algebra, vars: &[String], e0: Option<&Elem>, ss: &[St
         if p.is_zero() {
             continue;
         }
-        let (t, tex) = print_pair(alg, vars, p);
+        let (t, tex) = print_pair_apart(alg, vars, p);
         let hp = if l == 1 { "h".to_string() } else { format!("h^{l}") };
         let hl = if l == 1 { "h".to_string() } else { format!("h^{{{l}}}") };
         text.push_str(&format!(" + {hp}*({t})"));

@@ -27,6 +27,13 @@ pub const MAX_CONSTANT_BITS: u64 = 20_000;
 /// second of CPU). Found by fuzzing: the gradient of `tan(x)^1000 + 0.6 - 1e-3*y` ran unmetered for 30 s.
 pub const MAX_GRADIENT_WORK: u128 = 200_000;
 
+/// The most terms an input's denominator may expand to, estimated as `prod_v (D_v + 1)` with `D_v` its degree in
+/// state variable or parameter `v`. Denominators kept as written factors cost nothing to lower, but a sum with
+/// them lifts numerators to the common denominator: `((x + 1) (y + 1))^-1000` (a million terms) took 60 s and
+/// 8 GB in a first-order derivation (found by review), where `((1 + x) (1 + y))^-200` (40,401) takes well under a
+/// second.
+pub const MAX_DENOMINATOR_TERMS: u64 = 100_000;
+
 pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
     for (what, text) in [("name", &raw.name), ("description", &raw.description)] {
         if let Some(t) = text.as_ref().filter(|t| t.chars().any(char::is_control)) {
@@ -134,6 +141,9 @@ pub(super) fn validate(raw: &RawProblem) -> Result<Problem, SpecError> {
         (lowered, None, Source::Field)
     };
     alg.set_work_limit(None);
+    // In lowest terms: `-d/dy (y^2/2 + 1/(1 + x))` printed as `(-x*y - y)/(x + 1)` (found in session 8).
+    let field: Vec<Elem> = field.iter().map(|e| alg.normalize(e)).collect();
+    let loss = loss.map(|e| alg.normalize(&e));
     let verify = raw.verify.clone().unwrap_or_default();
     if let Some(at) = &verify.at {
         if at.len() != vars.len() {
@@ -177,6 +187,21 @@ fn unspecified_calls(ast: &Ast, out: &mut Vec<String>) {
 }
 
 /// The part of every variable from `part1` (the names of part 1), for a partitioned method only.
+/// Does `ast` call a function (`sin`, `sqrt`, an unspecified `P(x)`, ...) anywhere? Iterative: sums and products
+/// thousands of levels deep must not overflow the stack.
+fn calls_a_function(ast: &Ast) -> bool {
+    let mut stack = vec![ast];
+    while let Some(node) = stack.pop() {
+        match node {
+            Ast::Call(..) => return true,
+            Ast::Neg(a, _) => stack.push(a),
+            Ast::Bin(_, a, b, _) => stack.extend([&**a, &**b]),
+            Ast::Num(..) | Ast::Ident(..) => {}
+        }
+    }
+    false
+}
+
 fn partition(part1: Option<&[String]>, vars: &[String], method: &str) -> Result<Option<Vec<usize>>, SpecError> {
     let Some(part1) = part1 else { return Ok(None) };
     let bad = |reason: String| Err(SpecError::Partition { reason });
@@ -399,6 +424,26 @@ impl Lowering<'_> {
         if e.len() > MAX_INPUT_TERMS {
             return Err(self.err(col, format!("expression too large: it expands to more than {MAX_INPUT_TERMS} terms")));
         }
+        let mut degree: std::collections::BTreeMap<usize, u64> = Default::default();
+        for (k, &p) in e.den.iter().enumerate() {
+            let q = &self.alg.factors()[k];
+            if p == 0 || q.len() < 2 {
+                continue;
+            }
+            for g in q.gens() {
+                *degree.entry(g).or_default() += u64::from(p) * u64::from(q.degree_in(g));
+            }
+        }
+        let estimate = degree.values().fold(1u64, |acc, d| acc.saturating_mul(d + 1));
+        if estimate > MAX_DENOMINATOR_TERMS {
+            return Err(self.err(
+                col,
+                format!(
+                    "expression too large: its denominator expands to about {estimate} terms (at most \
+                     {MAX_DENOMINATOR_TERMS}), which a derivation must multiply out; write it with smaller powers"
+                ),
+            ));
+        }
         Ok(())
     }
     fn lower_node(&mut self, ast: &Ast) -> Result<Elem, SpecError> {
@@ -479,6 +524,10 @@ impl Lowering<'_> {
                 let mut x = self.lower_recip(node, col)?;
                 for (op, b, c) in spine.into_iter().rev() {
                     let y = if op == '*' { self.lower_recip(b, c)? } else { self.lower(b)? };
+                    if op == '/' && y.is_zero() {
+                        // `1/(a/0)`: the quotient inside is undefined (found by review: it printed 0).
+                        return Err(self.err(c, "division by zero"));
+                    }
                     x = self.alg.mul(&x, &y);
                     self.check_size(&x, c)?;
                 }
@@ -492,12 +541,11 @@ impl Lowering<'_> {
     }
     /// `a^b`, or `a^(-b)` when `negate` (the reciprocal of a power keeps the base as a denominator factor).
     fn power(&mut self, a: &Ast, b: &Ast, col: usize, negate: bool) -> Result<Elem, SpecError> {
-        let base = self.lower(a)?;
         let exp = self.lower(b)?;
-        let Some(e) = exp.as_constant() else {
+        let Some(written) = exp.as_constant() else {
             return Err(self.err(b.col(), "the exponent must be a number (symbolic exponents are not supported)"));
         };
-        let e = if negate { e.neg() } else { e };
+        let e = if negate { written.neg() } else { written.clone() };
         let (n, d) = e.parts();
         let Ok(d) = u16::try_from(d) else {
             // Found by review: `x^0.3333333333333333` and `x^(1/65536)` were called "too large".
@@ -514,6 +562,18 @@ impl Lowering<'_> {
         };
         if n.unsigned_abs() > 1000 {
             return Err(self.err(b.col(), format!("exponent {e} is too large (at most 1000 in absolute value)")));
+        }
+        if n < 0 && d == 1 && matches!(a, Ast::Bin('*' | '/' | '^', ..)) && !calls_a_function(a) {
+            // `((1 + y) (1 + x)^2)^-1`: the reciprocal factor by factor, as after `/`, and without expanding the
+            // base first (`((1 + x)^1000)^-1` was "too large" where `1/(1 + x)^1000` was not). Bases with functions
+            // keep the path below: `(sin(x) tan(y))^-1000` as a reciprocal first would expand `cos(y)^1000`.
+            let factor = self.lower_recip(a, col)?;
+            return self.repeat_mul(&factor, n.unsigned_abs(), col);
+        }
+        let base = self.lower(a)?;
+        if base.is_zero() && (written.is_negative() || (negate && !written.is_zero())) {
+            // `0^-1`, and `1/0^2` (found by review: `1/(x - x)^-2` printed 0).
+            return Err(self.err(col, "zero raised to a negative power (division by zero)"));
         }
         if let (Some(c), 1) = (base.as_constant(), d) {
             // A constant to an integer power: exact, by binary powering, with a bound on its size.
@@ -536,25 +596,29 @@ impl Lowering<'_> {
             }
             self.check_real_domain(&base, &format!("a power with exponent {e} (an even root)"), false, col)?;
         }
-        if n < 0 && d == 1 && base.num.len() > 1 && matches!(a, Ast::Bin('*' | '/' | '^', ..)) {
-            // `((1 + y) (1 + x)^2)^-1`: the reciprocal factor by factor, as after `/`.
-            let factor = self.lower_recip(a, col)?;
-            return self.repeat_mul(&factor, n.unsigned_abs(), col);
+        let zero_power = || "zero raised to a negative power (division by zero)";
+        if n < 0 && base.num.len() > 1 {
+            // A negative power of a sum is a power of its reciprocal, so that the base itself becomes the denominator
+            // factor (the reciprocal of the expanded power would make `x^2 + 2x + 1` the factor, not `x + 1`); with
+            // a root, `u^(-5/2) = (1/u)^2 (1/sqrt(u))`, not `1/(sqrt(u) (u^2 + 2u + 1))`.
+            let (whole, rest) = (n.unsigned_abs() / u64::from(d), n.unsigned_abs() % u64::from(d));
+            let inv = self.alg.recip(&base).ok_or_else(|| self.err(col, zero_power()))?;
+            let mut p = self.repeat_mul(&inv, whole, col)?;
+            if rest > 0 {
+                let root = self.alg.root(d, base);
+                let inv_root = self.alg.recip(&root).ok_or_else(|| self.err(col, zero_power()))?;
+                let q = self.repeat_mul(&inv_root, rest, col)?;
+                p = self.alg.mul(&p, &q);
+                self.check_size(&p, col)?;
+            }
+            return Ok(p);
         }
+        // A base whose numerator is one term: power, then reciprocal. Its monomial is split into one factor per
+        // generator anyway, and `tan(c)^-1000` as a reciprocal first would expand `cos(c)^1000` in `sin(c)`.
         let root = if d == 1 { base } else { self.alg.root(d, base) };
-        // A negative power of a sum is a power of its reciprocal, so that the base itself becomes the denominator
-        // factor (the reciprocal of the expanded power would make `x^2 + 2x + 1` the factor, not `x + 1`). A base
-        // whose numerator is one term keeps the old order, power then reciprocal: its monomial is split into one
-        // factor per generator anyway, and `tan(c)^-1000` would otherwise expand `cos(c)^1000` in `sin(c)`.
-        let reciprocal_first = n < 0 && root.num.len() > 1;
-        let factor = if reciprocal_first {
-            self.alg.recip(&root).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))?
-        } else {
-            root
-        };
-        let p = self.repeat_mul(&factor, n.unsigned_abs(), col)?;
-        if n < 0 && !reciprocal_first {
-            self.alg.recip(&p).ok_or_else(|| self.err(col, "zero raised to a negative power (division by zero)"))
+        let p = self.repeat_mul(&root, n.unsigned_abs(), col)?;
+        if n < 0 {
+            self.alg.recip(&p).ok_or_else(|| self.err(col, zero_power()))
         } else {
             Ok(p)
         }
