@@ -43,6 +43,13 @@ pub enum DeriveError {
         /// the limit
         limit: usize,
     },
+    /// An exponent of a generator or a denominator factor passed 65535 (the algebra's limit): no budget helps
+    /// (found by review: `1/(x^1000)^65` reported a product of 18446744073709551615 term pairs).
+    #[error("exponent overflow: deriving order {order} needed a power past 65535, the algebra's limit; ask for a lower order or write the input with smaller powers")]
+    ExponentOverflow {
+        /// the order being derived
+        order: usize,
+    },
     /// The wall-clock limit was reached in the analysis of the result (gradient tests, potentials), which can
     /// take much longer than the derivation (found by review: the structure of `sin(sin(...sin(x)))` 18 deep took
     /// 4 s after a derivation of a millisecond, because `cos^2 -> 1 - sin^2` expands products of its derivatives).
@@ -93,6 +100,9 @@ impl Guard {
         if alg.timed_out() {
             let seconds = self.opts.timeout.map_or(0.0, |t| t.as_secs_f64());
             return Err(DeriveError::Timeout { order, seconds });
+        }
+        if alg.exceeded() == Some(usize::MAX) {
+            return Err(DeriveError::ExponentOverflow { order });
         }
         if let Some(products) = alg.exceeded() {
             return Err(DeriveError::TermLimit { order, products, limit: self.opts.budget.max_product_terms });
