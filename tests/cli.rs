@@ -156,6 +156,8 @@ fn bad_inputs_get_clear_errors() {
         (&["derive", "--field", "1/0^(-1/2); y", "--vars", "x,y"], "zero raised to a negative power"),
         (&["derive", "--field", "1/(x/(0*x)); y", "--vars", "x,y"], "division by zero"),
         (&["derive", "--field", "1/((x+1)*(y+1))^1000; y", "--vars", "x,y"], "its denominator expands to about"),
+        // A zero the cos^2 rule reveals (second review: it printed f_1 = 0).
+        (&["derive", "--field", "1/((1/cos(x))^-2 + sin(x)^2 - 1); y", "--vars", "x,y"], "division by zero"),
         // An exponent overflow is not a term budget that --max-terms could raise.
         (&["derive", "--field", "1/(x^1000)^65; y", "--vars", "x,y"], "exponent overflow"),
         (&["derive", "--field", "x^y; y", "--vars", "x,y"], "exponent must be a number"),

@@ -200,7 +200,7 @@ fn expanded_denominators_are_divided_by_known_factors() {
     let v = derive_json(&["--field", "1/(1+x) + 1/(x^2+2*x+1)", "--vars", "x", "--order", "1"]);
     assert_eq!(v["field"][0], "(x + 2)/(x + 1)^2");
     let alone = derive_json(&["--field", "1/(x^2+2*x+1)", "--vars", "x", "--order", "1"]);
-    assert_eq!(alone["field"][0], "1/((x^2 + 2*x + 1))");
+    assert_eq!(alone["field"][0], "1/(x^2 + 2*x + 1)");
     // The field and loss print in lowest terms (found by review: `(x + 1)/((x + 1)^2*(y + 1))`).
     let v = derive_json(&["--field", "(1+x)/((1+x)^2*(1+y)); 1", "--vars", "x,y", "--order", "1"]);
     assert_eq!(v["field"][0], "1/((x + 1)*(y + 1))");
@@ -254,4 +254,38 @@ fn roots_in_denominators() {
     let v = derive_json(&["--field", "1/(1+x)^(5/2)", "--vars", "x", "--order", "1"]);
     assert_eq!(v["field"][0], "1/((x + 1)^2*sqrt(x + 1))");
     assert_eq!(v["corrections"][0]["components"][0], "5/4/(x + 1)^6");
+}
+
+/// Second review (session 8): with roots in denominators, rewriting `1/sqrt(u)^2` in some terms of a numerator and
+/// not others re-raised `sqrt(u)^2` without end: `1/sqrt(x) + 1` failed with a bogus term count, `1/sqrt(1+x) + 1`
+/// hung and `1/sqrt(1 + sqrt(x))` overflowed the stack. By hand, `f = x^(-1/2) + 1` has
+/// `f_1 = -f'f/2 = x^(-3/2) (x^(-1/2) + 1)/4 = (sqrt(x) + 1)/(4 x^2)`.
+#[test]
+fn sums_with_roots_in_denominators_finish() {
+    let v = derive_json(&["--field", "1/sqrt(x) + 1", "--vars", "x", "--order", "1"]);
+    assert_eq!(v["corrections"][0]["components"][0], "(1/4*sqrt(x) + 1/4)/x^2");
+    for field in ["1/sqrt(1+x) + 1", "1/sqrt(1+sqrt(x))", "cos(x)/sqrt(1+x^2)"] {
+        let v = derive_json(&["--field", field, "--vars", "x", "--order", "2"]);
+        assert_eq!(v["corrections"].as_array().map(Vec::len), Some(2), "{field}");
+    }
+    // A cheap denominator is not refused by its size estimate: (1 + x^2 + y^2 + z^2)^23 (found by review).
+    let v = derive_json(&["--loss", "1/(1+x^2+y^2+z^2)^23", "--vars", "x,y,z", "--order", "1"]);
+    assert_eq!(v["igr_first_order"], true);
+}
+
+/// Second review (session 8): LaTeX turned `+ \frac{-x + y}{...}` into `- \frac{x + y}{...}` when joining the parts
+/// of a loss, and text must keep `(-x + y)`. A part that is one negative term is subtracted in both.
+#[test]
+fn parts_join_with_the_right_signs() {
+    let loss = "x^2/2 + (y-x)/(1+x^2)";
+    let v = derive_json(&["--loss", loss, "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["loss"], "1/2*x^2 + (-x + y)/(x^2 + 1)");
+    let (code, tex, err) =
+        crate::support::bea(&["derive", "--loss", loss, "--vars", "x,y", "--order", "1", "--format", "latex"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tex.contains(r"\frac{1}{2} x^{2} + \frac{-x + y}{\left(x^{2} + 1\right)}"), "{tex}");
+    let v = derive_json(&["--loss", "y^2/2 - 1/(1+x)", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["loss"], "1/2*y^2 - 1/(x + 1)");
+    let v = derive_json(&["--loss", "-1/(1+x) + y^2/2", "--vars", "x,y", "--order", "1"]);
+    assert_eq!(v["loss"], "1/2*y^2 - 1/(x + 1)");
 }

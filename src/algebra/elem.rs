@@ -1,6 +1,7 @@
 //! The differential ring: generators, denominator factors, and arithmetic on fractions.
 
 mod rules;
+mod size;
 
 use super::{Coef, Mono, Poly};
 use std::cell::Cell;
@@ -422,15 +423,11 @@ impl Algebra {
     }
     /// Sum.
     pub fn add(&mut self, a: &Elem, b: &Elem) -> Elem {
-        let lifted = a.den != b.den;
         let e = self.add_unreduced(a, b);
         // Lifting multiplies by factor powers, which can raise `cos` or a root past its rule (found by review:
-        // `tan(x)` failed `E_1 = |f|^2/4` because `cos(x)^2` and `1 - sin(x)^2` compared unequal).
-        if lifted {
-            self.reduce(e)
-        } else {
-            e
-        }
+        // `tan(x)` failed `E_1 = |f|^2/4` because `cos(x)^2` and `1 - sin(x)^2` compared unequal), and a reciprocal's
+        // numerator is left unreduced (`(1/cos(x))^-2 + sin(x)^2 - 1` was not zero).
+        self.reduce(e)
     }
     /// [`Algebra::add`] without the rewrite rules (inside them: the rules' own sums would recurse).
     fn add_unreduced(&mut self, a: &Elem, b: &Elem) -> Elem {
@@ -463,14 +460,20 @@ impl Algebra {
     }
     /// Product (with the rewrite rules applied).
     pub fn mul(&mut self, a: &Elem, b: &Elem) -> Elem {
+        let e = self.mul_numerator_rules(a, b);
+        self.reduce_den(e)
+    }
+    /// [`Algebra::mul`] with the numerator rules only: inside them, so that every term of a rewritten numerator
+    /// keeps the same denominator (found by review: rewriting `1/sqrt(u)^2` in some terms and not others made
+    /// the lifted sum raise `sqrt(u)^2` again, and `1/sqrt(1 + x) + 1` never finished).
+    fn mul_numerator_rules(&mut self, a: &Elem, b: &Elem) -> Elem {
         if a.is_zero() || b.is_zero() {
             return Elem::default();
         }
         let num = self.pmul(&a.num, &b.num);
         let den = self.den_sum(&a.den, &b.den);
         let e = mk(num, den);
-        let e = self.reduce(e);
-        self.reduce_den(e)
+        self.reduce(e)
     }
     /// Non-negative integer power.
     pub fn pow(&mut self, a: &Elem, e: u32) -> Elem {

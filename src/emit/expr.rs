@@ -78,11 +78,10 @@ impl<'a> Printer<'a> {
             Syntax::Latex => format!("\\frac{{{}}}{{{}}}", num, den_parts.join(" ")),
             Syntax::Text => {
                 let top = if e.num.len() > 1 { format!("({num})") } else { num };
-                let bottom = if den_parts.len() == 1 && !den_parts[0].contains('*') {
-                    den_parts[0].clone()
-                } else {
-                    format!("({})", den_parts.join("*"))
-                };
+                // One factor never needs parentheses of its own: it is a generator, a parenthesised sum or a power
+                // of either (`1/((x^2 + 2*x + 1))` had two pairs).
+                let bottom =
+                    if den_parts.len() == 1 { den_parts[0].clone() } else { format!("({})", den_parts.join("*")) };
                 format!("{top}/{bottom}")
             }
         }

@@ -104,19 +104,31 @@ fn print_pair(alg: &Algebra, vars: &[String], e: &Elem) -> (String, String) {
 /// (`-1/6*y^2 + 11/42/(x + 1)^7`, not one fraction over `(x + 1)^7`).
 fn print_pair_apart(alg: &mut Algebra, vars: &[String], e: &Elem) -> (String, String) {
     let parts = alg.apart(e);
+    // A part over a denominator whose numerator is one negative term is subtracted, printed negated (`- 1/8/x^4`,
+    // `- \frac{1}{8 ...}`); a polynomial part is a plain sum in both syntaxes, so its own leading `-` serves.
+    // (Found by review: stripping the `-` of `\frac{-x + y}{...}` printed `- \frac{x + y}{...}`.)
+    let signed: Vec<(bool, Elem)> = parts
+        .iter()
+        .map(|p| {
+            let negative = p.den.iter().any(|&k| k > 0) && matches!(p.num.terms(), [(_, c)] if c.is_negative());
+            if negative {
+                (true, alg.neg(p))
+            } else {
+                (false, p.clone())
+            }
+        })
+        .collect();
     let join = |syntax: Syntax| {
         let mut out = String::new();
-        for (i, p) in parts.iter().enumerate() {
+        for (i, (negated, p)) in signed.iter().enumerate() {
             let t = Printer::new(alg, vars, syntax).elem(p);
-            // A negative part is subtracted: `-1/6*y^2` in text, `\frac{-1}{...}` in LaTeX.
-            let minus = t
-                .strip_prefix('-')
-                .map(str::to_string)
-                .or_else(|| t.strip_prefix("\\frac{-").map(|rest| format!("\\frac{{{rest}")));
-            match (i, minus) {
-                (0, _) => out.push_str(&t),
-                (_, Some(rest)) => out.push_str(&format!(" - {rest}")),
-                (_, None) => out.push_str(&format!(" + {t}")),
+            let polynomial_minus = if p.den.iter().all(|&k| k == 0) { t.strip_prefix('-') } else { None };
+            match (i, negated, polynomial_minus) {
+                (0, true, _) => out.push_str(&format!("-{t}")),
+                (0, false, _) => out.push_str(&t),
+                (_, true, _) => out.push_str(&format!(" - {t}")),
+                (_, false, Some(rest)) => out.push_str(&format!(" - {rest}")),
+                (_, false, None) => out.push_str(&format!(" + {t}")),
             }
         }
         out

@@ -27,8 +27,7 @@ pub const MAX_CONSTANT_BITS: u64 = 20_000;
 /// second of CPU). Found by fuzzing: the gradient of `tan(x)^1000 + 0.6 - 1e-3*y` ran unmetered for 30 s.
 pub const MAX_GRADIENT_WORK: u128 = 200_000;
 
-/// The most terms an input's denominator may expand to, estimated as `prod_v (D_v + 1)` with `D_v` its degree in
-/// state variable or parameter `v`. Denominators kept as written factors cost nothing to lower, but a sum with
+/// The most terms an input's denominator may expand to, as estimated by [`Algebra::denominator_terms`]. Denominators kept as written factors cost nothing to lower, but a sum with
 /// them lifts numerators to the common denominator: `((x + 1) (y + 1))^-1000` (a million terms) took 60 s and
 /// 8 GB in a first-order derivation (found by review), where `((1 + x) (1 + y))^-200` (40,401) takes well under a
 /// second.
@@ -424,17 +423,7 @@ impl Lowering<'_> {
         if e.len() > MAX_INPUT_TERMS {
             return Err(self.err(col, format!("expression too large: it expands to more than {MAX_INPUT_TERMS} terms")));
         }
-        let mut degree: std::collections::BTreeMap<usize, u64> = Default::default();
-        for (k, &p) in e.den.iter().enumerate() {
-            let q = &self.alg.factors()[k];
-            if p == 0 || q.len() < 2 {
-                continue;
-            }
-            for g in q.gens() {
-                *degree.entry(g).or_default() += u64::from(p) * u64::from(q.degree_in(g));
-            }
-        }
-        let estimate = degree.values().fold(1u64, |acc, d| acc.saturating_mul(d + 1));
+        let estimate = self.alg.denominator_terms(&e.den);
         if estimate > MAX_DENOMINATOR_TERMS {
             return Err(self.err(
                 col,

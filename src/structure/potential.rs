@@ -56,6 +56,9 @@ const MAX_PARTS_FACTORS: usize = 3;
 /// Most unknown coefficients the rational ansatz sets up (it solves a dense exact system).
 const MAX_ANSATZ_UNKNOWNS: usize = 400;
 
+/// Largest common denominator the ansatz multiplies out, in [`Algebra::denominator_terms`]'s estimate.
+const MAX_ANSATZ_DENOMINATOR_TERMS: u64 = 5_000;
+
 /// Strategy 3 of the module docs. With `full`, the denominator of `E` is `prod_k Q_k^(e_k)` itself and `N`'s degree
 /// bound grows by `sum deg Q_k`: a factor that is not square-free (`x^2 + 2x + 1`, the expanded `(1 + x)^2`) has
 /// potentials such as `1/(1 + x) = (1 + x)/(x^2 + 2x + 1)` that the reduced denominator `Q^(e - 1)` cannot hold
@@ -121,12 +124,9 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
     let mut basis: Vec<Elem> = Vec::new();
     let parts_mode = den == Denominator::Parts;
     for (d, deg) in parts {
-        let in_box = |m: &Mono| !parts_mode || (0..n).all(|v| m.exp(v) as u32 <= var_deg[v]);
-        for mono in monomials(n, deg).into_iter().filter(in_box) {
+        let bound = |v: usize| if parts_mode { var_deg[v] } else { deg };
+        for mono in monomials(n, deg, bound, MAX_ANSATZ_UNKNOWNS - basis.len())? {
             basis.push(Elem { num: Poly::from_terms(vec![(mono, Coef::one())]), den: d.clone() });
-            if basis.len() > MAX_ANSATZ_UNKNOWNS {
-                return None;
-            }
         }
     }
     if with_logs {
@@ -159,6 +159,11 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
             *c = (*c).max(e);
         }
     }
+    if alg.denominator_terms(&common) > MAX_ANSATZ_DENOMINATOR_TERMS {
+        // Found by review: separable losses in 6 variables lifted 400 gradients over a product of 6 factors to
+        // high powers (3 GB, 10 s, for a potential with `atan` that no ansatz holds).
+        return None;
+    }
     let mut equations: std::collections::BTreeMap<(usize, Mono), Vec<Coef>> = Default::default();
     for i in 0..n {
         let columns = grads.iter().map(|g| &g[i]).chain([&f[i]]);
@@ -174,7 +179,7 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
         return None;
     }
     let rows: Vec<Vec<Coef>> = equations.into_values().collect();
-    let c = solve(rows, unknowns)?;
+    let c = solve(alg, rows, unknowns)?;
     let mut e = Elem::default();
     for (cj, b) in c.iter().zip(&basis) {
         if !cj.is_zero() {
@@ -186,27 +191,36 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
     (!e.is_zero() && verifies(alg, &e, f)).then_some(e)
 }
 
-/// The state monomials of total degree at most `deg`.
-fn monomials(n: usize, deg: u32) -> Vec<Mono> {
+/// The state monomials of total degree at most `deg` and degree at most `bound(v)` in each variable `v`; `None`
+/// when there are more than `cap` (the list is never built past it: 7 variables at degree 20 have 888,030).
+fn monomials(n: usize, deg: u32, bound: impl Fn(usize) -> u32, cap: usize) -> Option<Vec<Mono>> {
     let mut out = vec![Mono::one()];
     for i in 0..n {
         let mut next = Vec::new();
         for m in &out {
-            for e in 0..=(deg - m.degree()) {
-                next.push(if e == 0 { m.clone() } else { m.mul(&Mono::var(i, e as u16)).unwrap_or_else(|| m.clone()) });
+            for e in 0..=(deg - m.degree()).min(bound(i)) {
+                next.push(if e == 0 { m.clone() } else { m.mul(&Mono::var(i, e as u16))? });
+                // Every monomial of this stage extends to at least one of the last, so the cap applies here.
+                if next.len() > cap {
+                    return None;
+                }
             }
         }
         out = next;
     }
-    out
+    Some(out)
 }
 
 /// An exact solution of the (possibly overdetermined) system `rows = [A | b]` with `unknowns` columns in `A`,
 /// free unknowns set to 0; `None` if inconsistent.
-fn solve(mut rows: Vec<Vec<Coef>>, unknowns: usize) -> Option<Vec<Coef>> {
+fn solve(alg: &Algebra, mut rows: Vec<Vec<Coef>>, unknowns: usize) -> Option<Vec<Coef>> {
     let mut pivots = Vec::new();
     let mut r = 0;
     for col in 0..unknowns {
+        if alg.out_of_time() {
+            // The analysis deadline: a 2-variable system ran 1.2 s past a 3 s --timeout (found by review).
+            return None;
+        }
         let Some(p) = (r..rows.len()).find(|&i| !rows[i][col].is_zero()) else { continue };
         rows.swap(r, p);
         let inv = rows[r][col].recip()?;

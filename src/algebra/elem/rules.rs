@@ -29,7 +29,7 @@ impl Algebra {
                         den: e.den.clone(),
                     };
                     for _ in 0..(p / t) {
-                        term = self.mul(&term, repl);
+                        term = self.mul_numerator_rules(&term, repl);
                     }
                     acc = self.add_unreduced(&acc, &term);
                 }
