@@ -284,6 +284,20 @@ fn parts_join_with_the_right_signs() {
         crate::support::bea(&["derive", "--loss", loss, "--vars", "x,y", "--order", "1", "--format", "latex"]);
     assert_eq!(code, 0, "{err}");
     assert!(tex.contains(r"\frac{1}{2} x^{2} + \frac{-x + y}{\left(x^{2} + 1\right)}"), "{tex}");
+    // A constant fraction over a denominator is one LaTeX fraction, not `\frac{\frac{11}{42}}{...}`.
+    let (code, tex, err) = crate::support::bea(&[
+        "derive",
+        "--field",
+        "1/(1+x)^2; y",
+        "--vars",
+        "x,y",
+        "--order",
+        "2",
+        "--format",
+        "latex",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(tex.contains(r"E_{2} &= -\frac{1}{6} y^{2} + \frac{11}{42 \left(x + 1\right)^{7}}"), "{tex}");
     let v = derive_json(&["--loss", "y^2/2 - 1/(1+x)", "--vars", "x,y", "--order", "1"]);
     assert_eq!(v["loss"], "1/2*y^2 - 1/(x + 1)");
     let v = derive_json(&["--loss", "-1/(1+x) + y^2/2", "--vars", "x,y", "--order", "1"]);

@@ -75,7 +75,14 @@ impl<'a> Printer<'a> {
         }
         let den_parts: Vec<String> = dens.iter().map(|&(k, p)| self.factor(&self.alg.factors()[k], p)).collect();
         match self.syntax {
-            Syntax::Latex => format!("\\frac{{{}}}{{{}}}", num, den_parts.join(" ")),
+            Syntax::Latex => match e.num.as_constant().map(|c| c.parts()) {
+                // A fraction over the denominator is one fraction: `\frac{1}{4 (x + 1)^{4}}`, not
+                // `\frac{\frac{1}{4}}{(x + 1)^{4}}`.
+                Some((n, d)) if d != num_bigint::BigInt::from(1) => {
+                    format!("\\frac{{{n}}}{{{d} {}}}", den_parts.join(" "))
+                }
+                _ => format!("\\frac{{{}}}{{{}}}", num, den_parts.join(" ")),
+            },
             Syntax::Text => {
                 let top = if e.num.len() > 1 { format!("({num})") } else { num };
                 // One factor never needs parentheses of its own: it is a generator, a parenthesised sum or a power
