@@ -715,7 +715,8 @@ pub(super) fn mk(num: Poly, mut den: Vec<u16>) -> Elem {
     }
     Elem { num, den }
 }
-fn max_den(a: &[u16], b: &[u16]) -> Vec<u16> {
+/// The componentwise larger of two denominators' exponent vectors: their least common multiple.
+pub fn max_den(a: &[u16], b: &[u16]) -> Vec<u16> {
     (0..a.len().max(b.len())).map(|k| a.get(k).copied().unwrap_or(0).max(b.get(k).copied().unwrap_or(0))).collect()
 }
 /// Sum of denominator exponents; `None` past `u16::MAX` (found by fuzzing: `((1/(x + 1))^1000)^100` overflowed,

@@ -22,5 +22,5 @@ mod elem;
 mod poly;
 
 pub use coef::Coef;
-pub use elem::{Algebra, Budget, Elem, Func, GenKind, UnspecFn};
+pub use elem::{max_den, Algebra, Budget, Elem, Func, GenKind, UnspecFn};
 pub use poly::{Interrupted, Mono, Poly};

@@ -27,8 +27,9 @@ pub const MAX_CONSTANT_BITS: u64 = 20_000;
 /// second of CPU). Found by fuzzing: the gradient of `tan(x)^1000 + 0.6 - 1e-3*y` ran unmetered for 30 s.
 pub const MAX_GRADIENT_WORK: u128 = 200_000;
 
-/// The most terms an input's denominator may expand to, as estimated by [`Algebra::denominator_terms`]. Denominators kept as written factors cost nothing to lower, but a sum with
-/// them lifts numerators to the common denominator: `((x + 1) (y + 1))^-1000` (a million terms) took 60 s and
+/// The most terms an input's denominator may expand to, as estimated by [`Algebra::denominator_terms`].
+/// Denominators kept as written factors cost nothing to lower, but a sum with them lifts numerators to the common
+/// denominator: `((x + 1) (y + 1))^-1000` (a million terms) took 60 s and
 /// 8 GB in a first-order derivation (found by review), where `((1 + x) (1 + y))^-200` (40,401) takes well under a
 /// second.
 pub const MAX_DENOMINATOR_TERMS: u64 = 100_000;
@@ -186,6 +187,23 @@ fn unspecified_calls(ast: &Ast, out: &mut Vec<String>) {
 }
 
 /// The part of every variable from `part1` (the names of part 1), for a partitioned method only.
+/// The left spine of a chain of the binary operators `ops` (`a + b - c` is `a` then `[(+, b), (-, c)]`, outermost
+/// last), walked in a loop: the left spine of `x + x + ... + x` is 2,000 levels deep, and recursion would overflow
+/// the stack (found by review).
+fn left_spine<'a>(ast: &'a Ast, ops: &[char]) -> (&'a Ast, Vec<(char, &'a Ast, usize)>) {
+    let mut spine = Vec::new();
+    let mut node = ast;
+    while let Ast::Bin(op, a, b, col) = node {
+        if !ops.contains(op) {
+            break;
+        }
+        spine.push((*op, &**b, *col));
+        node = a;
+    }
+    spine.reverse();
+    (node, spine)
+}
+
 /// Does `ast` call a function (`sin`, `sqrt`, an unspecified `P(x)`, ...) anywhere? Iterative: sums and products
 /// thousands of levels deep must not overflow the stack.
 fn calls_a_function(ast: &Ast) -> bool {
@@ -445,16 +463,10 @@ impl Lowering<'_> {
             }
             Ast::Bin('^', a, b, col) => self.power(a, b, *col, false),
             Ast::Bin(..) => {
-                // The left spine of a sum or product (`x + x + ... + x` is 2,000 levels deep) is walked in a loop,
-                // not by recursion, so long chains cannot overflow the stack (found by review).
-                let mut spine = Vec::new();
-                let mut node = ast;
-                while let Ast::Bin(op @ ('+' | '-' | '*' | '/'), a, b, col) = node {
-                    spine.push((*op, b, *col));
-                    node = a;
-                }
+                // The left spine of a sum or product, walked in a loop (see `left_spine`).
+                let (node, spine) = left_spine(ast, &['+', '-', '*', '/']);
                 let mut x = self.lower(node)?;
-                for (op, b, col) in spine.into_iter().rev() {
+                for (op, b, col) in spine {
                     x = match op {
                         '+' => {
                             let y = self.lower(b)?;
@@ -504,14 +516,9 @@ impl Lowering<'_> {
             }
             Ast::Bin('*' | '/', ..) => {
                 // `1/(a b / c)` = `(1/a) (1/b) c`, walking the left spine in a loop (as `lower_node` does).
-                let mut spine = Vec::new();
-                let mut node = ast;
-                while let Ast::Bin(op @ ('*' | '/'), a, b, c) = node {
-                    spine.push((*op, b, *c));
-                    node = a;
-                }
+                let (node, spine) = left_spine(ast, &['*', '/']);
                 let mut x = self.lower_recip(node, col)?;
-                for (op, b, c) in spine.into_iter().rev() {
+                for (op, b, c) in spine {
                     let y = if op == '*' { self.lower_recip(b, c)? } else { self.lower(b)? };
                     if op == '/' && y.is_zero() {
                         // `1/(a/0)`: the quotient inside is undefined (found by review: it printed 0).

@@ -8,12 +8,13 @@
 //! 3. for a rational field in the state alone (numeric coefficients), an ansatz: with `f`'s denominator
 //!    `prod_k Q_k^(e_k)`, try `E = N / prod_k Q_k^(e_k - 1)` with `N` a polynomial of bounded degree with unknown
 //!    coefficients, then also `+ sum_k c_k log Q_k`; then the same over `prod_k Q_k^(e_k)`, then a sum of such
-//!    fractions over the sub-products of the `Q_k` (see [`Denominator`]); the coefficients solve a linear system built from `-grad E = f`
-//!    at rational points (exact arithmetic), and the result is kept only if it verifies symbolically;
+//!    fractions over the sub-products of the `Q_k` (see [`Denominator`]); the coefficients solve the linear system
+//!    that matches the coefficients of `-grad E = f` over one common denominator (exact arithmetic), and the
+//!    result is kept only if it verifies symbolically;
 //! 4. otherwise none is reported, even when the Jacobian is symmetric (the verdict then says so).
 
 use super::verifies;
-use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
+use crate::algebra::{max_den, Algebra, Coef, Elem, GenKind, Mono, Poly};
 
 /// A verified potential of `f`, or `None`.
 pub fn potential(alg: &mut Algebra, f: &[Elem], hint: Option<&Elem>) -> Option<Elem> {
@@ -81,12 +82,7 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
         for (v, d) in var_deg.iter_mut().enumerate() {
             *d = (*d).max(fi.num.degree_in(v) as u32 + 1);
         }
-        if e_max.len() < fi.den.len() {
-            e_max.resize(fi.den.len(), 0);
-        }
-        for (k, &e) in fi.den.iter().enumerate() {
-            e_max[k] = e_max[k].max(e);
-        }
+        e_max = max_den(&e_max, &fi.den);
     }
     let factors: Vec<usize> = (0..e_max.len()).filter(|&k| e_max[k] > 0).collect();
     if factors.is_empty() || factors.iter().any(|&k| !only_state(alg, &alg.factors()[k].clone())) {
@@ -150,15 +146,7 @@ fn rational_ansatz(alg: &mut Algebra, f: &[Elem], with_logs: bool, den: Denomina
     // coefficients of each monomial matched. (Sampling at random rational points made dense systems of large
     // fractions: `--field "x/(1+x^2)^2; y^3"` spent 54 s of a 3-order derivation in the exact solve.)
     let unknowns = basis.len();
-    let mut common: Vec<u16> = Vec::new();
-    for d in grads.iter().flatten().chain(f).map(|e| &e.den) {
-        if common.len() < d.len() {
-            common.resize(d.len(), 0);
-        }
-        for (c, &e) in common.iter_mut().zip(d) {
-            *c = (*c).max(e);
-        }
-    }
+    let common = grads.iter().flatten().chain(f).fold(Vec::new(), |acc, e| max_den(&acc, &e.den));
     if alg.denominator_terms(&common) > MAX_ANSATZ_DENOMINATOR_TERMS {
         // Found by review: separable losses in 6 variables lifted 400 gradients over a product of 6 factors to
         // high powers (3 GB, 10 s, for a potential with `atan` that no ansatz holds).
