@@ -126,7 +126,7 @@ pub fn hvp_exact_with(ps: &[Var], loss: &LossFn, v: &[Tensor]) -> Result<Vec<Ten
     if !double_backprop_enabled()? {
         return Err(NetsError::DoubleBackpropUnavailable);
     }
-    let g = params::grads(&loss()?, ps)?;
+    let g = params::grads_with_graph(&loss()?, ps)?;
     let mut s: Option<Tensor> = None;
     for (gi, vi) in g.iter().zip(v) {
         let t = (gi * vi.detach())?.sum_all()?;
@@ -136,7 +136,7 @@ pub fn hvp_exact_with(ps: &[Var], loss: &LossFn, v: &[Tensor]) -> Result<Vec<Ten
         });
     }
     let s = s.ok_or_else(|| NetsError::config("params", "model has no parameters"))?;
-    Ok(params::grads(&s, ps)?.into_iter().map(|t| t.detach()).collect())
+    params::grads(&s, ps)
 }
 
 /// Finite-difference `H v` of a network's batch loss (see [`hvp_fd_with`]), with the ReLU

@@ -69,6 +69,19 @@ fn bounds(vals: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// The plots of a finished sweep, or why there are none. A sweep's verdicts and report do not depend on its plots, so
+/// a plot that cannot be drawn (a full disk, an unwritable folder) is reported, on stderr and in the report, instead of
+/// failing the whole experiment after hours of training.
+pub fn non_fatal(plots: Result<Vec<PathBuf>>) -> (Vec<PathBuf>, Option<String>) {
+    match plots {
+        Ok(p) => (p, None),
+        Err(e) => {
+            eprintln!("warning: no plots: {e}");
+            (vec![], Some(e.to_string()))
+        }
+    }
+}
+
 fn plot_err(path: &Path, e: impl std::fmt::Display) -> NetsError {
     NetsError::Plot { path: path.to_path_buf(), detail: e.to_string() }
 }
@@ -123,6 +136,7 @@ fn draw_panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, p: &Pan
 
 /// Draw panels side by side into one PNG (480 px per panel).
 pub fn draw_figure(path: &Path, panels: &[Panel]) -> Result<PathBuf> {
+    crate::report::plot::register_font().map_err(|e| plot_err(path, e))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| NetsError::io(dir, e))?;
     }

@@ -97,6 +97,7 @@ where
     D: FnOnce(&plot::Area<'_>) -> Result<(), String>,
 {
     use plotters::prelude::*;
+    plot::register_font().map_err(|message| ReportError::Plot { path: path.to_path_buf(), message })?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io_err(path))?;
     }

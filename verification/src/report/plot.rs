@@ -7,6 +7,21 @@ use plotters::prelude::*;
 /// The drawing area handed to the closure of [`super::write_png_atomic`].
 pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
+/// The font every label is drawn in: a subset of DejaVu Sans compiled into the binary (`verification/fonts/`, with
+/// its licence), so that plots need no font installed. The GPU machine had none: plotters' `ttf` backend, which looks
+/// fonts up through fontconfig, failed there with "No such font: sans-serif normal".
+static FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans-subset.ttf");
+
+/// Registers [`FONT`] as plotters' "sans-serif" (once per process). Every PNG bea draws calls it first.
+pub fn register_font() -> Result<(), String> {
+    static DONE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "the embedded DejaVu Sans subset is not a valid font".to_string())
+    })
+    .clone()
+}
+
 /// A colour per series index, from a fixed palette (deterministic output).
 pub fn palette(i: usize) -> RGBColor {
     const COLORS: [RGBColor; 8] = [

@@ -193,6 +193,9 @@ pub struct EgrResnetReport {
     pub per_seed: Vec<SeedVerdicts>,
     /// PNGs drawn.
     pub plots: Vec<PathBuf>,
+    /// Why the plots could not be drawn, if they could not (the verdicts and the report do not depend on them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot_error: Option<String>,
     /// Whether Ctrl-C stopped the sweep.
     pub interrupted: bool,
     /// Runs done (this shard's, with `--shard`).
@@ -266,6 +269,7 @@ pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
             verdict,
             per_seed: vec![],
             plots: vec![],
+            plot_error: None,
             interrupted: sweep.interrupted,
             runs: sweep.runs.len(),
             total,
@@ -286,15 +290,17 @@ pub fn run_egr_resnet(cfg: &EgrResnetConfig) -> Result<EgrResnetReport> {
         (across_seeds(&parts), per_seed)
     };
     let plots = match &cfg.plots_dir {
-        Some(dir) => vec![plots::egr_plot(dir, &points)?],
-        None => vec![],
+        Some(dir) => plots::egr_plot(dir, &points).map(|p| vec![p]),
+        None => Ok(vec![]),
     };
+    let (plots, plot_error) = plots::non_fatal(plots);
     Ok(EgrResnetReport {
         points,
         diverged,
         verdict,
         per_seed,
         plots,
+        plot_error,
         interrupted: sweep.interrupted,
         runs: sweep.runs.len(),
         total,

@@ -182,6 +182,9 @@ pub struct IgrMlpReport {
     pub per_seed: Vec<SeedVerdicts>,
     /// PNGs drawn.
     pub plots: Vec<PathBuf>,
+    /// Why the plots could not be drawn, if they could not (the verdicts and the report do not depend on them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot_error: Option<String>,
     /// Whether Ctrl-C stopped the sweep (verdicts then use the runs done).
     pub interrupted: bool,
 }
@@ -258,6 +261,7 @@ pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
         verdicts: vec![],
         per_seed: vec![],
         plots: vec![],
+        plot_error: None,
         interrupted: sweep.interrupted,
     };
     if cfg.sweep.shard.is_some() {
@@ -288,11 +292,12 @@ pub fn run_igr_mlp(cfg: &IgrMlpConfig) -> Result<IgrMlpReport> {
         Some(dir) => {
             let runs: Vec<RunRecord> = sweep.runs.iter().filter(|r| seed_of(r) == first).cloned().collect();
             let table: Vec<RunRow> = table.iter().filter(|t| t.seed == first).cloned().collect();
-            plots::igr_mlp_plots(dir, &table, &runs, cfg.noise_width)?
+            plots::igr_mlp_plots(dir, &table, &runs, cfg.noise_width)
         }
-        None => vec![],
+        None => Ok(vec![]),
     };
-    Ok(IgrMlpReport { verdicts, per_seed, plots, ..report })
+    let (plots, plot_error) = plots::non_fatal(plots);
+    Ok(IgrMlpReport { verdicts, per_seed, plots, plot_error, ..report })
 }
 
 /// The verdicts of one seed's runs (`runs` all, `table` the eligible ones at max test accuracy).
