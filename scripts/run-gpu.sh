@@ -108,7 +108,10 @@ stage() { # name timeout args...
   local name=$1 t=$2; shift 2
   echo "== $name: bea $* (timeout ${t}s)"
   local s; s=$(date +%s.%N)
-  timeout -k 15 -s INT "$t" "$BIN" "$@" --out "$W/res/$name" --format json > "$W/$name.json"
+  # --foreground: without it timeout signals the child and then its whole process group. On the GPU machine bea
+  # reported a second Ctrl-C at every time limit and exited at once, without the interrupted run's summary; that
+  # double signal is the likely cause (not reproduced here, where the two signals merge).
+  timeout --foreground -k 30 -s INT "$t" "$BIN" "$@" --out "$W/res/$name" --format json > "$W/$name.json"
   RC[$name]=$?; WALL[$name]=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
   echo "== $name: rc=${RC[$name]} wall=${WALL[$name]} s"
   head -c 3000 "$W/$name.json"; echo

@@ -1,6 +1,7 @@
 //! Clean stopping on Ctrl-C: a signal handler (the `ctrlc` crate) sets a flag that the training
-//! loop polls after every step and the noise analysis after every realisation; the current run is
-//! written as `interrupted` and the sweep stops. A second Ctrl-C exits at once (status 130).
+//! loop polls after every step, an evaluation between its chunks and the noise analysis after every
+//! realisation; the current run is written as `interrupted` and the sweep stops. A second Ctrl-C
+//! exits at once (status 130).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;

@@ -5,7 +5,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::data::Split;
-use super::error::Result;
+use super::error::{NetsError, Result};
 use super::hvp::{batch_loss, scalar};
 use super::models::{Mode, Net};
 use super::params;
@@ -52,12 +52,17 @@ pub struct SetStats {
 }
 
 /// Loss, accuracy and (optionally) squared gradient norm of the mean loss over a whole set,
-/// in chunks (evaluation mode).
+/// in chunks (evaluation mode). A Ctrl-C ([`crate::nets::interrupt`]) is answered between chunks with
+/// [`NetsError::Interrupted`]: one evaluation of ResNet-18 on a GPU takes tens of seconds, and on the GPU machine a
+/// stop arriving during one was not acted on before the kill that followed it.
 pub fn set_stats(net: &dyn Net, x: &Tensor, y: &Tensor, chunk: usize, with_grad: bool) -> Result<SetStats> {
     let n = x.dim(0)?;
     let (mut loss, mut correct) = (0.0, 0.0);
     let mut acc_grad: Option<Vec<Tensor>> = None;
     for start in (0..n).step_by(chunk) {
+        if crate::nets::interrupt::stop_requested() {
+            return Err(NetsError::Interrupted);
+        }
         let len = chunk.min(n - start);
         let (xc, yc) = (x.narrow(0, start, len)?, y.narrow(0, start, len)?);
         let logits = net.forward(&xc, Mode::Eval)?;
@@ -156,10 +161,20 @@ pub fn noise_analysis(
             }
             params::set_multiplicative_noise(net.params(), base, sigma, &mut rng)?;
             let with_grad = r < cfg.slope_realisations.max(1);
-            accs.push(set_stats(net, &d.x_test, &d.y_test, t.eval_chunk, false)?.acc);
-            if with_grad {
-                slopes.push(set_stats(net, &d.x_train, &d.y_train, t.eval_chunk, true)?.grad_sq.sqrt());
-            }
+            let stats = set_stats(net, &d.x_test, &d.y_test, t.eval_chunk, false).and_then(|te| {
+                let tr =
+                    if with_grad { Some(set_stats(net, &d.x_train, &d.y_train, t.eval_chunk, true)?) } else { None };
+                Ok((te, tr))
+            });
+            let (te, tr) = match stats {
+                Err(NetsError::Interrupted) => {
+                    params::restore(net.params(), base)?;
+                    return Ok(out);
+                }
+                other => other?,
+            };
+            accs.push(te.acc);
+            slopes.extend(tr.map(|tr| tr.grad_sq.sqrt()));
         }
         out.push(NoisePoint {
             sigma,

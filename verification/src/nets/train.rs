@@ -294,7 +294,14 @@ pub fn train_run(spec: &RunSpec, split: &Split, out: Option<&Path>, bar: Option<
     for s in 0..=t.steps {
         if s % t.eval_every == 0 || s == t.steps {
             stepper.sync(net.as_ref())?;
-            let r = evaluate(net.as_ref(), &data, s, t, batch as f64 / n as f64, start.elapsed().as_secs_f64())?;
+            let r = match evaluate(net.as_ref(), &data, s, t, batch as f64 / n as f64, start.elapsed().as_secs_f64()) {
+                // Ctrl-C during the evaluation: the run stops as after a step (its unfinished evaluation is dropped).
+                Err(NetsError::Interrupted) => {
+                    status = RunStatus::Interrupted;
+                    break;
+                }
+                r => r?,
+            };
             if !r.train_loss.is_finite() {
                 (status, diverged_at) = (RunStatus::Diverged, Some(s));
                 break;
