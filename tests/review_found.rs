@@ -110,6 +110,28 @@ fn review_found_imaginary_constants_are_errors() {
     }
 }
 
+/// Roots of numbers are evaluated, their rational part taken out (found by review: `8^(1/3)`, `sqrt(4)` and
+/// `(-8)^(1/3)` stayed unevaluated and printed as `((8)^(1/3))^2`). Expected values worked by hand.
+#[test]
+fn review_found_roots_of_numbers_are_evaluated() {
+    for (f, want) in [
+        ("8^(1/3)*x", "f[x] = 2*x"),
+        ("(-8)^(1/3)*x", "f[x] = -2*x"),
+        ("sqrt(4)*x", "f[x] = 2*x"),
+        ("8^(-2/3)*x", "f[x] = 1/4*x"),
+        ("(-27)^(-1/3)*x", "f[x] = -1/3*x"),
+        ("sqrt(12)*sqrt(3)*x", "f[x] = 6*x"),
+        ("1024^(1/10)*x", "f[x] = 2*x"),
+        ("sqrt(8)*x", "f[x] = 2*x*sqrt(2)"),
+        ("(1/8)^(1/2)*x", "f[x] = 1/4*x*sqrt(2)"),
+        ("(-1/4)^(1/3)*x", "f[x] = -1/2*x*(2)^(1/3)"),
+    ] {
+        let (code, out, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        assert_eq!(code, 0, "{f}: {err}");
+        assert!(out.lines().any(|l| l.trim() == want), "{f}: want {want}\n{out}");
+    }
+}
+
 /// Options that contradict each other are errors, not silently merged (review: `--example quartic --vars b,a` made
 /// x, y parameters and printed f = 0; `--example quartic --field x --vars x` kept the example's order; `--set
 /// x0=1,x0=2` kept the last value).

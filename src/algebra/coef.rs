@@ -246,10 +246,66 @@ impl Coef {
             self.clone()
         }
     }
+    /// The real `d`-th root split into a rational part and the root of a rest: `self^(1/d) = outside * inside^(1/d)`,
+    /// with `inside > 0` free of the `d`-th powers of every prime below 1000 and of a last cofactor that is itself a
+    /// perfect `d`-th power, and `outside` carrying the sign. `inside` is a whole number when that costs at most 256
+    /// bits (`sqrt(1/2) = sqrt(2)/2`). A negative number has a real root only for odd `d`:
+    /// callers check that first. Zero gives `(0, 1)`.
+    ///
+    /// ```
+    /// use bea::algebra::Coef;
+    /// assert_eq!(Coef::int(8).root_split(3), (Coef::int(2), Coef::one()));
+    /// assert_eq!(Coef::int(-8).root_split(3), (Coef::int(-2), Coef::one()));
+    /// assert_eq!(Coef::int(8).root_split(2), (Coef::int(2), Coef::int(2)));
+    /// assert_eq!(Coef::new(9, 8).root_split(2), (Coef::new(3, 4), Coef::int(2)));
+    /// assert_eq!(Coef::new(-1, 4).root_split(3), (Coef::new(-1, 2), Coef::int(2)));
+    /// assert_eq!(Coef::int(7).root_split(2), (Coef::one(), Coef::int(7)));
+    /// ```
+    pub fn root_split(&self, d: u32) -> (Coef, Coef) {
+        if self.is_zero() || d <= 1 {
+            return (self.clone(), Coef::one());
+        }
+        let (n, m) = self.parts();
+        let (mut a, mut p) = power_free(n.abs(), d);
+        let (mut b, q) = power_free(m, d);
+        if !q.is_one() && q.bits().saturating_mul(u64::from(d - 1)) <= 256 {
+            // A whole number under the root: (p/q)^(1/d) = (p q^(d-1))^(1/d) / q.
+            let (c, r) = power_free(p * num_traits::Pow::pow(&q, d - 1), d);
+            (a, p, b) = (a * c, r, b * q);
+            return (
+                Coef::from_big(BigRational::new(if self.is_negative() { -a } else { a }, b)),
+                Coef::from_big(p.into()),
+            );
+        }
+        let a = if self.is_negative() { -a } else { a };
+        (Coef::from_big(BigRational::new(a, b)), Coef::from_big(BigRational::new(p, q)))
+    }
     /// Exact value of a finite `f64` (every finite double is a dyadic rational).
     pub fn from_f64_exact(x: f64) -> Option<Coef> {
         BigRational::from_float(x).map(Coef::from_big)
     }
+}
+
+/// `x = out^d * rest` for `x > 0`: `out` collects the `d`-th powers of the primes below 1000 and, last, of the
+/// cofactor when it is a perfect `d`-th power.
+fn power_free(mut x: BigInt, d: u32) -> (BigInt, BigInt) {
+    let mut out = BigInt::one();
+    for p in 2u32..1000 {
+        let pd = num_traits::Pow::pow(BigInt::from(p), d);
+        if pd > x {
+            break;
+        }
+        // Composite p never divides here: the d-th powers of its prime factors are gone already.
+        while (&x % &pd).is_zero() {
+            x /= &pd;
+            out *= p;
+        }
+    }
+    let r = x.nth_root(d);
+    if num_traits::Pow::pow(&r, d) == x {
+        return (out * r, BigInt::one());
+    }
+    (out, x)
 }
 
 fn small_add(a: i128, b: i128, c: i128, d: i128) -> Option<Coef> {
