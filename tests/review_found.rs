@@ -124,7 +124,8 @@ fn review_found_roots_of_numbers_are_evaluated() {
         ("1024^(1/10)*x", "f[x] = 2*x"),
         ("sqrt(8)*x", "f[x] = 2*x*sqrt(2)"),
         ("(1/8)^(1/2)*x", "f[x] = 1/4*x*sqrt(2)"),
-        ("(-1/4)^(1/3)*x", "f[x] = -1/2*x*(2)^(1/3)"),
+        ("(-1/4)^(1/3)*x", "f[x] = -1/2*x*2^(1/3)"),
+        ("(1/4)^(2/3)*x", "f[x] = 1/4*x*(2^(1/3))^2"),
     ] {
         let (code, out, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
         assert_eq!(code, 0, "{f}: {err}");

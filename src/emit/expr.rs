@@ -6,9 +6,9 @@
 //! `P_x`, `P_xy`, `P_xxy` (variable names concatenated in argument order, joined by `_` when one of `P`'s argument
 //! names is longer than one character: `P_x_theta`), meaning the partial derivative of `P` in those variables; when
 //! an argument name or the function's name contains `_`, the text prints the derivative counts per argument slot
-//! instead (`P_d1_0_2`). Roots print as `sqrt(u)` and `(u)^(1/n)`; for odd `n` this means the real root, also of a negative
-//! `u` (as the evaluator and the generated Rust compute it), whereas SymPy reads `(u)**(1/3)` as the principal
-//! complex root: use `real_root(u, n)` there.
+//! instead (`P_d1_0_2`). Roots print as `sqrt(u)`, `(u)^(1/n)` and, for a name or a whole number, `x^(1/n)`; for
+//! odd `n` this means the real root, also of a negative `u` (as the evaluator and the generated Rust compute it),
+//! whereas SymPy reads `(u)**(1/3)` as the principal complex root: use `real_root(u, n)` there.
 
 use crate::algebra::{Algebra, Coef, Elem, GenKind, Mono, Poly};
 
@@ -231,6 +231,10 @@ impl<'a> Printer<'a> {
                 let arg = self.elem(u);
                 match (latex, n) {
                     (false, 2) => format!("sqrt({arg})"),
+                    // A name or a whole number needs no parentheses: `x^(1/3)`, `2^(1/3)`.
+                    (false, _) if arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                        format!("{arg}^(1/{n})")
+                    }
                     (false, _) => format!("({arg})^(1/{n})"),
                     (true, 2) => format!("\\sqrt{{{arg}}}"),
                     (true, _) => format!("\\sqrt[{n}]{{{arg}}}"),
