@@ -9,7 +9,9 @@
 #                                         #    the working tree. BIN=target-cuda/release/bea carries the unstripped
 #                                         #    binary instead (3 MB more; backtraces with function names)
 # Then one device call (the tool `run`), from the repository root:
-#   command: scripts/run-gpu.sh           carry: ["gpu-carry"]          timeout_s: 420  (stages at most 335 s + the library search; leaves a rerun inside 15 minutes)
+#   command: scripts/run-gpu.sh           carry: ["gpu-carry"]          timeout_s: 420  (the stages' limits add to 335 s, plus the library search and up to 30 s
+#                                         grace per stage; the results are written after every stage, so a call cut
+#                                         off at its limit still returns the stages done)
 # Results come back under $OUT: summary.json (devices, libraries, per-stage exit code and wall time),
 # log.txt (everything printed), rates.json (steps/s of every run: training only, from its summary's step_s; else
 # from its last eval record), results.tar.gz
@@ -116,47 +118,31 @@ stage() { # name timeout args...
   echo "== $name: rc=${RC[$name]} wall=${WALL[$name]} s"
   head -c 3000 "$W/$name.json"; echo
 }
-mkdir -p "$W/res"
-for st in $STAGES; do
-  case $st in
-    igr-cuda) stage igr-cuda "${T_IGR:-90}" experiment igr-mlp --device cuda ${IGR_ARGS:---seeds 0} ;;
-    igr-cpu)  stage igr-cpu "${T_IGR_CPU:-40}" experiment igr-mlp --device cpu ${IGR_ARGS:---seeds 0} ;;
-    egr-cuda) stage egr-cuda "${T_EGR:-90}" experiment egr-resnet --device cuda --data-dir "$BEA_DATA_DIR" ;;
-    mlp-cuda) stage mlp-cuda "${T_MLP:-40}" experiment igr-mlp --device cuda --dataset mnist --data-dir "$BEA_DATA_DIR" \
-                --widths 400 --learning-rates 0.01 --seeds 0 --steps 3000 --eval-every 1000 ;;
-    torch-cuda)
-      echo "== torch-cuda: python3 benches/peers/mlp_torch_gpu.py (timeout ${T_TORCH:-30}s)"
-      s=$(date +%s.%N); timeout -k 5 "${T_TORCH:-30}" python3 benches/peers/mlp_torch_gpu.py > "$W/torch-cuda.json"
-      RC[torch-cuda]=$?; WALL[torch-cuda]=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
-      cat "$W/torch-cuda.json" ;;
-    egr-full) SHARD=${FULL_SHARD-0/4}; stage egr-full "${T_FULL:-45}" experiment egr-resnet --full ${SHARD:+--shard "$SHARD"} --device cuda \
-                --data-dir "$BEA_DATA_DIR" ${FULL_ARGS:-} ;;
-    *) echo "unknown stage $st" ;;
-  esac
-done
-
-kill "$SMI" 2>/dev/null
-cp "$W"/*.json "$W/res/" 2>/dev/null
-tar -C "$W" -czf "$OUT/results.tar.gz" res
-{
-  echo "{"
-  echo "  \"date\": \"$(date -u +%FT%TZ)\","
-  echo "  \"gpu\": \"$(nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader 2>/dev/null | head -1)\","
-  echo "  \"ld_library_path\": \"$LD_LIBRARY_PATH\","
-  echo "  \"stages\": {"
-  first=1
-  for st in $STAGES; do
-    [ -n "${RC[$st]:-}" ] || continue
-    [ $first = 1 ] || echo ","; first=0
-    printf '    "%s": {"rc": %s, "wall_s": %s, "finished_runs": %s}' "$st" "${RC[$st]}" "${WALL[$st]}" \
-      "$(ls "$W/res/$st"/*.jsonl 2>/dev/null | wc -l)"
-  done
-  echo; echo "  }"; echo "}"
-} > "$OUT/summary.json"
-cat "$OUT/summary.json"
-# Training rate per run: from its summary's step_s (mean seconds per optimiser step, training only; an interrupted
-# run writes its summary too), else from its last eval record (step / wall_s, evaluations included).
-python3 - "$W/res" > "$OUT/rates.json" <<'PY' && cat "$OUT/rates.json"
+# The results so far, written after every stage (so that a call cut off at its limit still returns the stages done):
+# summary.json, rates.json, results.tar.gz.
+collect() {
+  cp "$W"/*.json "$W/res/" 2>/dev/null
+  tar -C "$W" -czf "$OUT/results.tar.gz" res
+  {
+    echo "{"
+    echo "  \"date\": \"$(date -u +%FT%TZ)\","
+    echo "  \"gpu\": \"$(nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader 2>/dev/null | head -1)\","
+    echo "  \"ld_library_path\": \"$LD_LIBRARY_PATH\","
+    echo "  \"stages\": {"
+    local first=1 st
+    for st in $STAGES; do
+      [ -n "${RC[$st]:-}" ] || continue
+      [ $first = 1 ] || echo ","; first=0
+      # Runs whose file ends with a finished summary (interrupted and killed runs leave files too).
+      printf '    "%s": {"rc": %s, "wall_s": %s, "finished_runs": %s, "run_files": %s}' "$st" "${RC[$st]}" "${WALL[$st]}" \
+        "$(grep -l '"type":"summary".*"status":"finished"' "$W/res/$st"/*.jsonl 2>/dev/null | wc -l)" \
+        "$(ls "$W/res/$st"/*.jsonl 2>/dev/null | wc -l)"
+    done
+    echo; echo "  }"; echo "}"
+  } > "$OUT/summary.json"
+  # Training rate per run: from its summary's step_s (mean seconds per optimiser step, training only; an interrupted
+  # run writes its summary too), else from its last eval record (step / wall_s, evaluations included).
+  python3 - "$W/res" > "$OUT/rates.json" <<'PY'
 import json, pathlib, sys
 out = {}
 for f in sorted(pathlib.Path(sys.argv[1]).glob("*/*.jsonl")):
@@ -179,3 +165,29 @@ for f in sorted(pathlib.Path(sys.argv[1]).glob("*/*.jsonl")):
                     "steps_per_s_with_evals": round(last["step"] / last["wall_s"], 1)}
 print(json.dumps(out, indent=1))
 PY
+}
+
+mkdir -p "$W/res"
+for st in $STAGES; do
+  case $st in
+    igr-cuda) stage igr-cuda "${T_IGR:-90}" experiment igr-mlp --device cuda ${IGR_ARGS:---seeds 0} ;;
+    igr-cpu)  stage igr-cpu "${T_IGR_CPU:-40}" experiment igr-mlp --device cpu ${IGR_ARGS:---seeds 0} ;;
+    egr-cuda) stage egr-cuda "${T_EGR:-90}" experiment egr-resnet --device cuda --data-dir "$BEA_DATA_DIR" ;;
+    mlp-cuda) stage mlp-cuda "${T_MLP:-40}" experiment igr-mlp --device cuda --dataset mnist --data-dir "$BEA_DATA_DIR" \
+                --widths 400 --learning-rates 0.01 --seeds 0 --steps 3000 --eval-every 1000 ;;
+    torch-cuda)
+      echo "== torch-cuda: python3 benches/peers/mlp_torch_gpu.py (timeout ${T_TORCH:-30}s)"
+      s=$(date +%s.%N); timeout -k 5 "${T_TORCH:-30}" python3 benches/peers/mlp_torch_gpu.py > "$W/torch-cuda.json"
+      RC[torch-cuda]=$?; WALL[torch-cuda]=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}')
+      cat "$W/torch-cuda.json" ;;
+    egr-full) SHARD=${FULL_SHARD-0/4}; stage egr-full "${T_FULL:-45}" experiment egr-resnet --full ${SHARD:+--shard "$SHARD"} --device cuda \
+                --data-dir "$BEA_DATA_DIR" ${FULL_ARGS:-} ;;
+    *) echo "unknown stage $st" ;;
+  esac
+  collect
+done
+
+
+kill "$SMI" 2>/dev/null
+collect
+cat "$OUT/summary.json" "$OUT/rates.json"
