@@ -12,7 +12,8 @@ pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 /// fonts up through fontconfig, failed there with "No such font: sans-serif normal".
 static FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans-subset.ttf");
 
-/// Registers [`FONT`] as plotters' "sans-serif" (once per process). Every PNG bea draws calls it first.
+/// Registers the compiled-in DejaVu Sans subset as plotters' "sans-serif" (once per process). Every PNG bea draws
+/// calls it first.
 pub fn register_font() -> Result<(), String> {
     static DONE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     DONE.get_or_init(|| {
