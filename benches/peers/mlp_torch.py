@@ -31,8 +31,8 @@ from _mlp_common import BATCH, LR, RUNS, SIZES, STEPS, WARMUP, batches, init_par
 from _peer_common import machine_info, result_path, write_json_atomic
 
 
-def measure(threads):
-    torch.set_num_threads(threads)
+def model_and_data(dev="cpu"):
+    """The network (weights from _mlp_common) and the batches, on `dev`. Also used by mlp_torch_gpu.py."""
     layers = []
     for i, (W, b) in enumerate(init_params()):
         lin = torch.nn.Linear(W.shape[0], W.shape[1])
@@ -42,11 +42,17 @@ def measure(threads):
         layers.append(lin)
         if i < len(SIZES) - 2:
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    model = torch.nn.Sequential(*layers).to(dev)
     xs, ys = batches()
-    xs = [torch.from_numpy(x) for x in xs]
-    ys = [torch.from_numpy(y).long() for y in ys]
+    xs = [torch.from_numpy(x).to(dev) for x in xs]
+    ys = [torch.from_numpy(y).long().to(dev) for y in ys]
+    return model, xs, ys
+
+
+def measure(threads):
+    torch.set_num_threads(threads)
+    model, xs, ys = model_and_data()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
     nb = len(xs)
 
     def step(k):

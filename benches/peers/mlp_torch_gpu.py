@@ -22,24 +22,8 @@ sys.path.insert(0, HERE)
 
 import torch  # noqa: E402
 
-from _mlp_common import BATCH, LR, RUNS, SIZES, STEPS, WARMUP, batches, init_params, n_params  # noqa: E402
-
-
-def model_and_data(dev):
-    layers = []
-    for i, (W, b) in enumerate(init_params()):
-        lin = torch.nn.Linear(W.shape[0], W.shape[1])
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(W.T.copy()))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers.append(lin)
-        if i < len(SIZES) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers).to(dev)
-    xs, ys = batches()
-    xs = [torch.from_numpy(x).to(dev) for x in xs]
-    ys = [torch.from_numpy(y).long().to(dev) for y in ys]
-    return model, xs, ys
+from _mlp_common import BATCH, LR, RUNS, SIZES, STEPS, WARMUP, n_params  # noqa: E402
+from mlp_torch import model_and_data  # noqa: E402  (importing it runs nothing: its venv bootstrap is under __main__)
 
 
 def measure(dev, read_every_step):
