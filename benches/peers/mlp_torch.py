@@ -49,9 +49,8 @@ def model_and_data(dev="cpu"):
     return model, xs, ys
 
 
-def measure(threads):
-    torch.set_num_threads(threads)
-    model, xs, ys = model_and_data()
+def sgd_step(model, xs, ys, read_every_step=False):
+    """One SGD step on batch k % len(xs): zero_grad, cross-entropy, backward, step (and loss.item() if asked)."""
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     nb = len(xs)
 
@@ -60,14 +59,19 @@ def measure(threads):
         loss = torch.nn.functional.cross_entropy(model(xs[k % nb]), ys[k % nb])
         loss.backward()
         opt.step()
+        if read_every_step:
+            loss.item()
         return loss
 
-    first_loss = float(step(0).item())
+    return step
+
+
+def timed_runs(step, sync=lambda: None):
+    """WARMUP steps, then RUNS runs of STEPS steps, each ended by reading the loss; (run seconds, last loss)."""
     for i in range(WARMUP):
         step(i)
-    times = []
-    k = 0
-    last = None
+    sync()
+    times, k, last = [], 0, None
     for _ in range(RUNS):
         t0 = time.perf_counter()
         for _ in range(STEPS):
@@ -75,6 +79,15 @@ def measure(threads):
             k += 1
         last = loss.item()
         times.append(time.perf_counter() - t0)
+    return times, last
+
+
+def measure(threads):
+    torch.set_num_threads(threads)
+    model, xs, ys = model_and_data()
+    step = sgd_step(model, xs, ys)
+    first_loss = float(step(0).item())
+    times, last = timed_runs(step)
     med = statistics.median(times)
     return {"threads": torch.get_num_threads(), "steps_per_second": STEPS / med, "seconds_per_step": med / STEPS,
             "run_seconds": times, "first_loss": first_loss, "last_loss": last}

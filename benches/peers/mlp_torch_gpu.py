@@ -15,7 +15,6 @@ import json
 import os
 import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -23,34 +22,12 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 
 from _mlp_common import BATCH, LR, RUNS, SIZES, STEPS, WARMUP, n_params  # noqa: E402
-from mlp_torch import model_and_data  # noqa: E402  (importing it runs nothing: its venv bootstrap is under __main__)
+from mlp_torch import model_and_data, sgd_step, timed_runs  # noqa: E402  (importing it runs nothing: its venv bootstrap is under __main__)
 
 
 def measure(dev, read_every_step):
     model, xs, ys = model_and_data(dev)
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    nb = len(xs)
-
-    def step(k):
-        opt.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.cross_entropy(model(xs[k % nb]), ys[k % nb])
-        loss.backward()
-        opt.step()
-        if read_every_step:
-            loss.item()
-        return loss
-
-    for i in range(WARMUP):
-        step(i)
-    torch.cuda.synchronize()
-    times, k, last = [], 0, None
-    for _ in range(RUNS):
-        t0 = time.perf_counter()
-        for _ in range(STEPS):
-            loss = step(k)
-            k += 1
-        last = loss.item()
-        times.append(time.perf_counter() - t0)
+    times, last = timed_runs(sgd_step(model, xs, ys, read_every_step), torch.cuda.synchronize)
     med = statistics.median(times)
     return {"variant": "loss read every step" if read_every_step else "sync at run end",
             "steps_per_second": round(STEPS / med, 1), "run_seconds": [round(t, 4) for t in times],
