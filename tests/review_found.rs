@@ -110,8 +110,9 @@ fn review_found_imaginary_constants_are_errors() {
     }
 }
 
-/// Roots of numbers are evaluated, their rational part taken out (found by review: `8^(1/3)`, `sqrt(4)` and
-/// `(-8)^(1/3)` stayed unevaluated and printed as `((8)^(1/3))^2`). Expected values worked by hand.
+/// Roots of numbers are evaluated, their rational part taken out and the rest written as roots of primes at their
+/// lowest index (found by review: `8^(1/3)`, `sqrt(4)` and `(-8)^(1/3)` stayed unevaluated and printed as
+/// `((8)^(1/3))^2`). Expected values worked by hand.
 #[test]
 fn review_found_roots_of_numbers_are_evaluated() {
     for (f, want) in [
@@ -123,13 +124,32 @@ fn review_found_roots_of_numbers_are_evaluated() {
         ("sqrt(12)*sqrt(3)*x", "f[x] = 6*x"),
         ("1024^(1/10)*x", "f[x] = 2*x"),
         ("sqrt(8)*x", "f[x] = 2*x*sqrt(2)"),
-        ("(1/8)^(1/2)*x", "f[x] = 1/4*x*sqrt(2)"),
-        ("(-1/4)^(1/3)*x", "f[x] = -1/2*x*2^(1/3)"),
-        ("(1/4)^(2/3)*x", "f[x] = 1/4*x*(2^(1/3))^2"),
+        ("(1/8)^(1/2)*x", "f[x] = 1/2*x/sqrt(2)"),
+        ("(-1/4)^(1/3)*x", "f[x] = -x/(2^(1/3))^2"),
+        ("(1/4)^(2/3)*x", "f[x] = 1/2*x/2^(1/3)"),
+        ("4^(1/4)*x", "f[x] = x*sqrt(2)"),
+        ("x*(1/2)^(1/3)*2^(1/3)", "f[x] = x"),
+        ("sqrt(6)*x", "f[x] = x*sqrt(2)*sqrt(3)"),
+        ("(1009^2*2)^(1/4)*x", "f[x] = x*2^(1/4)*sqrt(1009)"),
     ] {
         let (code, out, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
         assert_eq!(code, 0, "{f}: {err}");
         assert!(out.lines().any(|l| l.trim() == want), "{f}: want {want}\n{out}");
+    }
+    // Equal roots written differently cancel, so a division by an exact zero is caught (second review: these were
+    // accepted and printed over a zero denominator).
+    for f in [
+        "x/(4^(1/4) - sqrt(2))",
+        "x/((1/2)^(1/3) - 1/2^(1/3))",
+        "x/(8^(1/6) - sqrt(2))",
+        "x/(4^(1/6) - 2^(1/3))",
+        "x/((1/9)^(1/4) - 1/sqrt(3))",
+        "x/(sqrt(2036162) - 1009*sqrt(2))",
+        "(4^(1/4) - sqrt(2))^(-1/2)*x",
+    ] {
+        let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        assert_eq!(code, 2, "{f}: {err}");
+        assert!(err.contains("division by zero"), "{f}: {err}");
     }
 }
 

@@ -246,39 +246,58 @@ impl Coef {
             self.clone()
         }
     }
-    /// The real `d`-th root split into a rational part and the root of a rest: `self^(1/d) = outside * inside^(1/d)`,
-    /// with `inside > 0` free of the `d`-th powers of every prime below 1000 and of a last cofactor that is itself a
-    /// perfect `d`-th power, and `outside` carrying the sign. `inside` is a whole number when that costs at most 256
-    /// bits (`sqrt(1/2) = sqrt(2)/2`). A negative number has a real root only for odd `d`:
-    /// callers check that first. Zero gives `(0, 1)`.
+    /// The real `d`-th root in a canonical form: `self^(1/d) = outside * prod base^(power/index)` (each factor's
+    /// `base^(power/index)` in the denominator when [`RootFactor::denominator`] says so), `outside` rational and carrying
+    /// the sign. Numerator and denominator are factored over the primes below 1000, and each prime's exponent `e/d` is
+    /// taken to lowest terms, so that equal roots get equal forms: `4^(1/4) = 8^(1/6) = sqrt(2)`, `4^(1/3) =
+    /// (2^(1/3))^2`, `(1/2)^(1/3) = 1/2^(1/3)` (found by review: `x/(4^(1/4) - sqrt(2))`, a division by an exact zero,
+    /// was accepted). A cofactor without small prime factors stays one base, written at the lowest index when it is a
+    /// perfect power (checked up to the 64th power). A negative number has a real root
+    /// only for odd `d`: callers check that first. Zero gives `(0, [])`.
     ///
     /// ```
-    /// use bea::algebra::Coef;
-    /// assert_eq!(Coef::int(8).root_split(3), (Coef::int(2), Coef::one()));
-    /// assert_eq!(Coef::int(-8).root_split(3), (Coef::int(-2), Coef::one()));
-    /// assert_eq!(Coef::int(8).root_split(2), (Coef::int(2), Coef::int(2)));
-    /// assert_eq!(Coef::new(9, 8).root_split(2), (Coef::new(3, 4), Coef::int(2)));
-    /// assert_eq!(Coef::new(-1, 4).root_split(3), (Coef::new(-1, 2), Coef::int(2)));
-    /// assert_eq!(Coef::int(7).root_split(2), (Coef::one(), Coef::int(7)));
+    /// use bea::algebra::{Coef, RootFactor};
+    /// let f = |base: i128, power, index, denominator| RootFactor { base: Coef::int(base), power, index, denominator };
+    /// assert_eq!(Coef::int(8).root_parts(3), (Coef::int(2), vec![]));
+    /// assert_eq!(Coef::int(-8).root_parts(3), (Coef::int(-2), vec![]));
+    /// assert_eq!(Coef::int(8).root_parts(2), (Coef::int(2), vec![f(2, 1, 2, false)]));
+    /// assert_eq!(Coef::int(4).root_parts(4), (Coef::one(), vec![f(2, 1, 2, false)]));
+    /// assert_eq!(Coef::int(4).root_parts(3), (Coef::one(), vec![f(2, 2, 3, false)]));
+    /// assert_eq!(Coef::new(9, 8).root_parts(2), (Coef::new(3, 2), vec![f(2, 1, 2, true)]));
+    /// assert_eq!(Coef::int(36).root_parts(4), (Coef::one(), vec![f(2, 1, 2, false), f(3, 1, 2, false)]));
+    /// // 1009 is prime and above the trial-division bound: 1009^2 is found as a perfect square.
+    /// assert_eq!(Coef::int(1009 * 1009).root_parts(4), (Coef::one(), vec![f(1009, 1, 2, false)]));
     /// ```
-    pub fn root_split(&self, d: u32) -> (Coef, Coef) {
+    pub fn root_parts(&self, d: u32) -> (Coef, Vec<RootFactor>) {
         if self.is_zero() || d <= 1 {
-            return (self.clone(), Coef::one());
+            return (self.clone(), vec![]);
         }
         let (n, m) = self.parts();
-        let (mut a, mut p) = power_free(n.abs(), d);
-        let (mut b, q) = power_free(m, d);
-        if !q.is_one() && q.bits().saturating_mul(u64::from(d - 1)) <= 256 {
-            // A whole number under the root: (p/q)^(1/d) = (p q^(d-1))^(1/d) / q.
-            let (c, r) = power_free(p * num_traits::Pow::pow(&q, d - 1), d);
-            (a, p, b) = (a * c, r, b * q);
-            return (
-                Coef::from_big(BigRational::new(if self.is_negative() { -a } else { a }, b)),
-                Coef::from_big(p.into()),
-            );
+        let mut outside = (BigInt::one(), BigInt::one());
+        let mut factors = Vec::new();
+        for (x, denominator) in [(n.abs(), false), (m, true)] {
+            for (base, e) in factor_small(x) {
+                // base^(e/d), e/d in lowest terms a/b: base^(a div b) outside, base^((a mod b)/b) under a root.
+                let g = u64::from(d).gcd(&e);
+                let (a, b) = (e / g, u64::from(d) / g);
+                let whole = num_traits::Pow::pow(&base, a / b);
+                if denominator {
+                    outside.1 *= whole;
+                } else {
+                    outside.0 *= whole;
+                }
+                if a % b != 0 {
+                    let (power, index) =
+                        (u32::try_from(a % b).unwrap_or(u32::MAX), u32::try_from(b).unwrap_or(u32::MAX));
+                    factors.push(RootFactor { base: Coef::from_big(base.into()), power, index, denominator });
+                }
+            }
         }
-        let a = if self.is_negative() { -a } else { a };
-        (Coef::from_big(BigRational::new(a, b)), Coef::from_big(BigRational::new(p, q)))
+        if self.is_negative() {
+            outside.0 = -outside.0;
+        }
+        factors.sort_by_key(|f| (f.denominator, f.base.to_big()));
+        (Coef::from_big(BigRational::new(outside.0, outside.1)), factors)
     }
     /// Exact value of a finite `f64` (every finite double is a dyadic rational).
     pub fn from_f64_exact(x: f64) -> Option<Coef> {
@@ -286,26 +305,57 @@ impl Coef {
     }
 }
 
-/// `x = out^d * rest` for `x > 0`: `out` collects the `d`-th powers of the primes below 1000 and, last, of the
-/// cofactor when it is a perfect `d`-th power.
-fn power_free(mut x: BigInt, d: u32) -> (BigInt, BigInt) {
-    let mut out = BigInt::one();
+/// One factor `base^(power/index)` of a real root of a rational, from [`Coef::root_parts`]: `base` a whole number
+/// above 1, `0 < power < index`, `index >= 2`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootFactor {
+    /// The number under the root.
+    pub base: Coef,
+    /// The power of the root.
+    pub power: u32,
+    /// The root's index.
+    pub index: u32,
+    /// Whether the factor divides rather than multiplies.
+    pub denominator: bool,
+}
+
+/// `x > 0` as `prod base^e`: the primes below 1000 with their exponents, then a cofactor (if above 1) written as a
+/// perfect power `t^k` with the largest `k <= 64` found.
+fn factor_small(mut x: BigInt) -> Vec<(BigInt, u64)> {
+    let mut out = Vec::new();
     for p in 2u32..1000 {
-        let pd = num_traits::Pow::pow(BigInt::from(p), d);
-        if pd > x {
+        let pb = BigInt::from(p);
+        if &pb * &pb > x {
             break;
         }
-        // Composite p never divides here: the d-th powers of its prime factors are gone already.
-        while (&x % &pd).is_zero() {
-            x /= &pd;
-            out *= p;
+        // Composite p never divides here: its prime factors are gone already.
+        let mut e = 0u64;
+        while (&x % &pb).is_zero() {
+            x /= &pb;
+            e += 1;
+        }
+        if e > 0 {
+            out.push((pb, e));
         }
     }
-    let r = x.nth_root(d);
-    if num_traits::Pow::pow(&r, d) == x {
-        return (out * r, BigInt::one());
+    if x > BigInt::one() {
+        if x < BigInt::from(1_000_000) {
+            // Below 1000^2 with no prime factor below 1000: a prime.
+            out.push((x, 1));
+        } else {
+            let mut k = 1u64;
+            for j in (2u32..=64).rev() {
+                let r = x.nth_root(j);
+                if num_traits::Pow::pow(&r, j) == x {
+                    (x, k) = (r, u64::from(j));
+                    break;
+                }
+            }
+            out.push((x, k));
+        }
+        out.sort();
     }
-    (out, x)
+    out
 }
 
 fn small_add(a: i128, b: i128, c: i128, d: i128) -> Option<Coef> {

@@ -21,6 +21,6 @@ mod coef;
 mod elem;
 mod poly;
 
-pub use coef::Coef;
+pub use coef::{Coef, RootFactor};
 pub use elem::{max_den, Algebra, Budget, Elem, Func, GenKind, UnspecFn};
 pub use poly::{Interrupted, Mono, Poly};

@@ -614,7 +614,7 @@ impl Lowering<'_> {
         if let Some(c) = base.as_constant().filter(|_| d > 1) {
             // A rational to a fractional power: its rational part is taken out of the root (`8^(2/3) = 4`,
             // `8^(1/2) = 2 sqrt(2)`), within the same bound on the size of a power of a number as above.
-            if c.root_split(u32::from(d)).0.bits().saturating_mul(n.unsigned_abs()) > MAX_CONSTANT_BITS {
+            if c.root_parts(u32::from(d)).0.bits().saturating_mul(n.unsigned_abs()) > MAX_CONSTANT_BITS {
                 return Err(self.err(
                     col,
                     format!(
@@ -623,7 +623,7 @@ impl Lowering<'_> {
                 ));
             }
         }
-        let root = if d == 1 { base } else { self.root(d, base) };
+        let root = if d == 1 { base } else { self.root(d, base, col)? };
         let p = self.repeat_mul(&root, n.unsigned_abs(), col)?;
         if n < 0 {
             self.alg.recip(&p).ok_or_else(|| self.err(col, zero_power()))
@@ -631,23 +631,31 @@ impl Lowering<'_> {
             Ok(p)
         }
     }
-    /// The real `d`-th root of `x`; of a rational, with its rational part taken out (`sqrt(8) = 2 sqrt(2)`,
-    /// `(-8)^(1/3) = -2`: found by review, they stayed unevaluated and printed as `((8)^(1/3))^2`). Callers have
-    /// checked that an even root's argument is not negative.
-    fn root(&mut self, d: u16, x: Elem) -> Elem {
-        match x.as_constant().filter(|c| !c.is_zero()) {
-            Some(c) => {
-                let (outside, inside) = c.root_split(u32::from(d));
-                let outside = self.alg.constant(outside);
-                if inside.is_one() {
-                    return outside;
-                }
-                let inside = self.alg.constant(inside);
-                let r = self.alg.root(d, inside);
-                self.alg.mul(&outside, &r)
-            }
-            None => self.alg.root(d, x),
+    /// The real `d`-th root of `x`; of a rational, in the canonical form of [`Coef::root_parts`]: the rational part
+    /// taken out and the rest as roots of primes at their lowest index (`sqrt(8) = 2 sqrt(2)`, `(-8)^(1/3) = -2`,
+    /// `4^(1/4) = sqrt(2)`; found by review: they stayed unevaluated, printed as `((8)^(1/3))^2`, and equal roots
+    /// written differently did not cancel). Callers have checked that an even root's argument is not negative.
+    fn root(&mut self, d: u16, x: Elem, col: usize) -> Result<Elem, SpecError> {
+        let Some(c) = x.as_constant().filter(|c| !c.is_zero()) else {
+            return Ok(self.alg.root(d, x));
+        };
+        let (outside, factors) = c.root_parts(u32::from(d));
+        let mut p = self.alg.constant(outside);
+        for f in factors {
+            // An index divides d, so it fits.
+            let index = u16::try_from(f.index).map_err(|_| self.err(col, "root index above 65535"))?;
+            let base = self.alg.constant(f.base);
+            let r = self.alg.root(index, base);
+            let r = self.repeat_mul(&r, u64::from(f.power), col)?;
+            let r = if f.denominator {
+                self.alg.recip(&r).ok_or_else(|| self.err(col, "division by zero in the root of a number"))?
+            } else {
+                r
+            };
+            p = self.alg.mul(&p, &r);
+            self.check_size(&p, col)?;
         }
+        Ok(p)
     }
     /// `factor^n` by repeated multiplication, metered and size-checked at each step, so that a large power fails fast
     /// (found by fuzzing: `(x + a)^1000` took 85 s).
@@ -684,7 +692,7 @@ impl Lowering<'_> {
         }
         match (func, name) {
             (Some(f), _) => self.alg.apply(f, x).ok_or_else(|| self.err(col, "log(0) is undefined")),
-            (None, "sqrt") => Ok(self.root(2, x)),
+            (None, "sqrt") => self.root(2, x, col),
             _ => {
                 let s = self.alg.apply(Func::Sin, x.clone()).unwrap_or_default();
                 let c = self.alg.apply(Func::Cos, x).unwrap_or_default();
