@@ -252,8 +252,8 @@ impl Coef {
     /// taken to lowest terms, so that equal roots get equal forms: `4^(1/4) = 8^(1/6) = sqrt(2)`, `4^(1/3) =
     /// (2^(1/3))^2`, `(1/2)^(1/3) = 1/2^(1/3)` (found by review: `x/(4^(1/4) - sqrt(2))`, a division by an exact zero,
     /// was accepted). A cofactor without small prime factors stays one base, written at the lowest index when it is a
-    /// perfect power (checked up to the 64th power). A negative number has a real root
-    /// only for odd `d`: callers check that first. Zero gives `(0, [])`.
+    /// perfect power (checked up to the 64th power). A negative number has a real root only for odd `d`: callers check
+    /// that first. Zero gives `(0, [])`.
     ///
     /// ```
     /// use bea::algebra::{Coef, RootFactor};
@@ -287,6 +287,7 @@ impl Coef {
                     outside.0 *= whole;
                 }
                 if a % b != 0 {
+                    // Both below b, a divisor of d: they fit.
                     let (power, index) =
                         (u32::try_from(a % b).unwrap_or(u32::MAX), u32::try_from(b).unwrap_or(u32::MAX));
                     factors.push(RootFactor { base: Coef::from_big(base.into()), power, index, denominator });

@@ -611,19 +611,7 @@ impl Lowering<'_> {
         }
         // A base whose numerator is one term: power, then reciprocal. Its monomial is split into one factor per
         // generator anyway, and `tan(c)^-1000` as a reciprocal first would expand `cos(c)^1000` in `sin(c)`.
-        if let Some(c) = base.as_constant().filter(|_| d > 1) {
-            // A rational to a fractional power: its rational part is taken out of the root (`8^(2/3) = 4`,
-            // `8^(1/2) = 2 sqrt(2)`), within the same bound on the size of a power of a number as above.
-            if c.root_parts(u32::from(d)).0.bits().saturating_mul(n.unsigned_abs()) > MAX_CONSTANT_BITS {
-                return Err(self.err(
-                    col,
-                    format!(
-                        "expression too large: this power of a number would have more than {MAX_CONSTANT_BITS} bits"
-                    ),
-                ));
-            }
-        }
-        let root = if d == 1 { base } else { self.root(d, base, col)? };
+        let root = if d == 1 { base } else { self.root(d, base, n.unsigned_abs(), col)? };
         let p = self.repeat_mul(&root, n.unsigned_abs(), col)?;
         if n < 0 {
             self.alg.recip(&p).ok_or_else(|| self.err(col, zero_power()))
@@ -634,12 +622,20 @@ impl Lowering<'_> {
     /// The real `d`-th root of `x`; of a rational, in the canonical form of [`Coef::root_parts`]: the rational part
     /// taken out and the rest as roots of primes at their lowest index (`sqrt(8) = 2 sqrt(2)`, `(-8)^(1/3) = -2`,
     /// `4^(1/4) = sqrt(2)`; found by review: they stayed unevaluated, printed as `((8)^(1/3))^2`, and equal roots
-    /// written differently did not cancel). Callers have checked that an even root's argument is not negative.
-    fn root(&mut self, d: u16, x: Elem, col: usize) -> Result<Elem, SpecError> {
+    /// written differently did not cancel). Callers have checked that an even root's argument is not negative. The
+    /// root is to be raised to `power`: its rational part must stay within the bound on the size of a power of a number
+    /// that [`Self::power`] applies to integer powers.
+    fn root(&mut self, d: u16, x: Elem, power: u64, col: usize) -> Result<Elem, SpecError> {
         let Some(c) = x.as_constant().filter(|c| !c.is_zero()) else {
             return Ok(self.alg.root(d, x));
         };
         let (outside, factors) = c.root_parts(u32::from(d));
+        if outside.bits().saturating_mul(power) > MAX_CONSTANT_BITS {
+            return Err(self.err(
+                col,
+                format!("expression too large: this power of a number would have more than {MAX_CONSTANT_BITS} bits"),
+            ));
+        }
         let mut p = self.alg.constant(outside);
         for f in factors {
             // An index divides d, so it fits.
@@ -692,7 +688,7 @@ impl Lowering<'_> {
         }
         match (func, name) {
             (Some(f), _) => self.alg.apply(f, x).ok_or_else(|| self.err(col, "log(0) is undefined")),
-            (None, "sqrt") => self.root(2, x, col),
+            (None, "sqrt") => self.root(2, x, 1, col),
             _ => {
                 let s = self.alg.apply(Func::Sin, x.clone()).unwrap_or_default();
                 let c = self.alg.apply(Func::Cos, x).unwrap_or_default();
