@@ -476,5 +476,43 @@ mod tests {
             let g = gcd(rx.numer(), ry.denom());
             proptest::prop_assert_eq!(g, num_integer::Integer::gcd(rx.numer(), ry.denom()));
         }
+
+        /// `root_parts` against the real root in floating point (the oracle: `powf` of the absolute value, the sign
+        /// for odd `d`), and its form canonical: every factor in lowest terms (`0 < power < index`, coprime), bases
+        /// above 1, no base twice on one side, and the same factors with `k` taken out for `c k^d` (`k` prime to the
+        /// denominators, so that nothing cancels). Bases are built from primes below 1000 and two above (1009, 1013),
+        /// squared and cubed, so the perfect-power cofactor is reached too.
+        #[test]
+        fn root_parts_is_the_real_root_in_canonical_form(
+            pn in proptest::collection::vec(prop_oneof![Just(2i64), Just(3), Just(5), Just(7), Just(1009), Just(1013)], 0..4),
+            pd in proptest::collection::vec(prop_oneof![Just(2i64), Just(3), Just(11), Just(1009)], 0..3),
+            negative in proptest::bool::ANY, d in 2u32..8, k in prop_oneof![Just(1i64), Just(13), Just(17)],
+        ) {
+            let prod = |v: &[i64]| v.iter().fold(BigInt::one(), |a, &p| a * p);
+            let (n, m) = (prod(&pn), prod(&pd));
+            let negative = negative && d % 2 == 1;
+            let c = Coef::from_big(BigRational::new(if negative { -n.clone() } else { n.clone() }, m.clone()));
+            let (outside, factors) = c.root_parts(d);
+            let value = factors.iter().fold(outside.to_f64(), |acc, f| {
+                let r = f.base.to_f64().powf(f64::from(f.power) / f64::from(f.index));
+                if f.denominator { acc / r } else { acc * r }
+            });
+            let want = c.to_f64().abs().powf(1.0 / f64::from(d)) * if negative { -1.0 } else { 1.0 };
+            proptest::prop_assert!((value - want).abs() <= 1e-12 * want.abs(), "{c}^(1/{d}): {value} vs {want}");
+            for f in &factors {
+                proptest::prop_assert!(f.power > 0 && f.power < f.index && u32::gcd(&f.power, &f.index) == 1, "{f:?}");
+                proptest::prop_assert!(f.base.is_integer() && f.base.to_f64() > 1.0, "{f:?}");
+            }
+            for (i, f) in factors.iter().enumerate() {
+                proptest::prop_assert!(
+                    !factors[i + 1..].iter().any(|g| g.base == f.base && g.denominator == f.denominator),
+                    "{factors:?}"
+                );
+            }
+            let kd = Coef::int(i128::from(k)).pow(i64::from(d)).unwrap_or_else(Coef::one);
+            let (o2, f2) = c.mul(&kd).root_parts(d);
+            proptest::prop_assert_eq!(o2, outside.mul(&Coef::int(i128::from(k))));
+            proptest::prop_assert_eq!(f2, factors);
+        }
     }
 }
