@@ -247,8 +247,8 @@ impl Coef {
         }
     }
     /// The real `d`-th root in a canonical form: `self^(1/d) = outside * prod base^(power/index)` (each factor's
-    /// `base^(power/index)` in the denominator when [`RootFactor::denominator`] says so), `outside` rational and carrying
-    /// the sign. Numerator and denominator are factored over the primes below 1000, and each prime's exponent `e/d` is
+    /// `base^(power/index)` in the denominator when [`RootFactor::denominator`] says so), `outside` rational and
+    /// carrying the sign. Numerator and denominator are factored over the primes below 1000, and each prime's exponent `e/d` is
     /// taken to lowest terms, so that equal roots get equal forms: `4^(1/4) = 8^(1/6) = sqrt(2)`, `4^(1/3) =
     /// (2^(1/3))^2`, `(1/2)^(1/3) = 1/2^(1/3)` (found by review: `x/(4^(1/4) - sqrt(2))`, a division by an exact zero,
     /// was accepted). A cofactor without small prime factors stays one base, written at the lowest index when it is a
@@ -484,7 +484,9 @@ mod tests {
         /// squared and cubed, so the perfect-power cofactor is reached too.
         #[test]
         fn root_parts_is_the_real_root_in_canonical_form(
-            pn in proptest::collection::vec(prop_oneof![Just(2i64), Just(3), Just(5), Just(7), Just(1009), Just(1013)], 0..4),
+            pn in proptest::collection::vec(
+                prop_oneof![Just(2i64), Just(3), Just(5), Just(7), Just(1009), Just(1013)], 0..4
+            ),
             pd in proptest::collection::vec(prop_oneof![Just(2i64), Just(3), Just(11), Just(1009)], 0..3),
             negative in proptest::bool::ANY, d in 2u32..8, k in prop_oneof![Just(1i64), Just(13), Just(17)],
         ) {
