@@ -248,8 +248,8 @@ impl Coef {
     }
     /// The real `d`-th root in a canonical form: `self^(1/d) = outside * prod base^(power/index)` (each factor's
     /// `base^(power/index)` in the denominator when [`RootFactor::denominator`] says so), `outside` rational and
-    /// carrying the sign. Numerator and denominator are factored over the primes below 1000, and each prime's exponent `e/d` is
-    /// taken to lowest terms, so that equal roots get equal forms: `4^(1/4) = 8^(1/6) = sqrt(2)`, `4^(1/3) =
+    /// carrying the sign. Numerator and denominator are factored over the primes below 1000, and each prime's exponent
+    /// `e/d` is taken to lowest terms, so that equal roots get equal forms: `4^(1/4) = 8^(1/6) = sqrt(2)`, `4^(1/3) =
     /// (2^(1/3))^2`, `(1/2)^(1/3) = 1/2^(1/3)` (found by review: `x/(4^(1/4) - sqrt(2))`, a division by an exact zero,
     /// was accepted). A cofactor without small prime factors stays one base, written at the lowest index when it is a
     /// perfect power (checked up to the 64th power). A negative number has a real root only for odd `d`: callers check
