@@ -2,7 +2,7 @@
 
 use super::parse::{parse_expr, parse_number, Ast};
 use super::{Problem, RawProblem, RawValue, Recursion, Source, SpecError, MAX_ORDER, RESERVED};
-use crate::algebra::{Algebra, Coef, Elem, Func, UnspecFn};
+use crate::algebra::{Algebra, Coef, Elem, Func, Poly, UnspecFn};
 use std::collections::BTreeMap;
 
 /// Default order when none is given.
@@ -411,6 +411,34 @@ impl Lowering<'_> {
         ev.eval(&vec![0.0; self.vars.len()], &mut out);
         Some(out[0])
     }
+    /// Refuse a divisor that is a constant of two or more terms summing to zero in floating point, to 12 digits of
+    /// the terms' magnitudes: the algebra cancels equal terms, but not every equal pair is written alike (roots of
+    /// numbers with prime factors above 1000: `sqrt(1009*1013) - sqrt(1009)*sqrt(1013)`; found by review, it was
+    /// accepted as a divisor). A nonzero constant that cancels to 12 digits is refused too, and the message says so.
+    fn check_constant_divisor(&mut self, e: &Elem, col: usize) -> Result<(), SpecError> {
+        if e.num.terms().len() < 2 || self.alg.depends_on_state(e) {
+            return Ok(());
+        }
+        let terms: Vec<Elem> =
+            e.num.terms().iter().map(|t| Elem { num: Poly::from_terms(vec![t.clone()]), den: vec![] }).collect();
+        let Ok(ev) = crate::emit::evaluator::Evaluator::compile(&self.alg, &terms, &std::collections::HashMap::new())
+        else {
+            return Ok(()); // symbolic parameters: not a number
+        };
+        let mut out = vec![0.0; terms.len()];
+        ev.eval(&vec![0.0; self.vars.len()], &mut out);
+        let (sum, scale) = (out.iter().sum::<f64>(), out.iter().map(|v| v.abs()).sum::<f64>());
+        if scale.is_finite() && scale > 0.0 && sum.abs() <= 1e-12 * scale {
+            return Err(self.err(
+                col,
+                format!(
+                    "division by zero: the divisor is a constant whose terms cancel to 12 digits ({sum:.3e} against terms of \
+                     size {scale:.3e}); bea cannot simplify it to 0 exactly, nor show that it is not 0"
+                ),
+            ));
+        }
+        Ok(())
+    }
     /// Refuse an argument outside the real domain of `what` (`sqrt`, `log`, an even root) when it is an irrational
     /// constant (found by review: `x*sqrt(cos(1) - 1)` was accepted and gave a real-looking f_1 and potential for
     /// an imaginary field; rational constants were already refused).
@@ -531,6 +559,7 @@ impl Lowering<'_> {
             }
             _ => {
                 let e = self.lower(ast)?;
+                self.check_constant_divisor(&e, col)?;
                 self.alg.recip(&e).ok_or_else(|| self.err(col, "division by zero"))
             }
         }
@@ -598,6 +627,7 @@ impl Lowering<'_> {
             // factor (the reciprocal of the expanded power would make `x^2 + 2x + 1` the factor, not `x + 1`); with
             // a root, `u^(-5/2) = (1/u)^2 (1/sqrt(u))`, not `1/(sqrt(u) (u^2 + 2u + 1))`.
             let (whole, rest) = (n.unsigned_abs() / u64::from(d), n.unsigned_abs() % u64::from(d));
+            self.check_constant_divisor(&base, col)?;
             let inv = self.alg.recip(&base).ok_or_else(|| self.err(col, zero_power()))?;
             let mut p = self.repeat_mul(&inv, whole, col)?;
             if rest > 0 {
