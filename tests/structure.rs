@@ -227,6 +227,22 @@ fn separable_fields_get_potentials_printed_as_sums() {
     assert_eq!(v["loss"], "-log(x + 1) - log(y + 1)");
 }
 
+/// A field that couples its variables in blocks gets its potential block by block (session 9): in 3 variables the
+/// ansatz over all of them at once reached its 400-unknown cap, and `x/(1+x^2)^2; y^3; 1/(1+z)` had no E_3. The
+/// oracle, per variable: the one-dimensional modified equation of explicit Euler solved order by order in SymPy 1.14
+/// (Lie series of `f + h f_1 + h^2 f_2 + h^3 f_3` matched to `z + h f(z)` through `h^4`), then `E_l = -int f_l`:
+/// for `z/(1+z^2)^2`, `E_3 = (510 z^6 - 325 z^4 + 60 z^2 - 1)/(560 (z^2 + 1)^10)`; for `z^3`, `E_3 = 39 z^10/40`;
+/// for `1/(1+z)`, `E_3 = 7/(72 (z + 1)^6)`.
+#[test]
+fn block_separable_fields_get_potentials_block_by_block() {
+    let v = derive_json(&["--field", "x/(1+x^2)^2; y^3; 1/(1+z)", "--vars", "x,y,z", "--order", "3"]);
+    assert_eq!(
+        v["corrections"][2]["potential"],
+        "39/40*y^10 + (51/56*x^6 - 65/112*x^4 + 3/28*x^2 - 1/560)/(x^2 + 1)^10 + 7/72/(z + 1)^6",
+        "{v}"
+    );
+}
+
 /// Found by review (session 8): lifting to a common denominator raised `cos` past its rule `cos^2 = 1 - sin^2` in
 /// sums, so equal values compared unequal. In one dimension every field is a gradient and `E_1 = |f|^2/4` holds
 /// exactly (`-(tan^2/4)' = -tan/(2 cos^2) = -f'f/2`), and `d/dy` of `y/cos(x)` needs no rule at all.
