@@ -149,13 +149,23 @@ fn review_found_roots_of_numbers_are_evaluated() {
         // Prime factors above 1000: not cancelled exactly, caught by the numeric check of constant divisors.
         "x/(sqrt(1009*1013) - sqrt(1009)*sqrt(1013))",
         "x*(sqrt(1009*1013) - sqrt(1009)*sqrt(1013))^(-2)",
+        "x/(1/(sqrt(1009*1013) - sqrt(1009)*sqrt(1013)))",
     ] {
         let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
         assert_eq!(code, 2, "{f}: {err}");
         assert!(err.contains("division by zero"), "{f}: {err}");
     }
     // Nonzero constant divisors pass: sqrt(1022117) - 1011 is about 0.99995, 1 + exp(-800) rounds to 1.
-    for f in ["x/(sqrt(1022117) - 1011)", "x/(1 + exp(-800))", "x/(sqrt(2) - 1)", "x/(a - sqrt(2))"] {
+    // Small but well above rounding (third review: a 12-digit threshold refused them): 1 - cos(1e-7) = 5.0e-15,
+    // (sqrt(3) - sqrt(2))^14 = 1.07e-7 once expanded.
+    for f in [
+        "x/(sqrt(1022117) - 1011)",
+        "x/(1 + exp(-800))",
+        "x/(sqrt(2) - 1)",
+        "x/(a - sqrt(2))",
+        "x/(1 - cos(1e-7))",
+        "x/((sqrt(3) - sqrt(2))^14 + 1 - 1)",
+    ] {
         let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
         assert_eq!(code, 0, "{f}: {err}");
     }

@@ -411,10 +411,11 @@ impl Lowering<'_> {
         ev.eval(&vec![0.0; self.vars.len()], &mut out);
         Some(out[0])
     }
-    /// Refuse a divisor that is a constant of two or more terms summing to zero in floating point, to 12 digits of
-    /// the terms' magnitudes: the algebra cancels equal terms, but not every equal pair is written alike (roots of
-    /// numbers with prime factors above 1000: `sqrt(1009*1013) - sqrt(1009)*sqrt(1013)`; found by review, it was
-    /// accepted as a divisor). A nonzero constant that cancels to 12 digits is refused too, and the message says so.
+    /// Refuse a divisor that is a constant of two or more terms that cancel to within floating-point rounding (their
+    /// sum at most `4 eps k` times the sum of their magnitudes, `k` terms): the algebra cancels equal terms, but not
+    /// every equal pair is written alike (roots of numbers with prime factors above 1000: `sqrt(1009*1013) -
+    /// sqrt(1009)*sqrt(1013)`; found by review, it was accepted as a divisor). Such a constant may be zero or not;
+    /// double precision cannot tell, and the message says so (`exp(40) - 235385266837019985` is about 0.4).
     fn check_constant_divisor(&mut self, e: &Elem, col: usize) -> Result<(), SpecError> {
         if e.num.terms().len() < 2 || self.alg.depends_on_state(e) {
             return Ok(());
@@ -428,12 +429,13 @@ impl Lowering<'_> {
         let mut out = vec![0.0; terms.len()];
         ev.eval(&vec![0.0; self.vars.len()], &mut out);
         let (sum, scale) = (out.iter().sum::<f64>(), out.iter().map(|v| v.abs()).sum::<f64>());
-        if scale.is_finite() && scale > 0.0 && sum.abs() <= 1e-12 * scale {
+        if scale.is_finite() && scale > 0.0 && sum.abs() <= 4.0 * f64::EPSILON * scale * out.len() as f64 {
             return Err(self.err(
                 col,
                 format!(
-                    "division by zero: the divisor is a constant whose terms cancel to 12 digits ({sum:.3e} against terms of \
-                     size {scale:.3e}); bea cannot simplify it to 0 exactly, nor show that it is not 0"
+                    "possible division by zero: the divisor is a constant whose terms cancel within double-precision \
+                     rounding (they sum to {sum:.3e}; their magnitudes to {scale:.3e}), so bea can neither simplify it \
+                     to 0 exactly nor show that it is not 0; write it in a form that does not cancel"
                 ),
             ));
         }
@@ -551,6 +553,9 @@ impl Lowering<'_> {
                     if op == '/' && y.is_zero() {
                         // `1/(a/0)`: the quotient inside is undefined (found by review: it printed 0).
                         return Err(self.err(c, "division by zero"));
+                    }
+                    if op == '/' {
+                        self.check_constant_divisor(&y, c)?;
                     }
                     x = self.alg.mul(&x, &y);
                     self.check_size(&x, c)?;
