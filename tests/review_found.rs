@@ -115,6 +115,7 @@ fn review_found_imaginary_constants_are_errors() {
 /// `((8)^(1/3))^2`). Expected values worked by hand.
 #[test]
 fn review_found_roots_of_numbers_are_evaluated() {
+    let derive = |f: &str| crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
     for (f, want) in [
         ("8^(1/3)*x", "f[x] = 2*x"),
         ("(-8)^(1/3)*x", "f[x] = -2*x"),
@@ -132,7 +133,7 @@ fn review_found_roots_of_numbers_are_evaluated() {
         ("sqrt(6)*x", "f[x] = x*sqrt(2)*sqrt(3)"),
         ("(1009^2*2)^(1/4)*x", "f[x] = x*2^(1/4)*sqrt(1009)"),
     ] {
-        let (code, out, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        let (code, out, err) = derive(f);
         assert_eq!(code, 0, "{f}: {err}");
         assert!(out.lines().any(|l| l.trim() == want), "{f}: want {want}\n{out}");
     }
@@ -151,7 +152,7 @@ fn review_found_roots_of_numbers_are_evaluated() {
         "x*(sqrt(1009*1013) - sqrt(1009)*sqrt(1013))^(-2)",
         "x/(1/(sqrt(1009*1013) - sqrt(1009)*sqrt(1013)))",
     ] {
-        let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        let (code, _, err) = derive(f);
         assert_eq!(code, 2, "{f}: {err}");
         assert!(err.contains("division by zero"), "{f}: {err}");
     }
@@ -166,7 +167,7 @@ fn review_found_roots_of_numbers_are_evaluated() {
         "x/(1 - cos(1e-7))",
         "x/((sqrt(3) - sqrt(2))^14 + 1 - 1)",
     ] {
-        let (code, _, err) = crate::support::bea(&["derive", "--field", f, "--vars", "x", "--order", "1"]);
+        let (code, _, err) = derive(f);
         assert_eq!(code, 0, "{f}: {err}");
     }
 }

@@ -277,20 +277,19 @@ impl Coef {
         let mut factors = Vec::new();
         for (x, denominator) in [(n.abs(), false), (m, true)] {
             for (base, e) in factor_small(x) {
-                // base^(e/d), e/d in lowest terms a/b: base^(a div b) outside, base^((a mod b)/b) under a root.
+                // base^(e/d), e/d in lowest terms a/b: base^(a div b) outside, base^((a mod b)/b) under a root. The gcd
+                // divides d, so b and a mod b (below b) are u32 like d.
                 let g = u64::from(d).gcd(&e);
-                let (a, b) = (e / g, u64::from(d) / g);
-                let whole = num_traits::Pow::pow(&base, a / b);
+                let (a, b) = (e / g, d / g as u32);
+                let whole = num_traits::Pow::pow(&base, a / u64::from(b));
                 if denominator {
                     outside.1 *= whole;
                 } else {
                     outside.0 *= whole;
                 }
-                if a % b != 0 {
-                    // Both below b, a divisor of d: they fit.
-                    let (power, index) =
-                        (u32::try_from(a % b).unwrap_or(u32::MAX), u32::try_from(b).unwrap_or(u32::MAX));
-                    factors.push(RootFactor { base: Coef::from_big(base.into()), power, index, denominator });
+                let power = (a % u64::from(b)) as u32;
+                if power != 0 {
+                    factors.push(RootFactor { base: Coef::from_big(base.into()), power, index: b, denominator });
                 }
             }
         }
